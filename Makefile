@@ -1,0 +1,51 @@
+# `make run` and `make test` work on a fresh clone; nothing else needs setting up.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+export DJANGO_SETTINGS_MODULE ?= deeds_portal.settings.dev
+
+.PHONY: run test lint format migrate messages browser-deps bench clean
+
+$(STAMP): requirements.txt requirements-dev.txt
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet -r requirements-dev.txt
+	touch $(STAMP)
+
+migrate: $(STAMP)
+	$(BIN)/python manage.py migrate --noinput
+
+run: migrate
+	$(BIN)/python manage.py seed_demo --users
+	$(BIN)/python manage.py runserver 127.0.0.1:8000
+
+# Lint, migrations in step with models, then the whole suite with coverage.
+test: $(STAMP)
+	$(BIN)/ruff check .
+	DJANGO_SETTINGS_MODULE=deeds_portal.settings.test $(BIN)/python manage.py makemigrations --check --dry-run
+	DJANGO_SETTINGS_MODULE=deeds_portal.settings.test $(BIN)/pytest --cov --cov-report=term:skip-covered
+
+lint: $(STAMP)
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+format: $(STAMP)
+	$(BIN)/ruff format .
+	$(BIN)/ruff check --fix .
+
+# Regenerate the translation catalogues (needs Debian's gettext).
+messages: $(STAMP)
+	$(BIN)/python manage.py makemessages -l zh_Hans -l en --ignore=.venv --ignore=bench
+	$(BIN)/python manage.py compilemessages --ignore=.venv
+
+# Debian's Chromium and CJK fonts for the browser tests; Playwright never downloads a browser.
+browser-deps:
+	@command -v chromium >/dev/null && fc-list :lang=zh | grep -q . || \
+	  (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium fonts-noto-cjk)
+
+bench: $(STAMP)
+	DJANGO_SETTINGS_MODULE=deeds_portal.settings.test $(BIN)/python -m bench
+
+clean:
+	rm -rf $(VENV) .pytest_cache .coverage htmlcov staticfiles .test-media

@@ -1,0 +1,9 @@
+from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
+
+
+class DeedsPortalConfig(AppConfig):
+    """The portal-wide layer: dashboard, workbook and cross-app commands."""
+
+    name = "deeds_portal"
+    verbose_name = _("Portal")

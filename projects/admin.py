@@ -1,0 +1,87 @@
+from django.contrib import admin
+from django.utils.html import format_html
+from django.utils.translation import gettext_lazy as _
+from reversion.admin import VersionAdmin
+
+from units.admin import LedgerImportExportMixin, LockVersionForm, UnitScopedAdminMixin
+
+from .models import ProgressUpdate, Project, ProjectStatus, Round
+from .resources import ProjectResource
+
+
+@admin.register(Round)
+class RoundAdmin(VersionAdmin):
+    list_display = ["name", "start_date", "end_date"]
+    search_fields = ["name"]
+    date_hierarchy = "start_date"
+
+
+class StatusFilter(admin.SimpleListFilter):
+    """Filter by the derived status as of today, overdue included."""
+
+    title = _("status")
+    parameter_name = "status"
+
+    def lookups(self, request, model_admin):
+        return ProjectStatus.choices
+
+    def queryset(self, request, queryset):
+        if self.value() in ProjectStatus.values:
+            return queryset.filter(status_on=self.value())
+        return queryset
+
+
+class ProgressUpdateInline(admin.StackedInline):
+    model = ProgressUpdate
+    extra = 0
+    fields = [("date", "percent", "status"), "note", ("photo", "photo_caption"), "created_by"]
+    readonly_fields = ["created_by"]
+    ordering = ["-date", "-pk"]
+
+
+class ProjectAdminForm(LockVersionForm):
+    class Meta:
+        model = Project
+        fields = "__all__"
+
+
+@admin.register(Project)
+class ProjectAdmin(UnitScopedAdminMixin, LedgerImportExportMixin, VersionAdmin):
+    form = ProjectAdminForm
+    resource_classes = [ProjectResource]
+    inlines = [ProgressUpdateInline]
+    list_display = [
+        "title", "round", "unit", "deadline", "status_badge", "percent", "is_public",
+    ]
+    list_filter = [StatusFilter, "round", "unit", "category", "is_public"]
+    list_select_related = ["round", "unit"]
+    search_fields = ["title", "description", "beneficiaries"]
+    date_hierarchy = "deadline"
+    readonly_fields = ["version", "created_at", "updated_at"]
+    fieldsets = [
+        (None, {"fields": ["round", "title", "description", "category", "unit", "lead_name", "deadline"]}),
+        (_("Money and beneficiaries"), {"fields": ["budget", "spent", "beneficiary_count", "beneficiaries"]}),
+        (_("Source and publication"), {"fields": ["demand_source", "is_public", "internal_notes"]}),
+        (_("Record"), {"fields": ["version", "created_at", "updated_at"], "classes": ["collapse"]}),
+    ]
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).with_progress()
+
+    @admin.display(description=_("status"), ordering="status_on")
+    def status_badge(self, project):
+        label = ProjectStatus(project.status_on).label
+        return format_html('<span class="status status-{}">{}</span>', project.status_on, label)
+
+    @admin.display(description=_("progress"), ordering="progress_percent")
+    def percent(self, project):
+        return f"{project.progress_percent}%"
+
+    def save_formset(self, request, form, formset, change):
+        for update in formset.save(commit=False):
+            if update.created_by_id is None:
+                update.created_by = request.user
+            update.save()
+        for deleted in formset.deleted_objects:
+            deleted.delete()
+        formset.save_m2m()

@@ -1,0 +1,25 @@
+from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
+
+EDITOR_PERMISSIONS = [
+    "projects.view_round",
+    "projects.view_project",
+    "projects.add_project",
+    "projects.change_project",
+    "projects.delete_project",
+    "projects.import_project",
+    "projects.export_project",
+    "projects.view_progressupdate",
+    "projects.add_progressupdate",
+    "projects.change_progressupdate",
+    "projects.delete_progressupdate",
+    "units.view_unit",
+]
+
+
+class ProjectsConfig(AppConfig):
+    """开门办实事: the open-door deeds ledger ("十个一")."""
+
+    name = "projects"
+    verbose_name = _("Open-door deeds (开门办实事)")
+    role_permissions = {"单位台账员": EDITOR_PERMISSIONS}

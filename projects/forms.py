@@ -1,0 +1,33 @@
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+from units.models import Unit
+
+from .models import ProjectStatus, Round
+
+
+class ProjectFilterForm(forms.Form):
+    """The filters of the public project list; unknown values are simply ignored."""
+
+    round = forms.ModelChoiceField(
+        label=_("Round"), queryset=Round.objects.all(), required=False, empty_label=_("All rounds")
+    )
+    unit = forms.ModelChoiceField(
+        label=_("Responsible unit"), queryset=Unit.objects.active(), required=False,
+        empty_label=_("All units"),
+    )
+    status = forms.ChoiceField(
+        label=_("Status"), choices=[("", _("All statuses")), *ProjectStatus.choices], required=False
+    )
+
+    def filter(self, queryset):
+        if not self.is_valid():
+            return queryset
+        data = self.cleaned_data
+        if data["round"]:
+            queryset = queryset.filter(round=data["round"])
+        if data["unit"]:
+            queryset = queryset.filter(unit=data["unit"])
+        if data["status"]:
+            queryset = queryset.filter(status_on=data["status"])
+        return queryset

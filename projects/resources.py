@@ -1,0 +1,150 @@
+"""The project ledger as a spreadsheet (项目台账): export, and import of the same file.
+
+Besides the project's own columns the ledger carries its current progress. On
+import, progress that differs from the latest recorded update becomes a new
+dated update; unchanged progress writes nothing.
+"""
+
+from django.core.exceptions import ValidationError
+from django.utils.translation import gettext as _
+from import_export import fields
+
+from units.models import Unit
+from units.resources import (
+    ChoiceWidget,
+    DateWidget,
+    DecimalWidget,
+    IntegerWidget,
+    LedgerResource,
+    NamedForeignKeyWidget,
+    TextWidget,
+    YesNoWidget,
+    column,
+)
+
+from .models import ProgressStatus, ProgressUpdate, Project, Round
+
+PERCENT, STATUS, DATE, NOTE = "当前进度(%)", "进度状态", "进度日期", "最新进展"
+
+
+def progress_column(header, widget):
+    return fields.Field(column_name=header, widget=widget, readonly=False)
+
+
+class ProjectResource(LedgerResource):
+    round = column("round", "批次", NamedForeignKeyWidget(Round, label="批次"))
+    title = column("title", "项目名称")
+    description = column("description", "项目内容")
+    category = column("category", "类别", ChoiceWidget(Project.Category.choices))
+    unit = column("unit", "责任单位", NamedForeignKeyWidget(Unit, label="责任单位"))
+    lead_name = column("lead_name", "负责人")
+    deadline = column("deadline", "完成时限", DateWidget())
+    budget = column("budget", "预算(元)", DecimalWidget())
+    spent = column("spent", "已支出(元)", DecimalWidget())
+    beneficiary_count = column("beneficiary_count", "受益人数", IntegerWidget())
+    beneficiaries = column("beneficiaries", "受益对象")
+    demand_source = column("demand_source", "需求来源", ChoiceWidget(Project.DemandSource.choices))
+    is_public = column("is_public", "是否公开", YesNoWidget())
+    progress_percent = progress_column(PERCENT, IntegerWidget())
+    progress_status = progress_column(STATUS, ChoiceWidget(ProgressStatus.choices))
+    progress_date = progress_column(DATE, DateWidget())
+    progress_note = progress_column(NOTE, TextWidget())
+
+    class Meta:
+        model = Project
+        fields = [
+            "id", "round", "title", "description", "category", "unit", "lead_name", "deadline",
+            "budget", "spent", "beneficiary_count", "beneficiaries", "demand_source", "is_public",
+            "progress_percent", "progress_status", "progress_date", "progress_note",
+        ]
+        import_id_fields = ["id"]
+        skip_unchanged = True
+        report_skipped = True
+        clean_model_instances = True
+        use_transactions = True
+        chunk_size = 500
+
+    def get_queryset(self):
+        return super().get_queryset().select_related("round", "unit")
+
+    def filter_export(self, queryset, **kwargs):
+        if "progress_percent" not in queryset.query.annotations:
+            queryset = queryset.with_progress()
+        return queryset.select_related("round", "unit").with_latest_note()
+
+    # Export of the progress columns (annotated by ``filter_export``).
+    def dehydrate_progress_percent(self, project):
+        return project.progress_percent
+
+    def dehydrate_progress_status(self, project):
+        return self.fields["progress_status"].widget.render(project.progress_status)
+
+    def dehydrate_progress_date(self, project):
+        return project.progress_date
+
+    def dehydrate_progress_note(self, project):
+        return project.progress_note or ""
+
+    # Import of the progress columns.
+    def import_instance(self, instance, row, **kwargs):
+        errors = {}
+        try:
+            super().import_instance(instance, row, **kwargs)
+        except ValidationError as error:
+            errors = error.update_error_dict(errors)
+        try:
+            instance._pending_update = self._progress_from_row(instance, row)
+        except ValidationError as error:
+            errors = error.update_error_dict(errors)
+        if errors:
+            raise ValidationError(errors)
+
+    def _progress_from_row(self, project, row) -> ProgressUpdate | None:
+        values, errors = {}, {}
+        for key, header in [("percent", PERCENT), ("status", STATUS), ("date", DATE), ("note", NOTE)]:
+            field = self.fields[f"progress_{key}"]
+            try:
+                values[key] = field.widget.clean(row.get(header))
+            except ValueError as error:
+                errors[header] = [str(error)]
+        if errors:
+            raise ValidationError(errors)
+        if values["percent"] is None and not values["status"]:
+            return None
+        if values["percent"] is None or values["percent"] < 0 or values["percent"] > 100:
+            raise ValidationError({PERCENT: [_("Progress must be a whole number from 0 to 100.")]})
+        update = ProgressUpdate(
+            percent=values["percent"], status=values["status"], note=values["note"] or ""
+        )
+        if values["date"]:
+            update.date = values["date"]
+        try:
+            update.full_clean(exclude=["project", "photo"])
+        except ValidationError as error:
+            raise ValidationError({PERCENT: error.messages}) from None
+        return update
+
+    def _progress_changed(self, project) -> bool:
+        pending = getattr(project, "_pending_update", None)
+        if pending is None:
+            return False
+        if project.pk is None:
+            return True
+        latest = project.progress_on(pending.date)
+        return latest is None or (latest.percent, latest.status, latest.note) != (
+            pending.percent, pending.status, pending.note,
+        )
+
+    def skip_row(self, instance, original, row, import_validation_errors=None):
+        if self._progress_changed(instance):
+            return False
+        return super().skip_row(instance, original, row, import_validation_errors)
+
+    def save_instance(self, instance, is_create, row, **kwargs):
+        changed = self._progress_changed(instance)
+        super().save_instance(instance, is_create, row, **kwargs)
+        if changed:
+            update = instance._pending_update
+            update.project = instance
+            update.created_by = self.user if getattr(self.user, "pk", None) else None
+            update.save()

@@ -1,0 +1,44 @@
+from django.core.paginator import Paginator
+from django.http import FileResponse, Http404
+from django.shortcuts import get_object_or_404, render
+
+from units.scoping import scope_queryset
+
+from .forms import ProjectFilterForm
+from .models import ProgressUpdate, Project
+
+PAGE_SIZE = 20
+
+
+def project_list(request):
+    form = ProjectFilterForm(request.GET or None)
+    projects = form.filter(
+        Project.objects.published().with_progress().select_related("round", "unit")
+    ).order_by("deadline", "pk")
+    page = Paginator(projects, PAGE_SIZE).get_page(request.GET.get("page"))
+    return render(request, "projects/list.html", {"form": form, "page": page})
+
+
+def project_detail(request, pk):
+    project = get_object_or_404(
+        Project.objects.published().with_progress().select_related("round", "unit"), pk=pk
+    )
+    updates = project.updates.order_by("-date", "-pk")
+    return render(request, "projects/detail.html", {"project": project, "updates": updates})
+
+
+def progress_photo(request, name):
+    """Serve an uploaded progress photo: public if its project is, else to staff who may see it."""
+    update = ProgressUpdate.objects.filter(photo=name).select_related("project").first()
+    if update is None:
+        raise Http404
+    if not update.project.is_public:
+        user = request.user
+        visible = user.is_staff and user.has_perm("projects.view_project") and scope_queryset(
+            Project.objects.filter(pk=update.project_id), user, "unit"
+        ).exists()
+        if not visible:
+            raise Http404
+    response = FileResponse(update.photo.open("rb"))
+    response["Cache-Control"] = "public, max-age=86400" if update.project.is_public else "private"
+    return response

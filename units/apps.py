@@ -1,0 +1,17 @@
+from django.apps import AppConfig
+from django.db.models.signals import post_migrate
+from django.utils.translation import gettext_lazy as _
+
+
+class UnitsConfig(AppConfig):
+    """Shared reference data: responsible units (责任单位) and who belongs to them."""
+
+    name = "units"
+    verbose_name = _("Units and roles")
+
+    def ready(self) -> None:
+        from .roles import sync_role_permissions
+
+        # Permissions only exist after every app has migrated, so the groups made
+        # by the data migration get their permissions here.
+        post_migrate.connect(sync_role_permissions, dispatch_uid="units.sync_roles")

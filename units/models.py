@@ -1,0 +1,60 @@
+from django.conf import settings
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+
+class UnitQuerySet(models.QuerySet):
+    def active(self):
+        return self.filter(is_active=True)
+
+
+class Unit(models.Model):
+    """责任单位: the office's party committee, a party branch or a department."""
+
+    class Kind(models.TextChoices):
+        PARTY_COMMITTEE = "party_committee", _("Party committee (机关党委)")
+        PARTY_BRANCH = "party_branch", _("Party branch (支部)")
+        DEPARTMENT = "department", _("Department (科室/部门)")
+
+    name = models.CharField(_("name"), max_length=100, unique=True)
+    kind = models.CharField(_("kind"), max_length=20, choices=Kind.choices)
+    sort_order = models.PositiveSmallIntegerField(_("sort order"), default=100)
+    is_active = models.BooleanField(_("active"), default=True)
+    members = models.ManyToManyField(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("staff members"),
+        related_name="units",
+        blank=True,
+        help_text=_("Staff who keep this unit's ledgers. A unit editor sees only the rows of their units."),
+    )
+
+    objects = UnitQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("unit")
+        verbose_name_plural = _("units")
+        ordering = ["sort_order", "name"]
+        permissions = [
+            ("access_all_units", _("Can see the records of every unit")),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class LockVersionedModel(models.Model):
+    """A row with a version number, so concurrent edits are detected, not lost.
+
+    The admin form sends back the version it was built from; a save whose
+    version is no longer current is refused (see ``units.admin.LockVersionForm``).
+    """
+
+    version = models.PositiveIntegerField(_("version"), default=1, editable=False)
+
+    class Meta:
+        abstract = True
+
+    def save(self, *args, **kwargs):
+        if self.pk is not None and not self._state.adding:
+            self.version = (self.version or 0) + 1
+        super().save(*args, **kwargs)

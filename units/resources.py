@@ -1,0 +1,261 @@
+"""The shared import/export base for every ledger a user keeps in a spreadsheet.
+
+Conventions: fixed Chinese column headers (the file format does not change with
+the interface language), choices and yes/no written as Chinese words, numbers
+and dates kept as numbers and dates, text cells that a spreadsheet would run as
+a formula neutralised, a file with unknown or missing columns refused, and rows
+limited to the importing user's units.
+"""
+
+import datetime
+import decimal
+
+from django.core.exceptions import ValidationError
+from django.utils import translation
+from django.utils.translation import gettext as _
+from import_export import fields, resources, widgets
+
+from .scoping import may_touch_unit, scope_queryset
+
+# Characters that make Excel, WPS or LibreOffice treat a cell as a formula.
+FORMULA_TRIGGERS = ("=", "+", "-", "@", "\t", "\r")
+FILE_LANGUAGE = "zh-hans"
+
+
+def neutralise_formula(text: str) -> str:
+    """Prefix an apostrophe so the cell is shown as text, never evaluated."""
+    if text and text.startswith(FORMULA_TRIGGERS):
+        return "'" + text
+    return text
+
+
+def restore_neutralised(text: str) -> str:
+    """Undo ``neutralise_formula`` so an exported file re-imports unchanged."""
+    if len(text) > 1 and text[0] == "'" and text[1:].startswith(FORMULA_TRIGGERS):
+        return text[1:]
+    return text
+
+
+class TextWidget(widgets.CharWidget):
+    def clean(self, value, row=None, **kwargs):
+        if value is None:
+            return ""
+        if isinstance(value, float) and value.is_integer():
+            value = int(value)  # a spreadsheet turns "2021" typed in a text column into 2021.0
+        return restore_neutralised(str(value).strip())
+
+
+class ChoiceWidget(widgets.Widget):
+    """Writes a choice's Chinese label; reads the label or the stored value."""
+
+    def __init__(self, choices, **kwargs):
+        super().__init__(**kwargs)
+        self.choices = choices
+
+    def _labels(self):
+        with translation.override(FILE_LANGUAGE):
+            return {value: str(label) for value, label in self.choices}
+
+    def clean(self, value, row=None, **kwargs):
+        text = "" if value is None else str(value).strip()
+        labels = self._labels()
+        for stored, label in labels.items():
+            if text in (stored, label):
+                return stored
+        raise ValueError(
+            _("“%(value)s” is not one of: %(allowed)s")
+            % {"value": text, "allowed": "、".join(labels.values())}
+        )
+
+    def render(self, value, obj=None, **kwargs):
+        return self._labels().get(value, value or "")
+
+
+class YesNoWidget(widgets.Widget):
+    YES, NO = "是", "否"
+    TRUE_WORDS = {"是", "1", "true", "yes", "y", "公开"}
+    FALSE_WORDS = {"否", "0", "false", "no", "n", "", "不公开"}
+
+    def clean(self, value, row=None, **kwargs):
+        if isinstance(value, bool):
+            return value
+        text = "" if value is None else str(value).strip().lower()
+        if text in self.TRUE_WORDS:
+            return True
+        if text in self.FALSE_WORDS:
+            return False
+        raise ValueError(_("“%(value)s” must be 是 or 否") % {"value": value})
+
+    def render(self, value, obj=None, **kwargs):
+        return self.YES if value else self.NO
+
+
+class DateWidget(widgets.Widget):
+    """Dates as real spreadsheet dates; text accepted as 2021-06-30, 2021/6/30 or 2021年6月30日."""
+
+    FORMATS = ("%Y-%m-%d", "%Y/%m/%d", "%Y.%m.%d", "%Y年%m月%d日")
+
+    def clean(self, value, row=None, **kwargs):
+        if value in (None, ""):
+            return None
+        if isinstance(value, datetime.datetime):
+            return value.date()
+        if isinstance(value, datetime.date):
+            return value
+        text = str(value).strip()
+        for fmt in self.FORMATS:
+            try:
+                return datetime.datetime.strptime(text, fmt).date()
+            except ValueError:
+                continue
+        raise ValueError(_("“%(value)s” is not a date; write it as 2021-06-30") % {"value": text})
+
+    def render(self, value, obj=None, **kwargs):
+        if value is None:
+            return "" if not kwargs.get("force_native_type") else None
+        return value if kwargs.get("force_native_type") else value.isoformat()
+
+
+class DecimalWidget(widgets.Widget):
+    def clean(self, value, row=None, **kwargs):
+        if value in (None, ""):
+            return None
+        try:
+            return decimal.Decimal(str(value).strip().replace(",", ""))
+        except decimal.InvalidOperation:
+            raise ValueError(_("“%(value)s” is not a number") % {"value": value}) from None
+
+    def render(self, value, obj=None, **kwargs):
+        if value is None:
+            return None if kwargs.get("force_native_type") else ""
+        return float(value) if kwargs.get("force_native_type") else str(value)
+
+
+class IntegerWidget(widgets.Widget):
+    def clean(self, value, row=None, **kwargs):
+        if value in (None, ""):
+            return None
+        try:
+            number = decimal.Decimal(str(value).strip().replace(",", ""))
+        except decimal.InvalidOperation:
+            raise ValueError(_("“%(value)s” is not a whole number") % {"value": value}) from None
+        if number != number.to_integral_value():
+            raise ValueError(_("“%(value)s” is not a whole number") % {"value": value})
+        return int(number)
+
+    def render(self, value, obj=None, **kwargs):
+        if value is None:
+            return None if kwargs.get("force_native_type") else ""
+        return value if kwargs.get("force_native_type") else str(value)
+
+
+class RowIdWidget(widgets.Widget):
+    """The row id column: blank for a new row; anything unreadable matches no row."""
+
+    def clean(self, value, row=None, **kwargs):
+        try:
+            return int(decimal.Decimal(str(value).strip()))
+        except (decimal.InvalidOperation, ValueError, TypeError):
+            return None
+
+    def render(self, value, obj=None, **kwargs):
+        return value if kwargs.get("force_native_type") else str(value or "")
+
+
+class NamedForeignKeyWidget(widgets.ForeignKeyWidget):
+    """A foreign key written as the related row's name, with a Chinese error for unknown names."""
+
+    def __init__(self, model, field="name", label="", **kwargs):
+        super().__init__(model, field=field, **kwargs)
+        self.label = label
+
+    def clean(self, value, row=None, **kwargs):
+        text = "" if value is None else restore_neutralised(str(value).strip())
+        if not text:
+            return None
+        try:
+            return self.get_queryset(value, row, **kwargs).get(**{self.field: text})
+        except self.model.DoesNotExist:
+            raise ValueError(
+                _("%(label)s “%(value)s” does not exist") % {"label": self.label, "value": text}
+            ) from None
+
+
+class LedgerResource(resources.ModelResource):
+    """Base of every ledger resource.
+
+    Subclasses declare their columns as ``fields.Field`` with Chinese
+    ``column_name``s and set ``unit_path`` to the lookup of the owning unit.
+    """
+
+    unit_path = "unit"
+    id_column = "编号"
+    id = fields.Field(attribute="id", column_name="编号", widget=RowIdWidget())
+
+    def __init__(self, user=None, **kwargs):
+        super().__init__(**kwargs)
+        self.user = user
+
+    def get_queryset(self):
+        queryset = super().get_queryset()
+        if self.user is None:
+            return queryset
+        return scope_queryset(queryset, self.user, self.unit_path)
+
+    def expected_columns(self) -> list[str]:
+        return [field.column_name for field in self.get_export_fields()]
+
+    def before_import(self, dataset, **kwargs):
+        headers = [str(h).strip() if h is not None else "" for h in dataset.headers or []]
+        expected = self.expected_columns()
+        unknown = [h for h in headers if h not in expected]
+        missing = [h for h in expected if h not in headers]
+        if unknown or missing:
+            parts = []
+            if missing:
+                parts.append(_("missing columns: %s") % "、".join(missing))
+            if unknown:
+                parts.append(_("unknown columns: %s") % "、".join(h or _("(blank)") for h in unknown))
+            raise ValueError(
+                _("The file's columns do not match the ledger (%(problems)s). Export the ledger to get a file with the right columns.")
+                % {"problems": ";".join(parts)}
+            )
+        dataset.headers = headers
+        super().before_import(dataset, **kwargs)
+
+    def get_instance(self, instance_loader, row):
+        raw_id = row.get(self.id_column)
+        if raw_id in (None, ""):
+            return None
+        instance = super().get_instance(instance_loader, row)
+        if instance is None:
+            raise ValidationError(
+                _("Row id %(id)s does not exist or belongs to another unit; leave the id blank to add a new row.")
+                % {"id": raw_id}
+            )
+        return instance
+
+    def validate_instance(self, instance, import_validation_errors=None, validate_unique=True):
+        errors = dict(import_validation_errors or {})
+        unit = instance
+        for part in self.unit_path.split("__"):
+            unit = getattr(unit, part, None)
+        if self.user is not None and unit is not None and not may_touch_unit(self.user, unit.pk):
+            errors.setdefault(self.unit_path.split("__")[0], []).append(
+                _("You may only import rows of your own units; “%(unit)s” is not one of them.")
+                % {"unit": unit}
+            )
+        super().validate_instance(instance, errors, validate_unique)
+
+    def export_field(self, field, instance, **kwargs):
+        value = super().export_field(field, instance, **kwargs)
+        if isinstance(value, str) and not isinstance(
+            field.widget, (IntegerWidget, DecimalWidget, DateWidget)
+        ):
+            return neutralise_formula(value)
+        return value
+
+
+def column(attribute, header, widget=None, **kwargs) -> fields.Field:
+    """A ledger column: model attribute, fixed Chinese header, widget."""
+    return fields.Field(attribute=attribute, column_name=header, widget=widget or TextWidget(), **kwargs)

@@ -1,0 +1,52 @@
+"""The portal's roles (Django groups) and their permissions.
+
+The groups are created by a data migration; their permissions are (re)applied
+after every ``migrate``. Each domain app declares what its roles may do with a
+``role_permissions`` attribute on its AppConfig, so this module never imports
+the domain apps.
+"""
+
+from django.apps import apps
+from django.contrib.auth.models import Group, Permission
+from django.db.models import Q
+
+OFFICE_ADMIN = "办公室管理员"
+UNIT_EDITOR = "单位台账员"
+LEADER = "领导"
+VOLUNTEER_COORDINATOR = "志愿服务协调员"
+ROLES = [OFFICE_ADMIN, UNIT_EDITOR, LEADER, VOLUNTEER_COORDINATOR]
+
+PORTAL_APPS = ["units", "projects", "reforms", "hotline", "volunteers", "deeds_portal"]
+
+
+def _declared(role: str) -> Q:
+    """Permissions that app configs declare for ``role``: {role: ["app.codename", …]}."""
+    query = Q(pk__in=[])
+    for config in apps.get_app_configs():
+        for dotted in getattr(config, "role_permissions", {}).get(role, []):
+            app_label, codename = dotted.split(".", 1)
+            query |= Q(content_type__app_label=app_label, codename=codename)
+    return query
+
+
+def permissions_for(role: str):
+    perms = Permission.objects.all()
+    if role == OFFICE_ADMIN:
+        return perms
+    if role == LEADER:
+        # Read everything, export, download the workbook; change nothing.
+        return perms.filter(
+            Q(content_type__app_label__in=PORTAL_APPS)
+            & (Q(codename__startswith="view_") | Q(codename__startswith="export_"))
+            | Q(content_type__app_label="units", codename="access_all_units")
+            | _declared(role)
+        )
+    return perms.filter(_declared(role))
+
+
+def sync_role_permissions(sender=None, **kwargs) -> None:
+    if Group.objects.filter(name__in=ROLES).count() != len(ROLES):
+        return  # the data migration has not run on this database yet
+    for role in ROLES:
+        group = Group.objects.get(name=role)
+        group.permissions.set(permissions_for(role))

@@ -1,0 +1,53 @@
+"""Numbers as a Chinese reader expects them: 52441, 9.2万, 2万元, 93.35%."""
+
+from decimal import ROUND_HALF_UP, Decimal
+
+from django import template
+from django.contrib.humanize.templatetags.humanize import intcomma
+from django.utils.translation import get_language
+
+register = template.Library()
+WAN = Decimal(10_000)
+
+
+def _chinese() -> bool:
+    return (get_language() or "zh-hans").startswith("zh")
+
+
+def _trim(number: Decimal, places: int) -> str:
+    text = f"{number.quantize(Decimal(1).scaleb(-places), rounding=ROUND_HALF_UP):f}"
+    return text.rstrip("0").rstrip(".") if "." in text else text
+
+
+@register.filter
+def cn_number(value) -> str:
+    """A count: 52441 stays 52441 in Chinese (no separators); 92,000 becomes 9.2万."""
+    if value in (None, ""):
+        return "0"
+    number = Decimal(value)
+    if not _chinese():
+        return intcomma(_trim(number, 2))
+    if abs(number) >= 100_000:
+        return _trim(number / WAN, 1) + "万"
+    return _trim(number, 2)
+
+
+@register.filter
+def yuan(value) -> str:
+    """Money: 20000 → 2万元 (Chinese) or ¥20,000 (English)."""
+    if value in (None, ""):
+        return ""
+    number = Decimal(value)
+    if not _chinese():
+        return "¥" + intcomma(_trim(number, 2))
+    if abs(number) >= WAN:
+        return _trim(number / WAN, 2) + "万元"
+    return _trim(number, 2) + "元"
+
+
+@register.filter
+def rate(part, whole) -> str:
+    """part/whole as a percentage with at most two decimals; “—” when whole is 0."""
+    if not whole:
+        return "—"
+    return _trim(Decimal(part or 0) * 100 / Decimal(whole), 2) + "%"
