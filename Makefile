@@ -36,7 +36,7 @@ format: $(STAMP)
 
 # Regenerate the translation catalogues (needs Debian's gettext).
 messages: $(STAMP)
-	$(BIN)/python manage.py makemessages -l zh_Hans -l en --ignore=.venv --ignore=bench
+	$(BIN)/python manage.py makemessages -l zh_Hans --ignore=.venv --ignore=bench --ignore=tests
 	$(BIN)/python manage.py compilemessages --ignore=.venv
 
 # Debian's Chromium and CJK fonts for the browser tests; Playwright never downloads a browser.

@@ -51,7 +51,13 @@ class ProjectAdmin(UnitScopedAdminMixin, LedgerImportExportMixin, VersionAdmin):
     resource_classes = [ProjectResource]
     inlines = [ProgressUpdateInline]
     list_display = [
-        "title", "round", "unit", "deadline", "status_badge", "percent", "is_public",
+        "title",
+        "round",
+        "unit",
+        "deadline",
+        "status_badge",
+        "percent",
+        "is_public",
     ]
     list_filter = [StatusFilter, "round", "unit", "category", "is_public"]
     list_select_related = ["round", "unit"]

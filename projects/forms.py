@@ -13,7 +13,9 @@ class ProjectFilterForm(forms.Form):
         label=_("Round"), queryset=Round.objects.all(), required=False, empty_label=_("All rounds")
     )
     unit = forms.ModelChoiceField(
-        label=_("Responsible unit"), queryset=Unit.objects.active(), required=False,
+        label=_("Responsible unit"),
+        queryset=Unit.objects.active(),
+        required=False,
         empty_label=_("All units"),
     )
     status = forms.ChoiceField(

@@ -10,6 +10,7 @@ from django.db.models.functions import Coalesce
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from units.models import LockVersionedModel, Unit
 
@@ -89,9 +90,7 @@ class ProjectQuerySet(models.QuerySet):
         queries independent of how many updates a project has.
         """
         on = on or today()
-        latest = ProgressUpdate.objects.filter(project=OuterRef("pk"), date__lte=on).order_by(
-            "-date", "-pk"
-        )
+        latest = ProgressUpdate.objects.filter(project=OuterRef("pk"), date__lte=on).order_by("-date", "-pk")
         return self.annotate(
             progress_percent=Coalesce(Subquery(latest.values("percent")[:1]), Value(0)),
             progress_status=Coalesce(
@@ -110,9 +109,7 @@ class ProjectQuerySet(models.QuerySet):
     def with_latest_note(self, on: datetime.date | None = None):
         """Annotate ``progress_note``: the text of the latest update on or before ``on``."""
         latest = ProgressUpdate.objects.filter(project=OuterRef("pk"), date__lte=on or today())
-        return self.annotate(
-            progress_note=Subquery(latest.order_by("-date", "-pk").values("note")[:1])
-        )
+        return self.annotate(progress_note=Subquery(latest.order_by("-date", "-pk").values("note")[:1]))
 
     def with_status(self, status: str, on: datetime.date | None = None):
         return self.with_progress(on).filter(status_on=status)
@@ -122,9 +119,7 @@ class ProjectQuerySet(models.QuerySet):
 
     def figures(self, on: datetime.date | None = None) -> dict:
         """Counts by derived status, average percent and money, in one query."""
-        counts = {
-            status.value: Count("pk", filter=Q(status_on=status.value)) for status in ProjectStatus
-        }
+        counts = {status.value: Count("pk", filter=Q(status_on=status.value)) for status in ProjectStatus}
         return self.with_progress(on).aggregate(
             total=Count("pk"),
             average_percent=models.Avg("progress_percent"),
@@ -160,7 +155,7 @@ class Project(LockVersionedModel):
         Round, verbose_name=_("round (批次)"), on_delete=models.PROTECT, related_name="projects"
     )
     title = models.CharField(_("title"), max_length=200)
-    description = models.TextField(_("description"), blank=True)
+    description = models.TextField(pgettext_lazy("project", "description"), blank=True)
     category = models.CharField(_("category"), max_length=20, choices=Category.choices)
     unit = models.ForeignKey(
         Unit, verbose_name=_("responsible unit (责任单位)"), on_delete=models.PROTECT, related_name="projects"
@@ -170,16 +165,26 @@ class Project(LockVersionedModel):
     )
     deadline = models.DateField(_("deadline (完成时限)"))
     budget = models.DecimalField(
-        _("budget (yuan)"), max_digits=12, decimal_places=2, null=True, blank=True,
+        _("budget (yuan)"),
+        max_digits=12,
+        decimal_places=2,
+        null=True,
+        blank=True,
         validators=[MinValueValidator(0)],
     )
     spent = models.DecimalField(
-        _("spent (yuan)"), max_digits=12, decimal_places=2, null=True, blank=True,
+        _("spent (yuan)"),
+        max_digits=12,
+        decimal_places=2,
+        null=True,
+        blank=True,
         validators=[MinValueValidator(0)],
     )
     beneficiary_count = models.PositiveIntegerField(_("number of beneficiaries"), null=True, blank=True)
     beneficiaries = models.CharField(
-        _("beneficiaries"), max_length=200, blank=True,
+        _("beneficiaries"),
+        max_length=200,
+        blank=True,
         help_text=_("Who benefits, described without personal names (shown publicly)."),
     )
     demand_source = models.CharField(
@@ -189,7 +194,8 @@ class Project(LockVersionedModel):
         _("published"), default=False, help_text=_("Drafts are never shown on public pages.")
     )
     internal_notes = models.TextField(
-        _("internal notes"), blank=True,
+        _("internal notes"),
+        blank=True,
         help_text=_("For staff only, e.g. names of needy residents; never public or exported publicly."),
     )
     is_demo = models.BooleanField(_("demo data"), default=False, editable=False)
@@ -236,7 +242,9 @@ class Project(LockVersionedModel):
 
     def clean(self):
         if self.spent is not None and self.budget is not None and self.spent > self.budget * 2:
-            raise ValidationError({"spent": _("Money spent is more than twice the budget; check the figures.")})
+            raise ValidationError(
+                {"spent": _("Money spent is more than twice the budget; check the figures.")}
+            )
 
 
 def validate_photo_size(photo) -> None:
@@ -263,8 +271,12 @@ class ProgressUpdate(models.Model):
     )
     photo_caption = models.CharField(_("photo caption"), max_length=200, blank=True)
     created_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, verbose_name=_("recorded by"), null=True, blank=True,
-        on_delete=models.SET_NULL, editable=False,
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("recorded by"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        editable=False,
     )
     created_at = models.DateTimeField(_("recorded at"), auto_now_add=True)
 

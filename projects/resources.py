@@ -43,19 +43,36 @@ class ProjectResource(LedgerResource):
     spent = column("spent", "已支出(元)", DecimalWidget())
     beneficiary_count = column("beneficiary_count", "受益人数", IntegerWidget())
     beneficiaries = column("beneficiaries", "受益对象")
-    demand_source = column("demand_source", "需求来源", ChoiceWidget(Project.DemandSource.choices))
+    demand_source = column(
+        "demand_source", "需求来源", ChoiceWidget(Project.DemandSource.choices, allow_blank=True)
+    )
     is_public = column("is_public", "是否公开", YesNoWidget())
     progress_percent = progress_column(PERCENT, IntegerWidget())
-    progress_status = progress_column(STATUS, ChoiceWidget(ProgressStatus.choices))
+    progress_status = progress_column(STATUS, ChoiceWidget(ProgressStatus.choices, allow_blank=True))
     progress_date = progress_column(DATE, DateWidget())
     progress_note = progress_column(NOTE, TextWidget())
 
     class Meta:
         model = Project
         fields = [
-            "id", "round", "title", "description", "category", "unit", "lead_name", "deadline",
-            "budget", "spent", "beneficiary_count", "beneficiaries", "demand_source", "is_public",
-            "progress_percent", "progress_status", "progress_date", "progress_note",
+            "id",
+            "round",
+            "title",
+            "description",
+            "category",
+            "unit",
+            "lead_name",
+            "deadline",
+            "budget",
+            "spent",
+            "beneficiary_count",
+            "beneficiaries",
+            "demand_source",
+            "is_public",
+            "progress_percent",
+            "progress_status",
+            "progress_date",
+            "progress_note",
         ]
         import_id_fields = ["id"]
         skip_unchanged = True
@@ -73,10 +90,14 @@ class ProjectResource(LedgerResource):
         return queryset.select_related("round", "unit").with_latest_note()
 
     # Export of the progress columns (annotated by ``filter_export``).
+    # A project with no update yet has blank progress columns, not "0%, not started",
+    # so re-importing it does not invent a first update.
     def dehydrate_progress_percent(self, project):
-        return project.progress_percent
+        return project.progress_percent if project.progress_date else None
 
     def dehydrate_progress_status(self, project):
+        if not project.progress_date:
+            return ""
         return self.fields["progress_status"].widget.render(project.progress_status)
 
     def dehydrate_progress_date(self, project):
@@ -113,9 +134,7 @@ class ProjectResource(LedgerResource):
             return None
         if values["percent"] is None or values["percent"] < 0 or values["percent"] > 100:
             raise ValidationError({PERCENT: [_("Progress must be a whole number from 0 to 100.")]})
-        update = ProgressUpdate(
-            percent=values["percent"], status=values["status"], note=values["note"] or ""
-        )
+        update = ProgressUpdate(percent=values["percent"], status=values["status"], note=values["note"] or "")
         if values["date"]:
             update.date = values["date"]
         try:
@@ -132,7 +151,9 @@ class ProjectResource(LedgerResource):
             return True
         latest = project.progress_on(pending.date)
         return latest is None or (latest.percent, latest.status, latest.note) != (
-            pending.percent, pending.status, pending.note,
+            pending.percent,
+            pending.status,
+            pending.note,
         )
 
     def skip_row(self, instance, original, row, import_validation_errors=None):

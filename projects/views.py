@@ -34,9 +34,11 @@ def progress_photo(request, name):
         raise Http404
     if not update.project.is_public:
         user = request.user
-        visible = user.is_staff and user.has_perm("projects.view_project") and scope_queryset(
-            Project.objects.filter(pk=update.project_id), user, "unit"
-        ).exists()
+        visible = (
+            user.is_staff
+            and user.has_perm("projects.view_project")
+            and scope_queryset(Project.objects.filter(pk=update.project_id), user, "unit").exists()
+        )
         if not visible:
             raise Http404
     response = FileResponse(update.photo.open("rb"))

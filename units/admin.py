@@ -10,16 +10,17 @@
 from django import forms
 from django.conf import settings
 from django.contrib import admin, messages
+from django.contrib.admin.utils import unquote
 from django.contrib.auth import get_user_model
 from django.contrib.auth.admin import UserAdmin
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import HttpResponseRedirect
 from django.template.defaultfilters import filesizeformat
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 from import_export.admin import ImportExportMixin
 from import_export.formats.base_formats import CSV, XLSX
-from import_export.forms import ImportForm
+from import_export.forms import ImportForm, SelectableFieldsExportForm
 from reversion.admin import VersionAdmin
 
 from .models import Unit
@@ -68,6 +69,24 @@ class UnitScopedAdminMixin:
 
     def has_delete_permission(self, request, obj=None):
         return super().has_delete_permission(request, obj) and self._in_scope(request, obj)
+
+    # django-reversion reverts first and keeps the revert when the change view
+    # answers with a redirect, which it also does for an object the user may not
+    # see; so the object is checked before reversion touches anything.
+    def revision_view(self, request, object_id, version_id, extra_context=None):
+        if self.get_object(request, unquote(object_id)) is None:
+            raise PermissionDenied
+        return super().revision_view(request, object_id, version_id, extra_context)
+
+    def recoverlist_view(self, request, extra_context=None):
+        if not sees_all_units(request.user):
+            raise PermissionDenied  # deleted rows of every unit would be listed
+        return super().recoverlist_view(request, extra_context)
+
+    def recover_view(self, request, version_id, extra_context=None):
+        if not sees_all_units(request.user):
+            raise PermissionDenied
+        return super().recover_view(request, version_id, extra_context)
 
 
 class LockVersionForm(forms.ModelForm):
@@ -120,12 +139,21 @@ class LimitedImportForm(ImportForm):
         return upload
 
 
+class LedgerExportForm(SelectableFieldsExportForm):
+    """Column checkboxes labelled with the file's own Chinese headers."""
+
+    def _get_field_label(self, resource, field_name):
+        field = resource.fields.get(field_name)
+        return field.column_name if field else field_name
+
+
 class LedgerImportExportMixin(ImportExportMixin):
     """xlsx/csv import-export with scoping, a dry-run preview and all-or-nothing commit."""
 
     import_formats = [XLSX, CSV]
     export_formats = [XLSX, CSV]
     import_form_class = LimitedImportForm
+    export_form_class = LedgerExportForm
     # Excel on Chinese Windows opens UTF-8 CSV correctly only with a BOM.
     from_encoding = "utf-8-sig"
     to_encoding = "utf-8-sig"
@@ -133,11 +161,15 @@ class LedgerImportExportMixin(ImportExportMixin):
     def get_resource_kwargs(self, request, *args, **kwargs):
         return {"user": request.user}
 
-    def get_import_data_kwargs(self, request, *args, **kwargs):
-        data_kwargs = super().get_import_data_kwargs(request, *args, **kwargs)
+    def get_import_data_kwargs(self, **kwargs):
+        data_kwargs = super().get_import_data_kwargs(**kwargs)
         # A row that fails validation at commit time rolls back the whole file.
         data_kwargs["rollback_on_validation_errors"] = True
         return data_kwargs
+
+    def get_valid_export_item_pks(self, request):
+        # Rows picked with the "export selected" action: only those the user may see.
+        return self.get_queryset(request).values_list("pk", flat=True)
 
     def process_result(self, result, request):
         if result.has_errors() or result.has_validation_errors():
@@ -189,6 +221,6 @@ class PortalUserAdmin(UserAdmin):
     def get_queryset(self, request):
         return super().get_queryset(request).prefetch_related("units")
 
-    @admin.display(description=_("units"))
+    @admin.display(description=_("their units"))
     def unit_names(self, user):
         return "、".join(unit.name for unit in user.units.all())

@@ -55,6 +55,11 @@ class LockVersionedModel(models.Model):
         abstract = True
 
     def save(self, *args, **kwargs):
-        if self.pk is not None and not self._state.adding:
-            self.version = (self.version or 0) + 1
+        updating = self.pk is not None and not self._state.adding
+        if updating:
+            # Counted by the database, not from this instance: an instance rebuilt
+            # from history (a restore) carries no meaningful version of its own.
+            self.version = models.F("version") + 1
         super().save(*args, **kwargs)
+        if updating:
+            self.refresh_from_db(fields=["version"])

@@ -48,9 +48,10 @@ class TextWidget(widgets.CharWidget):
 class ChoiceWidget(widgets.Widget):
     """Writes a choice's Chinese label; reads the label or the stored value."""
 
-    def __init__(self, choices, **kwargs):
+    def __init__(self, choices, allow_blank=False, **kwargs):
         super().__init__(**kwargs)
         self.choices = choices
+        self.allow_blank = allow_blank
 
     def _labels(self):
         with translation.override(FILE_LANGUAGE):
@@ -58,6 +59,8 @@ class ChoiceWidget(widgets.Widget):
 
     def clean(self, value, row=None, **kwargs):
         text = "" if value is None else str(value).strip()
+        if not text and self.allow_blank:
+            return ""
         labels = self._labels()
         for stored, label in labels.items():
             if text in (stored, label):
@@ -213,12 +216,17 @@ class LedgerResource(resources.ModelResource):
         if unknown or missing:
             parts = []
             if missing:
-                parts.append(_("missing columns: %s") % "、".join(missing))
+                parts.append(_("missing columns: %(columns)s") % {"columns": "、".join(missing)})
             if unknown:
-                parts.append(_("unknown columns: %s") % "、".join(h or _("(blank)") for h in unknown))
+                parts.append(
+                    _("unknown columns: %(columns)s")
+                    % {"columns": "、".join(h or _("(blank)") for h in unknown)}
+                )
             raise ValueError(
-                _("The file's columns do not match the ledger (%(problems)s). Export the ledger to get a file with the right columns.")
-                % {"problems": ";".join(parts)}
+                _(
+                    "The file's columns do not match the ledger (%(problems)s). Export the ledger to get a file with the right columns."
+                )
+                % {"problems": _("; ").join(parts)}
             )
         dataset.headers = headers
         super().before_import(dataset, **kwargs)
@@ -230,7 +238,9 @@ class LedgerResource(resources.ModelResource):
         instance = super().get_instance(instance_loader, row)
         if instance is None:
             raise ValidationError(
-                _("Row id %(id)s does not exist or belongs to another unit; leave the id blank to add a new row.")
+                _(
+                    "Row id %(id)s does not exist or belongs to another unit; leave the id blank to add a new row."
+                )
                 % {"id": raw_id}
             )
         return instance

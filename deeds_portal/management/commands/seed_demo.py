@@ -24,7 +24,8 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser):
         parser.add_argument(
-            "--users", action="store_true",
+            "--users",
+            action="store_true",
             help=f"Also create demo staff accounts (password {DEMO_PASSWORD!r}); development only.",
         )
 

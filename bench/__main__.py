@@ -1,0 +1,82 @@
+"""``python -m bench`` (``make bench``): see the package docstring."""
+
+import argparse
+import datetime
+import os
+import platform
+import sys
+import time
+
+
+def parse_args(argv=None):
+    parser = argparse.ArgumentParser(prog="python -m bench", description=__doc__)
+    parser.add_argument("--requests", type=int, default=30, help="timed requests per page (default 30)")
+    parser.add_argument("--warmup", type=int, default=5, help="warm-up rounds over all pages (default 5)")
+    parser.add_argument("--repeats", type=int, default=5, help="repeats of each xlsx operation (default 5)")
+    parser.add_argument("--seed", type=int, default=20210701)
+    parser.add_argument("--keep-db", action="store_true", help="keep the temporary SQLite file")
+    return parser.parse_args(argv)
+
+
+def main(argv=None) -> int:
+    args = parse_args(argv)
+    started = time.perf_counter()
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "deeds_portal.settings.test")
+
+    from bench import database
+
+    db = database.choose()  # before django.setup(): the settings read DATABASE_URL
+
+    import django
+
+    django.setup()
+    cleanup = "nothing to clean up"
+    try:
+        database.migrate()
+        database.ensure_empty(db)
+
+        from bench import data, ledger_io, pages, report, stats  # noqa: F401  (need the app registry)
+
+        print(f"bench: database {db.describe()}", file=sys.stderr)
+        print("bench: generating the ledger …", file=sys.stderr)
+        generated = data.generate(seed=args.seed)
+        db.created = generated.created
+        problems = data.check_consistency()
+
+        print("bench: measuring pages …", file=sys.stderr)
+        page_results = pages.measure(requests=args.requests, warmup=args.warmup)
+        growth = pages.query_growth()
+
+        print("bench: measuring xlsx export/import …", file=sys.stderr)
+        io_results = ledger_io.run(repeats=args.repeats)
+
+        results = {
+            "meta": {
+                "when": datetime.datetime.now(datetime.UTC).strftime("%Y-%m-%d %H:%M UTC"),
+                "django": django.get_version(),
+                "python": platform.python_version(),
+                "cpus": os.cpu_count(),
+                "settings": os.environ["DJANGO_SETTINGS_MODULE"],
+                "database": db.describe(),
+                "requests": args.requests,
+                "warmup": args.warmup,
+                "repeats": args.repeats,
+                "seed": args.seed,
+            },
+            "data": {**generated.as_dict(), "problems": problems},
+            "pages": page_results,
+            "query_growth": growth,
+            "ledger_io": io_results,
+        }
+    finally:
+        cleanup = database.cleanup(db, keep=args.keep_db)
+    results["meta"]["cleanup"] = cleanup
+    results["meta"]["total_seconds"] = round(time.perf_counter() - started, 1)
+    print(report.render(results))
+    path = report.write_json(results)
+    print(f"JSON: {os.path.relpath(path)}")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,200 @@
+"""The project ledger (项目台账) as xlsx: export and import through ``ProjectResource``.
+
+Each operation is timed over several repeats (median) and has its memory
+measured (tracemalloc peak in an extra traced run; growth of the RSS high-water
+mark in the timed runs), beside a baseline:
+
+* export  vs a plain openpyxl write-only workbook of the same cells;
+* import  (unchanged file: every row skipped; changed file: every project gets a
+  new progress update) vs a plain ``bulk_create`` of as many Project rows.
+
+Writes are undone between repeats, so every repeat sees the same ledger.
+"""
+
+import datetime
+import io
+
+import openpyxl
+from django.db import connection, transaction
+from django.test.utils import CaptureQueriesContext
+from import_export.formats.base_formats import XLSX
+
+from projects.models import ProgressStatus, ProgressUpdate, Project, Round, today
+from projects.resources import DATE, NOTE, PERCENT, STATUS, ProjectResource
+
+from .stats import measure
+
+
+def export_xlsx() -> bytes:
+    dataset = ProjectResource().export(force_native_type=True)
+    return XLSX().export_data(dataset)
+
+
+def openpyxl_write(headers: list, rows: list) -> bytes:
+    workbook = openpyxl.Workbook(write_only=True)
+    sheet = workbook.create_sheet()
+    sheet.append(headers)
+    for row in rows:
+        sheet.append(row)
+    buffer = io.BytesIO()
+    workbook.save(buffer)
+    return buffer.getvalue()
+
+
+def import_xlsx(data: bytes):
+    dataset = XLSX().create_dataset(data)
+    return ProjectResource().import_data(dataset, dry_run=False, use_transactions=True)
+
+
+def changed_file(data: bytes, on: datetime.date) -> bytes:
+    """The same ledger with every project's progress moved on, as a keeper would fill it in."""
+    dataset = XLSX().create_dataset(data)
+    headers = list(dataset.headers)
+    widget = ProjectResource().fields["progress_status"].widget
+    ip, is_, id_, in_ = (headers.index(h) for h in (PERCENT, STATUS, DATE, NOTE))
+    rows = []
+    for row in dataset:
+        row = list(row)
+        percent = int(row[ip] or 0)
+        new = 100 if percent >= 95 else percent + 5
+        row[ip] = new
+        row[is_] = widget.render(ProgressStatus.COMPLETED if new == 100 else ProgressStatus.IN_PROGRESS)
+        row[id_] = on
+        row[in_] = "本周进展:按计划推进,已向群众公示。" if new < 100 else "项目完工并通过验收。"
+        rows.append(row)
+    return openpyxl_write(headers, rows)
+
+
+def _totals(result) -> dict:
+    totals = {key: value for key, value in result.totals.items() if value}
+    errors = [f"row {n}: {e[0].error}" for n, e in result.row_errors()[:3]]
+    errors += [f"row {r.number}: {r.error_dict}" for r in result.invalid_rows[:3]]
+    errors += [str(e.error) for e in result.base_errors[:3]]
+    return {"totals": totals, "errors": errors}
+
+
+def _queries(operation, after=None) -> int:
+    with CaptureQueriesContext(connection) as captured:
+        value = operation()
+    if after:
+        after(value)
+    return len(captured.captured_queries)
+
+
+def _ratio(measured, baseline) -> float:
+    return round(measured.median_s / baseline.median_s, 2)
+
+
+def run(repeats: int = 5) -> dict:
+    projects = Project.objects.count()
+    out = {"projects": projects}
+
+    # Export ---------------------------------------------------------------------------
+    data = export_xlsx()
+    dataset = XLSX().create_dataset(data)
+    headers, cells = (
+        list(dataset.headers),
+        [list(row) for row in ProjectResource().export(force_native_type=True)],
+    )
+    exported = measure(export_xlsx, repeats)
+    plain = measure(lambda: openpyxl_write(headers, cells), repeats)
+    out["export"] = {
+        "rows": len(cells),
+        "columns": len(headers),
+        "file_bytes": len(data),
+        "queries": _queries(export_xlsx),
+        "resource": exported.as_dict(),
+        "baseline_openpyxl_write_only": plain.as_dict(),
+        "ratio": _ratio(exported, plain),
+    }
+
+    # Import ---------------------------------------------------------------------------
+    on = today()
+    changed = changed_file(data, on)
+    watermark = {"pk": 0}
+
+    def mark():
+        watermark["pk"] = ProgressUpdate.objects.order_by("-pk").values_list("pk", flat=True).first() or 0
+
+    def undo_new_updates(_result=None):
+        ProgressUpdate.objects.filter(pk__gt=watermark["pk"]).delete()
+
+    checks = {}
+
+    def check(name, expect):
+        def after(result):
+            checks[name] = _totals(result)
+            checks[name]["as_expected"] = checks[name]["totals"] == expect and not checks[name]["errors"]
+            if name == "changed":
+                checks[name]["new_updates"] = ProgressUpdate.objects.filter(pk__gt=watermark["pk"]).count()
+                undo_new_updates()
+
+        return after
+
+    unchanged = measure(lambda: import_xlsx(data), repeats, after=check("unchanged", {"skip": projects}))
+    moved = measure(
+        lambda: import_xlsx(changed), repeats, before=mark, after=check("changed", {"update": projects})
+    )
+    mark()
+    queries_unchanged = _queries(lambda: import_xlsx(data))
+    queries_changed = _queries(lambda: import_xlsx(changed), after=undo_new_updates)
+
+    # Baseline: bulk_create of as many Project rows (in a round of its own, deleted after).
+    values = list(
+        Project.objects.order_by("pk").values(
+            "title",
+            "description",
+            "category",
+            "unit_id",
+            "lead_name",
+            "deadline",
+            "budget",
+            "spent",
+            "beneficiary_count",
+            "beneficiaries",
+            "demand_source",
+            "is_public",
+        )
+    )
+    bench_round = Round.objects.create(
+        name="基准对照批次(bench baseline)", start_date=datetime.date(2021, 1, 1)
+    )
+    pending = {}
+
+    def build():
+        pending["rows"] = [Project(round=bench_round, **row) for row in values]
+
+    def bulk():
+        with transaction.atomic():
+            Project.objects.bulk_create(pending["rows"], batch_size=ProjectResource._meta.chunk_size or 500)
+
+    def drop(_value=None):
+        Project.objects.filter(round=bench_round).delete()
+
+    try:
+        baseline = measure(bulk, repeats, before=build, after=drop)
+        build()
+        queries_bulk = _queries(bulk, after=drop)
+    finally:
+        drop()
+        bench_round.delete()
+
+    out["import"] = {
+        "rows": projects,
+        "file_bytes_unchanged": len(data),
+        "file_bytes_changed": len(changed),
+        "unchanged": {
+            **unchanged.as_dict(),
+            "queries": queries_unchanged,
+            "check": checks["unchanged"],
+            "ratio": _ratio(unchanged, baseline),
+        },
+        "changed": {
+            **moved.as_dict(),
+            "queries": queries_changed,
+            "check": checks["changed"],
+            "ratio": _ratio(moved, baseline),
+        },
+        "baseline_bulk_create": {**baseline.as_dict(), "queries": queries_bulk},
+    }
+    return out

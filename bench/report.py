@@ -1,0 +1,151 @@
+"""The printed table and bench/results/latest.json."""
+
+import json
+from pathlib import Path
+
+RESULTS = Path(__file__).resolve().parent / "results"
+MIB = 1024 * 1024
+
+
+def _mib(value, per=MIB) -> str:
+    return "-" if value is None else f"{value / per:.1f}"
+
+
+def _table(headers: list[str], rows: list[list], first_left: bool = True) -> list[str]:
+    widths = [max(len(str(x)) for x in col) for col in zip(headers, *rows, strict=True)]
+
+    def line(cells):
+        parts = []
+        for i, (cell, width) in enumerate(zip(cells, widths, strict=True)):
+            parts.append(str(cell).ljust(width) if i == 0 and first_left else str(cell).rjust(width))
+        return "  ".join(parts).rstrip()
+
+    return [line(headers), "  ".join("-" * w for w in widths), *(line(r) for r in rows)]
+
+
+def render(results: dict) -> str:
+    meta, data, pages, io = results["meta"], results["data"], results["pages"], results["ledger_io"]
+    c = data["counts"]
+    out = [
+        f"Deeds portal benchmark · {meta['when']} · Django {meta['django']} · Python {meta['python']} · "
+        f"{meta['cpus']} CPUs",
+        f"Settings: {meta['settings']}",
+        f"Database: {meta['database']}",
+        "",
+        f"Ledger generated in {data['seconds']:.2f} s (objects {data['build_seconds']:.2f} s, "
+        f"bulk_create {data['insert_seconds']:.2f} s): {c['units']} units, {c['rounds']} rounds, "
+        f"{c['projects']:,} projects ({data['published_projects']:,} published), "
+        f"{c['progress_updates']:,} progress updates; model rules: "
+        + ("ok" if not data["problems"] else "; ".join(data["problems"])),
+        "",
+        f"Pages: median of {meta['requests']} requests each after {meta['warmup']} warm-up rounds, "
+        "round-robin; queries and SQL ms from one captured request",
+    ]
+    rows = [
+        [
+            label,
+            f"{p['median_ms']:.2f}",
+            f"{p['p90_ms']:.2f}",
+            f"{p['ratio_to_trivial']:.1f}",
+            p["queries"],
+            f"{p['sql_ms_in_captured_request']:.1f}",
+            f"{p['slowest_query_ms']:.1f}",
+            p["note"],
+        ]
+        for label, p in pages.items()
+    ]
+    out += _table(["page", "median ms", "p90 ms", "× trivial", "queries", "SQL ms", "max q ms", "note"], rows)
+    growth = results.get("query_growth", {})
+    if growth:
+        out.append(
+            "Detail page queries: "
+            + ", ".join(f"{v['queries']} with {v['updates']} updates" for v in growth.values())
+        )
+    experiment = results.get("experiment")
+    if experiment:
+        out += ["", experiment["title"]]
+        rows = [
+            [
+                label,
+                f"{p['median_ms']:.2f}",
+                f"{p['ratio_to_trivial']:.1f}",
+                f"{pages[label]['median_ms'] / p['median_ms']:.1f}×" if label in pages else "-",
+            ]
+            for label, p in experiment["pages"].items()
+        ]
+        out += _table(["page", "median ms", "× trivial", "speed-up"], rows)
+
+    ex, im = io["export"], io["import"]
+    out += [
+        "",
+        f"Ledger xlsx, {ex['rows']:,} rows × {ex['columns']} columns ({ex['file_bytes'] / 1024:.0f} KiB): "
+        f"median of {meta['repeats']} repeats; peak MiB = tracemalloc peak (extra traced run) / "
+        "growth of RSS high-water mark (timed runs)",
+    ]
+
+    def row(label, m, ratio, queries, note=""):
+        return [
+            label,
+            f"{m['median_s'] * 1000:.0f}",
+            f"{m['min_s'] * 1000:.0f}",
+            "1.0" if ratio is None else f"{ratio:.1f}",
+            _mib(m["tracemalloc_peak_bytes"]),
+            _mib(m["rss_peak_growth_kib_median"], 1024),
+            queries,
+            note,
+        ]
+
+    def totals(check):
+        text = ", ".join(f"{k} {v}" for k, v in check["totals"].items())
+        if check.get("new_updates") is not None:
+            text += f", {check['new_updates']} new updates"
+        if check["errors"]:
+            text += " ERRORS: " + "; ".join(check["errors"])
+        return text + ("" if check["as_expected"] else " (UNEXPECTED)")
+
+    rows = [
+        row("export: ProjectResource + XLSX", ex["resource"], ex["ratio"], ex["queries"]),
+        row("  baseline: openpyxl write-only", ex["baseline_openpyxl_write_only"], None, 0, "same cells"),
+        row(
+            "import: unchanged file",
+            im["unchanged"],
+            im["unchanged"]["ratio"],
+            im["unchanged"]["queries"],
+            totals(im["unchanged"]["check"]),
+        ),
+        row(
+            "import: every progress changed",
+            im["changed"],
+            im["changed"]["ratio"],
+            im["changed"]["queries"],
+            totals(im["changed"]["check"]),
+        ),
+        row(
+            f"  baseline: bulk_create {im['rows']:,} projects",
+            im["baseline_bulk_create"],
+            None,
+            im["baseline_bulk_create"]["queries"],
+        ),
+    ]
+    out += _table(
+        [
+            "operation",
+            "median ms",
+            "min ms",
+            "× baseline",
+            "py peak MiB",
+            "RSS peak MiB",
+            "queries",
+            "result",
+        ],
+        rows,
+    )
+    out += ["", f"Total run time {meta['total_seconds']:.0f} s; {meta['cleanup']}"]
+    return "\n".join(out)
+
+
+def write_json(results: dict) -> Path:
+    RESULTS.mkdir(exist_ok=True)
+    path = RESULTS / "latest.json"
+    path.write_text(json.dumps(results, ensure_ascii=False, indent=2, default=str) + "\n", encoding="utf-8")
+    return path

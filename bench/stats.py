@@ -1,0 +1,125 @@
+"""Timing and memory helpers: medians over repeats, peak RSS and tracemalloc peak."""
+
+import gc
+import re
+import resource
+import statistics
+import time
+import tracemalloc
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+_CLEAR_REFS = "/proc/self/clear_refs"
+_STATUS = "/proc/self/status"
+
+
+def median(values: list[float]) -> float:
+    return statistics.median(values) if values else float("nan")
+
+
+def p90(values: list[float]) -> float:
+    if len(values) < 2:
+        return median(values)
+    return statistics.quantiles(values, n=10, method="inclusive")[-1]
+
+
+def _proc_kib(key: str) -> int | None:
+    try:
+        with open(_STATUS) as status:
+            match = re.search(rf"^{key}:\s+(\d+) kB", status.read(), re.MULTILINE)
+    except OSError:
+        return None
+    return int(match.group(1)) if match else None
+
+
+def _reset_peak_rss() -> bool:
+    """Reset the kernel's high-water mark of RSS (Linux >= 4.0), so a peak is this operation's."""
+    try:
+        with open(_CLEAR_REFS, "w") as clear_refs:
+            clear_refs.write("5")
+    except OSError:
+        return False
+    return True
+
+
+def _maxrss_kib() -> int:
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss  # KiB on Linux
+
+
+@dataclass
+class Measured:
+    """Wall times (s) of the repeats and the memory figures of the operation."""
+
+    seconds: list[float] = field(default_factory=list)
+    rss_peak_growth_kib: list[int] = field(default_factory=list)  # VmHWM - VmRSS at start
+    maxrss_delta_kib: list[int] = field(default_factory=list)  # getrusage ru_maxrss delta
+    tracemalloc_peak_bytes: int | None = None
+    peak_reset: bool = False
+
+    @property
+    def median_s(self) -> float:
+        return median(self.seconds)
+
+    def as_dict(self) -> dict:
+        return {
+            "repeats": len(self.seconds),
+            "seconds": [round(s, 6) for s in self.seconds],
+            "median_s": round(self.median_s, 6),
+            "min_s": round(min(self.seconds), 6) if self.seconds else None,
+            "rss_peak_growth_kib_median": median(self.rss_peak_growth_kib)
+            if self.rss_peak_growth_kib
+            else None,
+            "maxrss_delta_kib_median": median(self.maxrss_delta_kib) if self.maxrss_delta_kib else None,
+            "rss_peak_was_reset": self.peak_reset,
+            "tracemalloc_peak_bytes": self.tracemalloc_peak_bytes,
+        }
+
+
+def measure(
+    operation: Callable[[], object],
+    repeats: int,
+    *,
+    before: Callable[[], object] | None = None,
+    after: Callable[[object], object] | None = None,
+    traced: bool = True,
+) -> Measured:
+    """Run ``operation`` ``repeats`` times, timing each run; then once more under tracemalloc.
+
+    ``before``/``after`` run outside the timing (e.g. preparing input, undoing writes);
+    ``after`` receives the operation's result. Timed runs are untraced (tracemalloc
+    slows Python down several times); the RSS peak is read during the timed runs.
+    """
+    result = Measured()
+
+    def one(trace: bool):
+        if before:
+            before()
+        gc.collect()
+        reset = _reset_peak_rss()
+        rss_start = _proc_kib("VmRSS")
+        maxrss_start = _maxrss_kib()
+        if trace:
+            tracemalloc.start()
+        start = time.perf_counter()
+        value = operation()
+        elapsed = time.perf_counter() - start
+        if trace:
+            _current, peak = tracemalloc.get_traced_memory()
+            tracemalloc.stop()
+            result.tracemalloc_peak_bytes = peak
+        else:
+            result.seconds.append(elapsed)
+            hwm = _proc_kib("VmHWM")
+            if reset and hwm is not None and rss_start is not None:
+                result.rss_peak_growth_kib.append(hwm - rss_start)
+            result.maxrss_delta_kib.append(_maxrss_kib() - maxrss_start)
+            result.peak_reset = reset
+        if after:
+            after(value)
+        return value
+
+    for _ in range(repeats):
+        one(trace=False)
+    if traced:
+        one(trace=True)
+    return result

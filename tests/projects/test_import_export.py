@@ -1,0 +1,323 @@
+"""The project ledger as a spreadsheet: export, re-import, bad files, scoping, formulas."""
+
+import csv
+import datetime
+import io
+from decimal import Decimal
+
+import openpyxl
+import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.urls import reverse
+
+from projects.models import ProgressUpdate, Project
+from tests.conftest import add_update, logged_in
+
+pytestmark = pytest.mark.django_db
+EXPORT = reverse("admin:projects_project_export")
+IMPORT = reverse("admin:projects_project_import")
+PROCESS = reverse("admin:projects_project_process_import")
+XLSX, CSV = 0, 1  # positions in LedgerImportExportMixin.import_formats / export_formats
+HEADERS = [
+    "编号",
+    "批次",
+    "项目名称",
+    "项目内容",
+    "类别",
+    "责任单位",
+    "负责人",
+    "完成时限",
+    "预算(元)",
+    "已支出(元)",
+    "受益人数",
+    "受益对象",
+    "需求来源",
+    "是否公开",
+    "当前进度(%)",
+    "进度状态",
+    "进度日期",
+    "最新进展",
+]
+
+
+def export(client, file_format=XLSX) -> bytes:
+    form = client.get(EXPORT).context["form"]
+    data = {"format": file_format, "resource": 0}
+    data.update({name: "on" for name in form.fields if name not in ("format", "resource", "export_items")})
+    response = client.post(EXPORT, data)
+    assert response.status_code == 200, response.content[:500]
+    return response.content
+
+
+def read_xlsx(content: bytes) -> list[list]:
+    sheet = openpyxl.load_workbook(io.BytesIO(content)).active
+    return [list(row) for row in sheet.iter_rows(values_only=True)]
+
+
+def write_xlsx(rows: list[list]) -> bytes:
+    book = openpyxl.Workbook()
+    for row in rows:
+        book.active.append(row)
+    out = io.BytesIO()
+    book.save(out)
+    return out.getvalue()
+
+
+def upload(client, content: bytes, file_format=XLSX, name="台账.xlsx"):
+    """The dry run: returns the preview response."""
+    return client.post(
+        IMPORT, {"format": file_format, "resource": 0, "import_file": SimpleUploadedFile(name, content)}
+    )
+
+
+def confirm(client, preview):
+    form = preview.context["confirm_form"]
+    return client.post(PROCESS, {name: form[name].value() for name in form.fields})
+
+
+def import_file(client, content: bytes, file_format=XLSX, name="台账.xlsx"):
+    preview = upload(client, content, file_format, name)
+    assert preview.status_code == 200
+    assert preview.context.get("confirm_form") is not None, preview_errors(preview)
+    return preview, confirm(client, preview)
+
+
+def preview_errors(preview) -> str:
+    result = preview.context.get("result")
+    form = preview.context.get("form")
+    parts = [str(form.errors) if form is not None else ""]
+    if result is not None:
+        parts += [str(e.error) for e in result.base_errors]
+        parts += [str(row.error_dict) for row in result.invalid_rows]
+        parts += [str(err.error) for _, errs in result.row_errors() for err in errs]
+    return " ".join(parts)
+
+
+@pytest.fixture
+def ledger(make_project, unit_a, unit_b):
+    mine = make_project(
+        title="修建一座风雨桥",
+        unit=unit_a,
+        budget=Decimal("20000"),
+        spent=Decimal("19500.50"),
+        beneficiary_count=40,
+        lead_name="演示·周建国",
+    )
+    add_update(mine, datetime.date(2021, 6, 10), 70, note="桥身主体完工")
+    theirs = make_project(title="B单位项目", unit=unit_b)
+    return mine, theirs
+
+
+def test_export_has_chinese_headers_native_numbers_and_dates(client, office_admin, ledger):
+    rows = read_xlsx(export(logged_in(client, office_admin)))
+    assert rows[0] == HEADERS
+    bridge = next(row for row in rows[1:] if row[2] == "修建一座风雨桥")
+    record = dict(zip(HEADERS, bridge, strict=True))
+    assert record["责任单位"] == "第一党支部"
+    assert record["预算(元)"] == 20000 and isinstance(record["预算(元)"], (int, float))
+    assert record["完成时限"] == datetime.datetime(2021, 6, 30)
+    assert record["当前进度(%)"] == 70
+    assert record["进度状态"] == "进行中"
+    assert record["进度日期"] == datetime.datetime(2021, 6, 10)
+    assert record["是否公开"] == "是"
+
+
+def test_editor_exports_only_own_units_rows(client, editor_a, ledger):
+    rows = read_xlsx(export(logged_in(client, editor_a)))
+    titles = [row[2] for row in rows[1:]]
+    assert titles == ["修建一座风雨桥"]
+
+
+def test_reimporting_an_unchanged_export_changes_nothing(client, office_admin, ledger):
+    client = logged_in(client, office_admin)
+    before = {p.pk: (p.version, p.updated_at) for p in Project.objects.all()}
+    updates_before = ProgressUpdate.objects.count()
+    for file_format, content in [(XLSX, export(client, XLSX)), (CSV, export(client, CSV))]:
+        preview, _ = import_file(client, content, file_format, "台账.csv" if file_format else "台账.xlsx")
+        totals = preview.context["result"].totals
+        assert (totals["new"], totals["update"], totals["skip"]) == (0, 0, 2)
+    assert {p.pk: (p.version, p.updated_at) for p in Project.objects.all()} == before
+    assert ProgressUpdate.objects.count() == updates_before
+
+
+def test_round_trip_applies_edits_and_records_new_progress(client, office_admin, ledger, round_, unit_a):
+    client = logged_in(client, office_admin)
+    rows = read_xlsx(export(client))
+    bridge = rows[1] if rows[1][2] == "修建一座风雨桥" else rows[2]
+    bridge[HEADERS.index("项目内容")] = "在联点村修建风雨桥"
+    bridge[HEADERS.index("当前进度(%)")] = 100
+    bridge[HEADERS.index("进度状态")] = "已完成"
+    bridge[HEADERS.index("进度日期")] = datetime.date(2021, 6, 28)
+    bridge[HEADERS.index("最新进展")] = "风雨桥建成"
+    new_row = [
+        None,
+        round_.name,
+        "捐赠一批农业实用书籍",
+        "",
+        "捐赠帮扶",
+        "第一党支部",
+        "",
+        "2021-06-15",
+        None,
+        None,
+        None,
+        "农村图书屋",
+        "征求意见函",
+        "否",
+        0,
+        "未开始",
+        "2021-05-20",
+        "",
+    ]
+    preview, response = import_file(client, write_xlsx([HEADERS, bridge, new_row]))
+    assert response.status_code == 302
+    project = Project.objects.get(title="修建一座风雨桥")
+    assert project.description == "在联点村修建风雨桥"
+    assert project.status_on(datetime.date(2021, 6, 28)) == "completed"
+    assert project.progress_on(datetime.date(2021, 6, 27)).percent == 70  # history kept
+    books = Project.objects.get(title="捐赠一批农业实用书籍")
+    assert (books.unit, books.is_public, books.deadline) == (unit_a, False, datetime.date(2021, 6, 15))
+    assert books.updates.get().created_by == office_admin
+
+
+def upload_rows(client, rows) -> str:
+    """Upload rows; assert nothing may be committed; return the messages the user reads."""
+    preview = upload(client, write_xlsx(rows))
+    assert preview.status_code == 200
+    assert preview.context.get("confirm_form") is None
+    return preview_errors(preview)
+
+
+def valid_row(round_name, **changes):
+    record = dict.fromkeys(HEADERS, "")
+    record.update(
+        {
+            "批次": round_name,
+            "项目名称": "新项目",
+            "类别": "其他",
+            "责任单位": "第一党支部",
+            "完成时限": "2021-06-30",
+            "是否公开": "是",
+        }
+    )
+    record.update(changes)
+    return [record[h] for h in HEADERS]
+
+
+@pytest.mark.parametrize(
+    ("changes", "message"),
+    [
+        ({"完成时限": "六月底"}, "六月底"),
+        ({"完成时限": "2021-02-30"}, "2021-02-30"),
+        ({"责任单位": "不存在的单位"}, "不存在的单位"),
+        ({"当前进度(%)": 120, "进度状态": "进行中"}, "100"),
+        ({"当前进度(%)": -5, "进度状态": "进行中"}, "100"),
+        ({"当前进度(%)": 90, "进度状态": "已完成"}, "100%"),
+        ({"预算(元)": -100}, "0"),
+        ({"类别": "乱填"}, "乱填"),
+        ({"编号": 999999}, "999999"),
+    ],
+)
+def test_bad_rows_are_reported_and_nothing_is_written(client, office_admin, round_, unit_a, changes, message):
+    client = logged_in(client, office_admin)
+    errors = upload_rows(
+        client, [HEADERS, valid_row(round_.name, 项目名称="好的一行"), valid_row(round_.name, **changes)]
+    )
+    assert message in errors
+    assert not Project.objects.exists()
+
+
+def test_a_file_with_wrong_headers_is_refused(client, office_admin, round_, unit_a):
+    client = logged_in(client, office_admin)
+    headers = ["名称" if h == "项目名称" else h for h in HEADERS]
+    errors = upload_rows(client, [headers, valid_row(round_.name)])
+    assert "项目名称" in errors and "名称" in errors
+    assert not Project.objects.exists()
+
+
+@pytest.mark.parametrize(
+    ("content", "name", "file_format"),
+    [
+        (b"this is not a spreadsheet", "台账.xlsx", XLSX),
+        (b"\x89PNG\r\n\x1a\n" + bytes(200), "photo.xlsx", XLSX),
+        (b"\xff\xfe\x00garbage\x00", "台账.csv", CSV),
+    ],
+)
+def test_a_file_that_is_not_a_spreadsheet_gets_a_message_not_a_500(
+    client, office_admin, content, name, file_format
+):
+    response = upload(logged_in(client, office_admin), content, file_format, name)
+    assert response.status_code == 200
+    assert response.context["form"].errors or response.context["result"].has_errors()
+    assert not Project.objects.exists()
+
+
+def test_an_oversize_upload_is_refused(client, office_admin, settings, round_):
+    settings.MAX_UPLOAD_BYTES = 1024
+    response = upload(logged_in(client, office_admin), write_xlsx([HEADERS] + [valid_row(round_.name)] * 50))
+    assert response.status_code == 200
+    assert "import_file" in response.context["form"].errors
+    assert not Project.objects.exists()
+
+
+def test_editor_cannot_import_into_another_unit(client, editor_a, ledger, round_):
+    _, theirs = ledger
+    client = logged_in(client, editor_a)
+    errors = upload_rows(client, [HEADERS, valid_row(round_.name, 责任单位="第二党支部")])
+    assert "第二党支部" in errors
+    # Nor overwrite another unit's row by naming its id.
+    errors = upload_rows(client, [HEADERS, valid_row(round_.name, 编号=theirs.pk, 项目名称="篡改")])
+    assert str(theirs.pk) in errors
+    theirs.refresh_from_db()
+    assert theirs.title == "B单位项目"
+    assert Project.objects.count() == 2
+
+
+def test_import_and_export_are_permissions_of_their_own(client, leader, editor_a, ledger):
+    leader_client = logged_in(client, leader)
+    assert leader_client.get(EXPORT).status_code == 200
+    assert leader_client.get(IMPORT).status_code == 403
+    editor_a.groups.clear()
+    editor_a.user_permissions.add(
+        *__import__("django.contrib.auth.models", fromlist=["Permission"]).Permission.objects.filter(
+            codename="view_project"
+        )
+    )
+    editor_client = logged_in(client, editor_a)
+    assert editor_client.get(EXPORT).status_code == 403
+    assert editor_client.get(IMPORT).status_code == 403
+
+
+def test_formulas_are_neutralised_and_round_trip_unchanged(client, office_admin, make_project):
+    dangerous = ['=HYPERLINK("http://x")', "+1+1", "-2+3", "@SUM(A1)", "\tTab"]
+    for i, text in enumerate(dangerous):
+        make_project(title=f"项目{i}", description=text, lead_name="=cmd|' /C calc'!A0")
+    client = logged_in(client, office_admin)
+    rows = read_xlsx(export(client, XLSX))
+    descriptions = {row[2]: row[3] for row in rows[1:]}
+    for i, text in enumerate(dangerous):
+        assert descriptions[f"项目{i}"][0] == "'"
+        # xlsx itself stores a carriage return as a line feed
+        assert descriptions[f"项目{i}"][1:] == text.replace("\r", "\n")
+    make_project(title="回车", description="\rCR")
+    rows = read_xlsx(export(client, XLSX))
+    assert next(row[3] for row in rows if row[2] == "回车")[0] == "'"
+    Project.objects.filter(title="回车").delete()
+    csv_rows = list(csv.reader(io.StringIO(export(client, CSV).decode("utf-8-sig"))))
+    assert all(row[6].startswith("'=") for row in csv_rows[1:])
+    preview, _ = import_file(client, export(client, XLSX))
+    assert preview.context["result"].totals["skip"] == len(dangerous)
+    assert sorted(Project.objects.values_list("description", flat=True)) == sorted(dangerous)
+
+
+def test_a_failure_at_commit_time_rolls_back_the_whole_file(client, office_admin, round_, unit_a):
+    client = logged_in(client, office_admin)
+    rows = [HEADERS, valid_row(round_.name, 项目名称="第一行"), valid_row(round_.name, 项目名称="第二行")]
+    preview = upload(client, write_xlsx(rows))
+    # Between preview and confirmation someone creates a clashing project.
+    Project.objects.create(
+        round=round_, title="第二行", category="other", unit=unit_a, deadline=datetime.date(2021, 6, 30)
+    )
+    response = confirm(client, preview)
+    assert response.status_code == 302
+    assert not Project.objects.filter(title="第一行").exists()
