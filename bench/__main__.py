@@ -9,11 +9,15 @@ import time
 
 
 def parse_args(argv=None):
-    parser = argparse.ArgumentParser(prog="python -m bench", description=__doc__)
+    parser = argparse.ArgumentParser(
+        prog="python -m bench", description="City-scale benchmark of the portal."
+    )
     parser.add_argument("--requests", type=int, default=30, help="timed requests per page (default 30)")
     parser.add_argument("--warmup", type=int, default=5, help="warm-up rounds over all pages (default 5)")
-    parser.add_argument("--repeats", type=int, default=5, help="repeats of each xlsx operation (default 5)")
-    parser.add_argument("--seed", type=int, default=20210701)
+    parser.add_argument(
+        "--repeats", type=int, default=5, help="timed repeats of each xlsx operation (default 5)"
+    )
+    parser.add_argument("--seed", type=int, default=20210701, help="seed of the data generator")
     parser.add_argument("--keep-db", action="store_true", help="keep the temporary SQLite file")
     return parser.parse_args(argv)
 
@@ -21,8 +25,11 @@ def parse_args(argv=None):
 def main(argv=None) -> int:
     args = parse_args(argv)
     started = time.perf_counter()
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "deeds_portal.settings.test")
 
+    def stage(text: str) -> None:
+        print(f"bench: [{time.perf_counter() - started:5.1f} s] {text}", file=sys.stderr, flush=True)
+
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "deeds_portal.settings.test")
     from bench import database
 
     db = database.choose()  # before django.setup(): the settings read DATABASE_URL
@@ -30,26 +37,22 @@ def main(argv=None) -> int:
     import django
 
     django.setup()
-    cleanup = "nothing to clean up"
     try:
         database.migrate()
         database.ensure_empty(db)
 
-        from bench import data, ledger_io, pages, report, stats  # noqa: F401  (need the app registry)
+        from bench import data, ledger_io, pages, report  # after setup: they import models
 
-        print(f"bench: database {db.describe()}", file=sys.stderr)
-        print("bench: generating the ledger …", file=sys.stderr)
+        stage(f"database {db.describe()}")
+        stage("generating the ledger")
         generated = data.generate(seed=args.seed)
         db.created = generated.created
         problems = data.check_consistency()
-
-        print("bench: measuring pages …", file=sys.stderr)
+        stage(f"measuring pages ({args.requests} requests each)")
         page_results = pages.measure(requests=args.requests, warmup=args.warmup)
         growth = pages.query_growth()
-
-        print("bench: measuring xlsx export/import …", file=sys.stderr)
+        stage(f"measuring xlsx export/import ({args.repeats} repeats each)")
         io_results = ledger_io.run(repeats=args.repeats)
-
         results = {
             "meta": {
                 "when": datetime.datetime.now(datetime.UTC).strftime("%Y-%m-%d %H:%M UTC"),
@@ -74,7 +77,7 @@ def main(argv=None) -> int:
     results["meta"]["total_seconds"] = round(time.perf_counter() - started, 1)
     print(report.render(results))
     path = report.write_json(results)
-    print(f"JSON: {os.path.relpath(path)}")
+    print(f"JSON written to {os.path.relpath(path)}")
     return 0
 
 

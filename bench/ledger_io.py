@@ -16,13 +16,12 @@ import io
 
 import openpyxl
 from django.db import connection, transaction
-from django.test.utils import CaptureQueriesContext
 from import_export.formats.base_formats import XLSX
 
 from projects.models import ProgressStatus, ProgressUpdate, Project, Round, today
 from projects.resources import DATE, NOTE, PERCENT, STATUS, ProjectResource
 
-from .stats import measure
+from .stats import QueryCounter, measure
 
 
 def export_xlsx() -> bytes:
@@ -73,12 +72,12 @@ def _totals(result) -> dict:
     return {"totals": totals, "errors": errors}
 
 
-def _queries(operation, after=None) -> int:
-    with CaptureQueriesContext(connection) as captured:
+def _queries(operation, after=None) -> QueryCounter:
+    with QueryCounter(connection) as counter:
         value = operation()
     if after:
         after(value)
-    return len(captured.captured_queries)
+    return counter
 
 
 def _ratio(measured, baseline) -> float:
@@ -102,7 +101,7 @@ def run(repeats: int = 5) -> dict:
         "rows": len(cells),
         "columns": len(headers),
         "file_bytes": len(data),
-        "queries": _queries(export_xlsx),
+        "queries": _queries(export_xlsx).count,
         "resource": exported.as_dict(),
         "baseline_openpyxl_write_only": plain.as_dict(),
         "ratio": _ratio(exported, plain),
@@ -139,37 +138,27 @@ def run(repeats: int = 5) -> dict:
     queries_unchanged = _queries(lambda: import_xlsx(data))
     queries_changed = _queries(lambda: import_xlsx(changed), after=undo_new_updates)
 
-    # Baseline: bulk_create of as many Project rows (in a round of its own, deleted after).
-    values = list(
-        Project.objects.order_by("pk").values(
-            "title",
-            "description",
-            "category",
-            "unit_id",
-            "lead_name",
-            "deadline",
-            "budget",
-            "spent",
-            "beneficiary_count",
-            "beneficiaries",
-            "demand_source",
-            "is_public",
+    # Baseline: bulk_create of as many Project rows, in rounds of their own (deleted after).
+    fields = ["round_id", "title", "description", "category", "unit_id", "lead_name", "deadline"]
+    fields += ["budget", "spent", "beneficiary_count", "beneficiaries", "demand_source", "is_public"]
+    values = list(Project.objects.order_by("pk").values(*fields))
+    bench_rounds = {  # one per real round: titles are unique within a round
+        pk: Round.objects.create(
+            name=f"基准对照批次{pk}(bench baseline)", start_date=datetime.date(2021, 1, 1)
         )
-    )
-    bench_round = Round.objects.create(
-        name="基准对照批次(bench baseline)", start_date=datetime.date(2021, 1, 1)
-    )
+        for pk in sorted({row["round_id"] for row in values})
+    }
     pending = {}
 
     def build():
-        pending["rows"] = [Project(round=bench_round, **row) for row in values]
+        pending["rows"] = [Project(**{**row, "round_id": bench_rounds[row["round_id"]].pk}) for row in values]
 
     def bulk():
         with transaction.atomic():
             Project.objects.bulk_create(pending["rows"], batch_size=ProjectResource._meta.chunk_size or 500)
 
     def drop(_value=None):
-        Project.objects.filter(round=bench_round).delete()
+        Project.objects.filter(round__in=bench_rounds.values()).delete()
 
     try:
         baseline = measure(bulk, repeats, before=build, after=drop)
@@ -177,7 +166,7 @@ def run(repeats: int = 5) -> dict:
         queries_bulk = _queries(bulk, after=drop)
     finally:
         drop()
-        bench_round.delete()
+        Round.objects.filter(pk__in=[r.pk for r in bench_rounds.values()]).delete()
 
     out["import"] = {
         "rows": projects,
@@ -185,16 +174,18 @@ def run(repeats: int = 5) -> dict:
         "file_bytes_changed": len(changed),
         "unchanged": {
             **unchanged.as_dict(),
-            "queries": queries_unchanged,
+            "queries": queries_unchanged.count,
+            "top_queries": queries_unchanged.top(),
             "check": checks["unchanged"],
             "ratio": _ratio(unchanged, baseline),
         },
         "changed": {
             **moved.as_dict(),
-            "queries": queries_changed,
+            "queries": queries_changed.count,
+            "top_queries": queries_changed.top(),
             "check": checks["changed"],
             "ratio": _ratio(moved, baseline),
         },
-        "baseline_bulk_create": {**baseline.as_dict(), "queries": queries_bulk},
+        "baseline_bulk_create": {**baseline.as_dict(), "queries": queries_bulk.count},
     }
     return out

@@ -123,3 +123,41 @@ def measure(
     if traced:
         one(trace=True)
     return result
+
+
+class QueryCounter:
+    """Counts the queries run on a connection (no cap, unlike ``CaptureQueriesContext``),
+    grouped by their shape (the SQL text with the parameters left out) to show N+1 patterns."""
+
+    def __init__(self, connection):
+        self.connection = connection
+        self.count = 0
+        self.shapes: dict[str, list] = {}
+
+    def __call__(self, execute, sql, params, many, context):
+        start = time.perf_counter()
+        try:
+            return execute(sql, params, many, context)
+        finally:
+            self.count += 1
+            shape = self.shapes.setdefault(sql, [0, 0.0])
+            shape[0] += 1
+            shape[1] += time.perf_counter() - start
+
+    def __enter__(self):
+        self._wrapper = self.connection.execute_wrapper(self)
+        self._wrapper.__enter__()
+        return self
+
+    def __exit__(self, *exc):
+        return self._wrapper.__exit__(*exc)
+
+    def top(self, n: int = 5) -> list[dict]:
+        """The most frequent query shapes: count, total ms, SQL (shortened)."""
+        ranked = sorted(self.shapes.items(), key=lambda item: -item[1][0])[:n]
+        return [{"count": c, "ms": round(t * 1000, 1), "sql": _short(sql)} for sql, (c, t) in ranked]
+
+
+def _short(sql: str, limit: int = 160) -> str:
+    sql = re.sub(r"SELECT .*? FROM", "SELECT … FROM", sql, count=1, flags=re.DOTALL)
+    return sql if len(sql) <= limit else sql[: limit - 1] + "…"

@@ -1,0 +1,58 @@
+"""`seed_demo` loads the article's open-door deeds, and running it twice changes nothing."""
+
+import datetime
+from decimal import Decimal
+
+import pytest
+from django.core.management import CommandError, call_command
+
+from projects.models import ProgressUpdate, Project, ProjectStatus, Round
+from units.models import Unit
+
+pytestmark = pytest.mark.django_db
+TEN_ONES = [
+    "修建一座风雨桥", "捐赠一批农业实用书籍", "为留守儿童捐赠一批学习用品", "组织一次义务劳动",
+    "开展一次无偿献血", "开展一次儿童白血病调查", "组织一次巡回公益课堂培训",
+    "建立一个垃圾分类示范小区", "帮助一批困难群众采茶锄草", "在市民广场建立一个集中吸烟点",
+]
+
+
+def snapshot():
+    return (
+        Unit.objects.count(), Round.objects.count(),
+        sorted(Project.objects.values_list("pk", "version")), ProgressUpdate.objects.count(),
+    )
+
+
+def test_seed_demo_loads_the_ten_ones_completed_by_the_end_of_june():
+    call_command("seed_demo")
+    ten = Project.objects.filter(title__in=TEN_ONES)
+    assert ten.count() == 10
+    end_of_june = datetime.date(2021, 6, 30)
+    assert all(p.status_on(end_of_june) == ProjectStatus.COMPLETED for p in ten)
+    assert all(p.deadline <= end_of_june and p.unit_id for p in ten)
+    assert all(p.is_demo and p.lead_name.startswith("演示") for p in ten)
+
+
+def test_seed_demo_holds_the_visit_to_40_needy_party_members_with_20000_yuan():
+    call_command("seed_demo")
+    visit = Project.objects.get(beneficiary_count=40)
+    assert visit.spent == Decimal("20000")
+    assert visit.progress_on(datetime.date(2021, 6, 30)).percent == 100  # before 1 July
+
+
+def test_seed_demo_is_idempotent():
+    call_command("seed_demo")
+    first = snapshot()
+    call_command("seed_demo")
+    assert snapshot() == first
+
+
+def test_demo_accounts_only_with_debug(settings):
+    settings.DEBUG = False
+    with pytest.raises(CommandError):
+        call_command("seed_demo", users=True)
+    settings.DEBUG = True
+    call_command("seed_demo", users=True)
+    editor = Unit.objects.get(name="第一党支部").members.get()
+    assert editor.groups.get().name == "单位台账员"
