@@ -40,9 +40,9 @@ def openpyxl_write(headers: list, rows: list) -> bytes:
     return buffer.getvalue()
 
 
-def import_xlsx(data: bytes):
+def import_xlsx(data: bytes, resource_class=ProjectResource):
     dataset = XLSX().create_dataset(data)
-    return ProjectResource().import_data(dataset, dry_run=False, use_transactions=True)
+    return resource_class().import_data(dataset, dry_run=False, use_transactions=True)
 
 
 def changed_file(data: bytes, on: datetime.date) -> bytes:
@@ -84,59 +84,77 @@ def _ratio(measured, baseline) -> float:
     return round(measured.median_s / baseline.median_s, 2)
 
 
+def _latest_update_pk() -> int:
+    return ProgressUpdate.objects.order_by("-pk").values_list("pk", flat=True).first() or 0
+
+
+def measure_imports(
+    data: bytes, changed: bytes, repeats: int, resource_class=ProjectResource, traced: bool = True
+) -> dict:
+    """Import the unchanged and the changed file; the new updates are deleted after each run."""
+    projects = Project.objects.count()
+    watermark = {"pk": 0}
+
+    def mark():
+        watermark["pk"] = _latest_update_pk()
+
+    def undo(_result=None):
+        ProgressUpdate.objects.filter(pk__gt=watermark["pk"]).delete()
+
+    out = {}
+    for name, file, expect in (
+        ("unchanged", data, {"skip": projects}),
+        ("changed", changed, {"update": projects}),
+    ):
+        check = {}
+
+        def after(result, check=check, expect=expect):
+            check.update(_totals(result))
+            check["new_updates"] = ProgressUpdate.objects.filter(pk__gt=watermark["pk"]).count()
+            check["as_expected"] = (
+                check["totals"] == expect
+                and not check["errors"]
+                and check["new_updates"] == (projects if expect.get("update") else 0)
+            )
+            undo()
+
+        def run(file=file):
+            return import_xlsx(file, resource_class)
+
+        measured = measure(run, repeats, before=mark, after=after, traced=traced)
+        mark()
+        queries = _queries(run, after=undo)
+        out[name] = {
+            **measured.as_dict(),
+            "queries": queries.count,
+            "top_queries": queries.top(),
+            "check": check,
+        }
+    return out
+
+
 def run(repeats: int = 5) -> dict:
     projects = Project.objects.count()
-    out = {"projects": projects}
 
     # Export ---------------------------------------------------------------------------
     data = export_xlsx()
-    dataset = XLSX().create_dataset(data)
-    headers, cells = (
-        list(dataset.headers),
-        [list(row) for row in ProjectResource().export(force_native_type=True)],
-    )
+    dataset = ProjectResource().export(force_native_type=True)
+    headers, cells = list(dataset.headers), [list(row) for row in dataset]
     exported = measure(export_xlsx, repeats)
     plain = measure(lambda: openpyxl_write(headers, cells), repeats)
-    out["export"] = {
+    export = {
         "rows": len(cells),
         "columns": len(headers),
         "file_bytes": len(data),
         "queries": _queries(export_xlsx).count,
         "resource": exported.as_dict(),
         "baseline_openpyxl_write_only": plain.as_dict(),
-        "ratio": _ratio(exported, plain),
+        "ratio": round(exported.median_s / plain.median_s, 2),
     }
 
     # Import ---------------------------------------------------------------------------
-    on = today()
-    changed = changed_file(data, on)
-    watermark = {"pk": 0}
-
-    def mark():
-        watermark["pk"] = ProgressUpdate.objects.order_by("-pk").values_list("pk", flat=True).first() or 0
-
-    def undo_new_updates(_result=None):
-        ProgressUpdate.objects.filter(pk__gt=watermark["pk"]).delete()
-
-    checks = {}
-
-    def check(name, expect):
-        def after(result):
-            checks[name] = _totals(result)
-            checks[name]["as_expected"] = checks[name]["totals"] == expect and not checks[name]["errors"]
-            if name == "changed":
-                checks[name]["new_updates"] = ProgressUpdate.objects.filter(pk__gt=watermark["pk"]).count()
-                undo_new_updates()
-
-        return after
-
-    unchanged = measure(lambda: import_xlsx(data), repeats, after=check("unchanged", {"skip": projects}))
-    moved = measure(
-        lambda: import_xlsx(changed), repeats, before=mark, after=check("changed", {"update": projects})
-    )
-    mark()
-    queries_unchanged = _queries(lambda: import_xlsx(data))
-    queries_changed = _queries(lambda: import_xlsx(changed), after=undo_new_updates)
+    changed = changed_file(data, today())
+    imports = measure_imports(data, changed, repeats)
 
     # Baseline: bulk_create of as many Project rows, in rounds of their own (deleted after).
     fields = ["round_id", "title", "description", "category", "unit_id", "lead_name", "deadline"]
@@ -163,29 +181,22 @@ def run(repeats: int = 5) -> dict:
     try:
         baseline = measure(bulk, repeats, before=build, after=drop)
         build()
-        queries_bulk = _queries(bulk, after=drop)
+        queries_bulk = _queries(bulk, after=drop).count
     finally:
         drop()
         Round.objects.filter(pk__in=[r.pk for r in bench_rounds.values()]).delete()
+    for result in imports.values():
+        result["ratio"] = round(result["median_s"] / baseline.median_s, 2)
 
-    out["import"] = {
-        "rows": projects,
-        "file_bytes_unchanged": len(data),
-        "file_bytes_changed": len(changed),
-        "unchanged": {
-            **unchanged.as_dict(),
-            "queries": queries_unchanged.count,
-            "top_queries": queries_unchanged.top(),
-            "check": checks["unchanged"],
-            "ratio": _ratio(unchanged, baseline),
+    return {
+        "export": export,
+        "import": {
+            "rows": projects,
+            "file_bytes_unchanged": len(data),
+            "file_bytes_changed": len(changed),
+            **imports,
+            "baseline_bulk_create": {**baseline.as_dict(), "queries": queries_bulk},
         },
-        "changed": {
-            **moved.as_dict(),
-            "queries": queries_changed.count,
-            "top_queries": queries_changed.top(),
-            "check": checks["changed"],
-            "ratio": _ratio(moved, baseline),
-        },
-        "baseline_bulk_create": {**baseline.as_dict(), "queries": queries_bulk.count},
+        # kept for the experiments, not written to JSON
+        "_files": (data, changed),
     }
-    return out

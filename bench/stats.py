@@ -10,6 +10,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 
 _CLEAR_REFS = "/proc/self/clear_refs"
+_SAVEPOINT_NAME = re.compile(r'"s\d+_x\d+"')
 _STATUS = "/proc/self/status"
 
 
@@ -140,7 +141,7 @@ class QueryCounter:
             return execute(sql, params, many, context)
         finally:
             self.count += 1
-            shape = self.shapes.setdefault(sql, [0, 0.0])
+            shape = self.shapes.setdefault(_SAVEPOINT_NAME.sub('"s…"', sql), [0, 0.0])
             shape[0] += 1
             shape[1] += time.perf_counter() - start
 

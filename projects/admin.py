@@ -3,7 +3,7 @@ from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 from reversion.admin import VersionAdmin
 
-from units.admin import LedgerImportExportMixin, LockVersionForm, UnitScopedAdminMixin
+from units.admin import LedgerImportExportMixin, LockVersionAdminMixin, UnitScopedAdminMixin
 
 from .models import ProgressUpdate, Project, ProjectStatus, Round
 from .resources import ProjectResource
@@ -39,15 +39,8 @@ class ProgressUpdateInline(admin.StackedInline):
     ordering = ["-date", "-pk"]
 
 
-class ProjectAdminForm(LockVersionForm):
-    class Meta:
-        model = Project
-        fields = "__all__"
-
-
 @admin.register(Project)
-class ProjectAdmin(UnitScopedAdminMixin, LedgerImportExportMixin, VersionAdmin):
-    form = ProjectAdminForm
+class ProjectAdmin(UnitScopedAdminMixin, LockVersionAdminMixin, LedgerImportExportMixin, VersionAdmin):
     resource_classes = [ProjectResource]
     inlines = [ProgressUpdateInline]
     list_display = [
@@ -59,7 +52,7 @@ class ProjectAdmin(UnitScopedAdminMixin, LedgerImportExportMixin, VersionAdmin):
         "percent",
         "is_public",
     ]
-    list_filter = [StatusFilter, "round", "unit", "category", "is_public"]
+    list_filter = [StatusFilter, "round", ("unit", admin.RelatedOnlyFieldListFilter), "category", "is_public"]
     list_select_related = ["round", "unit"]
     search_fields = ["title", "description", "beneficiaries"]
     date_hierarchy = "deadline"

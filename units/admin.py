@@ -10,7 +10,7 @@
 from django import forms
 from django.conf import settings
 from django.contrib import admin, messages
-from django.contrib.admin.utils import unquote
+from django.contrib.admin.utils import flatten_fieldsets, unquote
 from django.contrib.auth import get_user_model
 from django.contrib.auth.admin import UserAdmin
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -121,6 +121,22 @@ class LockVersionForm(forms.ModelForm):
                     code="stale_version",
                 )
         return cleaned
+
+
+class LockVersionAdminMixin:
+    """Uses a ``LockVersionForm`` and makes sure its hidden version is on the page.
+
+    The admin renders only the fields named in ``fieldsets``, so the version is
+    added there; without it every save would be refused as outdated.
+    """
+
+    form = LockVersionForm
+
+    def get_fieldsets(self, request, obj=None):
+        fieldsets = super().get_fieldsets(request, obj)
+        if obj is None or "lock_version" in flatten_fieldsets(fieldsets):
+            return fieldsets
+        return [*fieldsets, (None, {"fields": ["lock_version"], "classes": ["hidden"]})]
 
 
 class LimitedImportForm(ImportForm):

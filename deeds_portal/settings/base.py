@@ -159,4 +159,16 @@ CONTENT_SECURITY_POLICY = (
     "font-src 'self'; connect-src 'self'; object-src 'none'; base-uri 'self'; "
     "form-action 'self'; frame-ancestors 'none'"
 )
+# django-import-export's admin templates carry a few cosmetic style="" attributes and
+# one inline handler (the export form's "select all" toggle). The admin allows style
+# attributes and that one handler, by its hash; never <style> blocks or other scripts.
+IMPORT_EXPORT_SELECT_ALL_HANDLER = (
+    "'sha256-wid4zL8fR53ZYy1ljOepzR77Dn6vWUUxuNnnWWBP3I8='"  # onSelectToggleChange(event)
+)
+CONTENT_SECURITY_POLICY_ADMIN = (
+    CONTENT_SECURITY_POLICY.replace(
+        "script-src 'self'", f"script-src 'self' 'unsafe-hashes' {IMPORT_EXPORT_SELECT_ALL_HANDLER}"
+    )
+    + "; style-src-attr 'unsafe-inline'"
+)
 SESSION_COOKIE_HTTPONLY = True

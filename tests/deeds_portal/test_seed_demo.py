@@ -11,16 +11,25 @@ from units.models import Unit
 
 pytestmark = pytest.mark.django_db
 TEN_ONES = [
-    "修建一座风雨桥", "捐赠一批农业实用书籍", "为留守儿童捐赠一批学习用品", "组织一次义务劳动",
-    "开展一次无偿献血", "开展一次儿童白血病调查", "组织一次巡回公益课堂培训",
-    "建立一个垃圾分类示范小区", "帮助一批困难群众采茶锄草", "在市民广场建立一个集中吸烟点",
+    "修建一座风雨桥",
+    "捐赠一批农业实用书籍",
+    "为留守儿童捐赠一批学习用品",
+    "组织一次义务劳动",
+    "开展一次无偿献血",
+    "开展一次儿童白血病调查",
+    "组织一次巡回公益课堂培训",
+    "建立一个垃圾分类示范小区",
+    "帮助一批困难群众采茶锄草",
+    "在市民广场建立一个集中吸烟点",
 ]
 
 
 def snapshot():
     return (
-        Unit.objects.count(), Round.objects.count(),
-        sorted(Project.objects.values_list("pk", "version")), ProgressUpdate.objects.count(),
+        Unit.objects.count(),
+        Round.objects.count(),
+        sorted(Project.objects.values_list("pk", "version")),
+        ProgressUpdate.objects.count(),
     )
 
 

@@ -70,7 +70,11 @@ def run_manage(*args, **env):
     environment = {k: v for k, v in os.environ.items() if k not in private}
     environment.update(env)
     return subprocess.run(
-        [sys.executable, "manage.py", *args], cwd=ROOT, env=environment, capture_output=True, text=True,
+        [sys.executable, "manage.py", *args],
+        cwd=ROOT,
+        env=environment,
+        capture_output=True,
+        text=True,
         timeout=120,
     )
 

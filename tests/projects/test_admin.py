@@ -123,6 +123,13 @@ def test_status_filter_shows_overdue_projects(client, office_admin, make_project
     assert "未到期项目" not in response.text
 
 
+def test_the_change_form_carries_the_version_it_was_built_from(client, editor_a, make_project):
+    project = make_project()
+    project.save()
+    page = logged_in(client, editor_a).get(change_url(project)).text
+    assert 'name="lock_version" value="2"' in page
+
+
 def test_second_concurrent_save_is_refused_and_keeps_what_was_typed(client, editor_a, make_project):
     project = make_project(title="原标题")
     first = form_data(project, title="第一位的修改")
