@@ -11,16 +11,26 @@ def _mib(value, per=MIB) -> str:
     return "-" if value is None else f"{value / per:.1f}"
 
 
-def _table(headers: list[str], rows: list[list], first_left: bool = True) -> list[str]:
+def _table(headers: list[str], rows: list[list]) -> list[str]:
     widths = [max(len(str(x)) for x in col) for col in zip(headers, *rows, strict=True)]
 
     def line(cells):
-        parts = []
-        for i, (cell, width) in enumerate(zip(cells, widths, strict=True)):
-            parts.append(str(cell).ljust(width) if i == 0 and first_left else str(cell).rjust(width))
-        return "  ".join(parts).rstrip()
+        text = [
+            str(c).ljust(w) if i in (0, len(cells) - 1) else str(c).rjust(w)
+            for i, (c, w) in enumerate(zip(cells, widths, strict=True))
+        ]
+        return "  ".join(text).rstrip()
 
     return [line(headers), "  ".join("-" * w for w in widths), *(line(r) for r in rows)]
+
+
+def _check(check: dict) -> str:
+    text = ", ".join(f"{k} {v}" for k, v in check["totals"].items())
+    if check.get("new_updates"):
+        text += f", {check['new_updates']} new updates"
+    if check["errors"]:
+        text += " ERRORS: " + "; ".join(check["errors"])
+    return text + ("" if check["as_expected"] else " (UNEXPECTED)")
 
 
 def render(results: dict) -> str:
@@ -28,18 +38,17 @@ def render(results: dict) -> str:
     c = data["counts"]
     out = [
         f"Deeds portal benchmark · {meta['when']} · Django {meta['django']} · Python {meta['python']} · "
-        f"{meta['cpus']} CPUs",
-        f"Settings: {meta['settings']}",
+        f"{meta['cpus']} CPUs · settings {meta['settings']}",
         f"Database: {meta['database']}",
         "",
         f"Ledger generated in {data['seconds']:.2f} s (objects {data['build_seconds']:.2f} s, "
         f"bulk_create {data['insert_seconds']:.2f} s): {c['units']} units, {c['rounds']} rounds, "
         f"{c['projects']:,} projects ({data['published_projects']:,} published), "
-        f"{c['progress_updates']:,} progress updates; model rules: "
-        + ("ok" if not data["problems"] else "; ".join(data["problems"])),
+        f"{c['progress_updates']:,} progress updates; model rules "
+        + ("respected" if not data["problems"] else "BROKEN: " + "; ".join(data["problems"])),
         "",
-        f"Pages: median of {meta['requests']} requests each after {meta['warmup']} warm-up rounds, "
-        "round-robin; queries and SQL ms from one captured request",
+        f"Pages: median of {meta['requests']} requests each after {meta['warmup']} warm-up rounds "
+        "(round-robin); queries and SQL ms from one captured request",
     ]
     rows = [
         [
@@ -49,38 +58,24 @@ def render(results: dict) -> str:
             f"{p['ratio_to_trivial']:.1f}",
             p["queries"],
             f"{p['sql_ms_in_captured_request']:.1f}",
-            f"{p['slowest_query_ms']:.1f}",
             p["note"],
         ]
         for label, p in pages.items()
     ]
-    out += _table(["page", "median ms", "p90 ms", "× trivial", "queries", "SQL ms", "max q ms", "note"], rows)
+    out += _table(["page", "median ms", "p90 ms", "× trivial", "queries", "SQL ms", "note"], rows)
     growth = results.get("query_growth", {})
     if growth:
         out.append(
-            "Detail page queries: "
-            + ", ".join(f"{v['queries']} with {v['updates']} updates" for v in growth.values())
+            "Detail page: "
+            + ", ".join(f"{v['queries']} queries with {v['updates']} updates" for v in growth.values())
         )
-    experiment = results.get("experiment")
-    if experiment:
-        out += ["", experiment["title"]]
-        rows = [
-            [
-                label,
-                f"{p['median_ms']:.2f}",
-                f"{p['ratio_to_trivial']:.1f}",
-                f"{pages[label]['median_ms'] / p['median_ms']:.1f}×" if label in pages else "-",
-            ]
-            for label, p in experiment["pages"].items()
-        ]
-        out += _table(["page", "median ms", "× trivial", "speed-up"], rows)
 
     ex, im = io["export"], io["import"]
     out += [
         "",
         f"Ledger xlsx, {ex['rows']:,} rows × {ex['columns']} columns ({ex['file_bytes'] / 1024:.0f} KiB): "
-        f"median of {meta['repeats']} repeats; peak MiB = tracemalloc peak (extra traced run) / "
-        "growth of RSS high-water mark (timed runs)",
+        f"median of {meta['repeats']} repeats. py peak = tracemalloc peak (one extra traced run); "
+        "RSS peak = growth of the RSS high-water mark over the run (0: fitted in memory already held)",
     ]
 
     def row(label, m, ratio, queries, note=""):
@@ -95,14 +90,6 @@ def render(results: dict) -> str:
             note,
         ]
 
-    def totals(check):
-        text = ", ".join(f"{k} {v}" for k, v in check["totals"].items())
-        if check.get("new_updates") is not None:
-            text += f", {check['new_updates']} new updates"
-        if check["errors"]:
-            text += " ERRORS: " + "; ".join(check["errors"])
-        return text + ("" if check["as_expected"] else " (UNEXPECTED)")
-
     rows = [
         row("export: ProjectResource + XLSX", ex["resource"], ex["ratio"], ex["queries"]),
         row("  baseline: openpyxl write-only", ex["baseline_openpyxl_write_only"], None, 0, "same cells"),
@@ -111,14 +98,14 @@ def render(results: dict) -> str:
             im["unchanged"],
             im["unchanged"]["ratio"],
             im["unchanged"]["queries"],
-            totals(im["unchanged"]["check"]),
+            _check(im["unchanged"]["check"]),
         ),
         row(
             "import: every progress changed",
             im["changed"],
             im["changed"]["ratio"],
             im["changed"]["queries"],
-            totals(im["changed"]["check"]),
+            _check(im["changed"]["check"]),
         ),
         row(
             f"  baseline: bulk_create {im['rows']:,} projects",
@@ -140,6 +127,58 @@ def render(results: dict) -> str:
         ],
         rows,
     )
+
+    trials = results.get("experiments") or {}
+    indexes = trials.get("indexes")
+    if indexes:
+        out += [
+            "",
+            "Experiment (bench only, not applied to the project): pages with the proposed "
+            "ProgressUpdate indexes, added to the temporary database",
+        ]
+        if "skipped" in indexes:
+            out.append(f"  skipped: {indexes['skipped']}")
+        else:
+            labels = list(indexes)
+            rows = []
+            for page, now in pages.items():
+                cells = [page, f"{now['median_ms']:.2f}"]
+                cells += [f"{indexes[label][page]['median_ms']:.2f}" for label in labels]
+                best = indexes[labels[0]][page]
+                cells += [f"{best['ratio_to_trivial']:.1f}", f"{best['sql_ms_in_captured_request']:.1f}"]
+                rows.append(cells)
+            out += _table(
+                [
+                    "page",
+                    "now ms",
+                    *[f"{label} ms" for label in labels],
+                    f"× trivial ({labels[0][2:]})",
+                    "SQL ms",
+                ],
+                rows,
+            )
+    proposed = trials.get("import")
+    if proposed:
+        out += [
+            "",
+            "Experiment (bench only): import through ProposedProjectResource "
+            "(bench/experiments.py: the proposed import changes)",
+        ]
+        rows = []
+        for name in ("unchanged", "changed"):
+            now, new = im[name], proposed[name]
+            rows.append(
+                [
+                    f"import: {name}",
+                    f"{now['median_s'] * 1000:.0f}",
+                    f"{new['median_s'] * 1000:.0f}",
+                    f"{now['median_s'] / new['median_s']:.1f}×",
+                    f"{now['queries']} → {new['queries']}",
+                    _check(new["check"]),
+                ]
+            )
+        out += _table(["operation", "now ms", "proposed ms", "speed-up", "queries", "result"], rows)
+
     out += ["", f"Total run time {meta['total_seconds']:.0f} s; {meta['cleanup']}"]
     return "\n".join(out)
 

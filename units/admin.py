@@ -78,6 +78,13 @@ class UnitScopedAdminMixin:
             raise PermissionDenied
         return super().revision_view(request, object_id, version_id, extra_context)
 
+    def changelist_view(self, request, extra_context=None):
+        # django-reversion's list template offers "recover deleted" on this flag;
+        # recovery is only for those who see every unit (see recoverlist_view).
+        if not sees_all_units(request.user):
+            extra_context = {**(extra_context or {}), "has_change_permission": False}
+        return super().changelist_view(request, extra_context)
+
     def recoverlist_view(self, request, extra_context=None):
         if not sees_all_units(request.user):
             raise PermissionDenied  # deleted rows of every unit would be listed

@@ -198,3 +198,22 @@ def test_editor_cannot_restore_a_version_of_another_units_project(
     project.refresh_from_db()
     assert project.title == "第二次修改"
     assert client.get(reverse("admin:projects_project_recoverlist")).status_code == 403
+    assert reverse("admin:projects_project_recoverlist") not in client.get(CHANGELIST).text
+
+
+def test_office_admin_recovers_a_deleted_project(client, office_admin, make_project):
+    project = make_project(title="误删的项目")
+    client = logged_in(client, office_admin)
+    client.post(change_url(project), form_data(project, title="误删的项目"))
+    client.post(delete_url(project), {"post": "yes"})
+    assert not Project.objects.filter(title="误删的项目").exists()
+    recover_list = client.get(reverse("admin:projects_project_recoverlist"))
+    assert "误删的项目" in recover_list.text
+    version = recover_list.context["deleted"][0]
+    recover_url = reverse("admin:projects_project_recover", args=[version.pk])
+    form = client.get(recover_url)
+    response = client.post(
+        recover_url, form_data(project, lock_version=form.context["adminform"].form["lock_version"].value())
+    )
+    assert response.status_code == 302
+    assert Project.objects.filter(title="误删的项目").exists()
