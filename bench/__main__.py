@@ -18,11 +18,6 @@ def parse_args(argv=None):
         "--repeats", type=int, default=5, help="timed repeats of each xlsx operation (default 5)"
     )
     parser.add_argument("--seed", type=int, default=20210701, help="seed of the data generator")
-    parser.add_argument(
-        "--no-experiments",
-        action="store_true",
-        help="skip the trials of the proposed fixes (indexes, import)",
-    )
     parser.add_argument("--keep-db", action="store_true", help="keep the temporary SQLite file")
     return parser.parse_args(argv)
 
@@ -46,24 +41,19 @@ def main(argv=None) -> int:
         database.migrate()
         database.ensure_empty(db)
 
-        from bench import data, experiments, ledger_io, pages, report  # after setup: they import models
+        from bench import data, ledger_io, pages, report  # after setup: they import models
 
         stage(f"database {db.describe()}")
         stage("generating the ledger")
         generated = data.generate(seed=args.seed)
         db.created = generated.created
         problems = data.check_consistency()
+        mix = data.status_mix()
         stage(f"measuring pages ({args.requests} requests each)")
         page_results = pages.measure(requests=args.requests, warmup=args.warmup)
         growth = pages.query_growth()
         stage(f"measuring xlsx export/import ({args.repeats} repeats each)")
         io_results = ledger_io.run(repeats=args.repeats)
-        files = io_results.pop("_files")
-        trials = {}
-        if not args.no_experiments:
-            stage("experiments: proposed indexes (temporary database only), proposed import changes")
-            trials["indexes"] = experiments.indexes(db, requests=args.requests, warmup=args.warmup)
-            trials["import"] = experiments.imports(files, repeats=args.repeats)
         results = {
             "meta": {
                 "when": datetime.datetime.now(datetime.UTC).strftime("%Y-%m-%d %H:%M UTC"),
@@ -77,11 +67,10 @@ def main(argv=None) -> int:
                 "repeats": args.repeats,
                 "seed": args.seed,
             },
-            "data": {**generated.as_dict(), "problems": problems},
+            "data": {**generated.as_dict(), "problems": problems, "status_mix": mix},
             "pages": page_results,
             "query_growth": growth,
             "ledger_io": io_results,
-            "experiments": trials,
         }
     finally:
         cleanup = database.cleanup(db, keep=args.keep_db)

@@ -14,7 +14,7 @@ from decimal import Decimal
 
 from django.db import transaction
 
-from projects.models import ProgressStatus, ProgressUpdate, Project, Round, today
+from projects.models import ProgressStatus, ProgressUpdate, Project, ProjectStatus, Round, today
 from units.models import Unit
 
 D = datetime.date
@@ -22,25 +22,10 @@ C = Project.Category
 S = Project.DemandSource
 
 NUMERALS = "一二三四五六七八九十"
-DEPARTMENTS = [
-    "办公室",
-    "综合科",
-    "秘书科",
-    "督查科",
-    "信息科",
-    "法规科",
-    "财务科",
-    "人事科",
-    "机要科",
-    "接待科",
-    "政务公开科",
-    "信访科",
-    "建议提案科",
-    "研究室",
-    "应急值班室",
-    "档案科",
-    "后勤服务中心",
-]
+DEPARTMENTS = (
+    "办公室 综合科 秘书科 督查科 信息科 法规科 财务科 人事科 机要科 接待科 "
+    "政务公开科 信访科 建议提案科 研究室 应急值班室 档案科 后勤服务中心"
+).split()
 # name, start, end, first deadline, last deadline, projects
 ROUNDS = [
     ("2021年第一批为群众办实事项目", D(2021, 3, 1), D(2022, 6, 30), D(2021, 5, 31), D(2022, 6, 30), 300),
@@ -49,53 +34,18 @@ ROUNDS = [
         "2025—2026年新一轮为群众办实事项目",
         D(2025, 3, 1),
         D(2026, 12, 31),
-        D(2025, 9, 30),
+        D(2026, 3, 31),
         D(2026, 12, 31),
         370,
     ),
 ]
-PLACES = [
-    "城东街道",
-    "城西街道",
-    "南湖社区",
-    "桂花社区",
-    "新华路",
-    "人民路",
-    "青石村",
-    "柳溪村",
-    "东门小区",
-    "江滨小区",
-    "石门镇",
-    "白沙镇",
-    "火车站片区",
-    "老城区",
-    "经开区",
-    "高新区",
-    "河西片区",
-    "龙泉村",
-    "枫林社区",
-    "解放路",
-    "和平里",
-    "中山路",
-    "北站社区",
-    "滨江公园",
-    "城北农贸市场",
-    "第一中学",
-    "实验小学",
-    "市民广场",
-    "锦绣社区",
-    "幸福里小区",
-    "茶园村",
-    "梅岭社区",
-    "金沙街道",
-    "红星村",
-    "凤凰山片区",
-    "西湖路",
-    "文昌社区",
-    "水口镇",
-    "建设路",
-    "桃源村",
-]
+PLACES = (
+    "城东街道 城西街道 南湖社区 桂花社区 新华路 人民路 青石村 柳溪村 东门小区 "
+    "江滨小区 石门镇 白沙镇 火车站片区 老城区 经开区 高新区 河西片区 龙泉村 枫林社区 "
+    "解放路 和平里 中山路 北站社区 滨江公园 城北农贸市场 第一中学 实验小学 市民广场 "
+    "锦绣社区 幸福里小区 茶园村 梅岭社区 金沙街道 红星村 凤凰山片区 西湖路 文昌社区 "
+    "水口镇 建设路 桃源村"
+).split()
 DEEDS = [
     ("老旧小区雨污管网改造", C.INFRASTRUCTURE),
     ("老旧住宅加装电梯", C.INFRASTRUCTURE),
@@ -143,26 +93,8 @@ DEEDS = [
     ("开展适老化改造", C.INFRASTRUCTURE),
     ("组织志愿者助农采茶", C.VOLUNTEERING),
 ]
-PROBLEMS = [
-    "出行不便",
-    "排水不畅",
-    "停车难",
-    "就医难",
-    "老人吃饭难",
-    "孩子放学无人看管",
-    "环境脏乱",
-    "夜间照明不足",
-]
-BENEFICIARIES = [
-    "辖区居民",
-    "老年人",
-    "留守儿童",
-    "困难群众",
-    "学生及家长",
-    "过往群众",
-    "残疾人",
-    "新就业群体",
-]
+PROBLEMS = ("出行不便 排水不畅 停车难 就医难 老人吃饭难 孩子放学无人看管 环境脏乱 夜间照明不足").split()
+BENEFICIARIES = ("辖区居民 老年人 留守儿童 困难群众 学生及家长 过往群众 残疾人 新就业群体").split()
 SURNAMES = (
     "王李张刘陈杨黄赵吴周徐孙马朱胡郭何高林罗郑梁谢宋唐许韩冯邓曹彭曾萧田董袁潘蒋蔡余杜叶程苏魏吕丁任沈"
 )
@@ -231,7 +163,7 @@ def _history(rng, project: Project, start: datetime.date, n: int, on: datetime.d
     """``n`` updates from ``start``: dates ascending, percent non-decreasing, status from percent."""
     deadline = project.deadline
     if deadline < on:
-        completed = rng.random() < 0.85
+        completed = rng.random() < 0.9
         final = 100 if completed else rng.choice([0, *range(10, 96, 5)])
         # completed around the deadline; overdue ones kept reporting after it
         end = (
@@ -282,8 +214,8 @@ def generate(
             for i in range(1, branches + 1)
         ]
         unit_rows += [
-            Unit(name=name, kind=Unit.Kind.DEPARTMENT, sort_order=100 + i)
-            for i, name in enumerate((DEPARTMENTS * 9)[: units - len(unit_rows)])
+            Unit(name=_department(i), kind=Unit.Kind.DEPARTMENT, sort_order=100 + i)
+            for i in range(units - len(unit_rows))
         ]
         round_rows = [
             Round(name=r[0], start_date=r[1], end_date=r[2], description=f"{r[0]}清单。") for r in ROUNDS
@@ -365,6 +297,11 @@ def generate(
     return out
 
 
+def _department(i: int) -> str:
+    name = DEPARTMENTS[i % len(DEPARTMENTS)]
+    return name if i < len(DEPARTMENTS) else f"{name}{i // len(DEPARTMENTS) + 1}"
+
+
 def _numeral(n: int) -> str:
     if n <= 10:
         return NUMERALS[n - 1]
@@ -387,3 +324,11 @@ def check_consistency() -> list[str]:
             problems.append(f"project {pid}: percent goes down on {date}")
         last[pid] = (date, percent)
     return problems[:10]
+
+
+def status_mix() -> dict:
+    """Projects by derived status today (one query through ``ProjectQuerySet.figures``)."""
+    figures = Project.objects.figures()
+    return {status.value: figures[status.value] for status in ProjectStatus} | {
+        "average_percent": round(figures["average_percent"] or 0, 1)
+    }

@@ -21,7 +21,7 @@ from import_export.formats.base_formats import XLSX
 from projects.models import ProgressStatus, ProgressUpdate, Project, Round, today
 from projects.resources import DATE, NOTE, PERCENT, STATUS, ProjectResource
 
-from .stats import QueryCounter, measure
+from .stats import measure
 
 
 def export_xlsx() -> bytes:
@@ -72,18 +72,6 @@ def _totals(result) -> dict:
     return {"totals": totals, "errors": errors}
 
 
-def _queries(operation, after=None) -> QueryCounter:
-    with QueryCounter(connection) as counter:
-        value = operation()
-    if after:
-        after(value)
-    return counter
-
-
-def _ratio(measured, baseline) -> float:
-    return round(measured.median_s / baseline.median_s, 2)
-
-
 def _latest_update_pk() -> int:
     return ProgressUpdate.objects.order_by("-pk").values_list("pk", flat=True).first() or 0
 
@@ -121,15 +109,8 @@ def measure_imports(
         def run(file=file):
             return import_xlsx(file, resource_class)
 
-        measured = measure(run, repeats, before=mark, after=after, traced=traced)
-        mark()
-        queries = _queries(run, after=undo)
-        out[name] = {
-            **measured.as_dict(),
-            "queries": queries.count,
-            "top_queries": queries.top(),
-            "check": check,
-        }
+        measured = measure(run, repeats, before=mark, after=after, traced=traced, connection=connection)
+        out[name] = {**measured.as_dict(), "check": check}
     return out
 
 
@@ -140,13 +121,13 @@ def run(repeats: int = 5) -> dict:
     data = export_xlsx()
     dataset = ProjectResource().export(force_native_type=True)
     headers, cells = list(dataset.headers), [list(row) for row in dataset]
-    exported = measure(export_xlsx, repeats)
+    exported = measure(export_xlsx, repeats, connection=connection)
     plain = measure(lambda: openpyxl_write(headers, cells), repeats)
     export = {
         "rows": len(cells),
         "columns": len(headers),
         "file_bytes": len(data),
-        "queries": _queries(export_xlsx).count,
+        "queries": exported.queries.count,
         "resource": exported.as_dict(),
         "baseline_openpyxl_write_only": plain.as_dict(),
         "ratio": round(exported.median_s / plain.median_s, 2),
@@ -179,9 +160,7 @@ def run(repeats: int = 5) -> dict:
         Project.objects.filter(round__in=bench_rounds.values()).delete()
 
     try:
-        baseline = measure(bulk, repeats, before=build, after=drop)
-        build()
-        queries_bulk = _queries(bulk, after=drop).count
+        baseline = measure(bulk, repeats, before=build, after=drop, connection=connection)
     finally:
         drop()
         Round.objects.filter(pk__in=[r.pk for r in bench_rounds.values()]).delete()
@@ -195,8 +174,6 @@ def run(repeats: int = 5) -> dict:
             "file_bytes_unchanged": len(data),
             "file_bytes_changed": len(changed),
             **imports,
-            "baseline_bulk_create": {**baseline.as_dict(), "queries": queries_bulk},
+            "baseline_bulk_create": baseline.as_dict(),
         },
-        # kept for the experiments, not written to JSON
-        "_files": (data, changed),
     }

@@ -12,11 +12,13 @@ def _mib(value, per=MIB) -> str:
 
 
 def _table(headers: list[str], rows: list[list]) -> list[str]:
+    """Text columns (the first, "note", "result") left-aligned, figures right-aligned."""
     widths = [max(len(str(x)) for x in col) for col in zip(headers, *rows, strict=True)]
+    left = {0} | {i for i, h in enumerate(headers) if h in ("note", "result")}
 
     def line(cells):
         text = [
-            str(c).ljust(w) if i in (0, len(cells) - 1) else str(c).rjust(w)
+            str(c).ljust(w) if i in left else str(c).rjust(w)
             for i, (c, w) in enumerate(zip(cells, widths, strict=True))
         ]
         return "  ".join(text).rstrip()
@@ -46,6 +48,7 @@ def render(results: dict) -> str:
         f"{c['projects']:,} projects ({data['published_projects']:,} published), "
         f"{c['progress_updates']:,} progress updates; model rules "
         + ("respected" if not data["problems"] else "BROKEN: " + "; ".join(data["problems"])),
+        "Status today: " + ", ".join(f"{k.replace('_', ' ')} {v}" for k, v in data["status_mix"].items()),
         "",
         f"Pages: median of {meta['requests']} requests each after {meta['warmup']} warm-up rounds "
         "(round-robin); queries and SQL ms from one captured request",
@@ -127,57 +130,6 @@ def render(results: dict) -> str:
         ],
         rows,
     )
-
-    trials = results.get("experiments") or {}
-    indexes = trials.get("indexes")
-    if indexes:
-        out += [
-            "",
-            "Experiment (bench only, not applied to the project): pages with the proposed "
-            "ProgressUpdate indexes, added to the temporary database",
-        ]
-        if "skipped" in indexes:
-            out.append(f"  skipped: {indexes['skipped']}")
-        else:
-            labels = list(indexes)
-            rows = []
-            for page, now in pages.items():
-                cells = [page, f"{now['median_ms']:.2f}"]
-                cells += [f"{indexes[label][page]['median_ms']:.2f}" for label in labels]
-                best = indexes[labels[0]][page]
-                cells += [f"{best['ratio_to_trivial']:.1f}", f"{best['sql_ms_in_captured_request']:.1f}"]
-                rows.append(cells)
-            out += _table(
-                [
-                    "page",
-                    "now ms",
-                    *[f"{label} ms" for label in labels],
-                    f"× trivial ({labels[0][2:]})",
-                    "SQL ms",
-                ],
-                rows,
-            )
-    proposed = trials.get("import")
-    if proposed:
-        out += [
-            "",
-            "Experiment (bench only): import through ProposedProjectResource "
-            "(bench/experiments.py: the proposed import changes)",
-        ]
-        rows = []
-        for name in ("unchanged", "changed"):
-            now, new = im[name], proposed[name]
-            rows.append(
-                [
-                    f"import: {name}",
-                    f"{now['median_s'] * 1000:.0f}",
-                    f"{new['median_s'] * 1000:.0f}",
-                    f"{now['median_s'] / new['median_s']:.1f}×",
-                    f"{now['queries']} → {new['queries']}",
-                    _check(new["check"]),
-                ]
-            )
-        out += _table(["operation", "now ms", "proposed ms", "speed-up", "queries", "result"], rows)
 
     out += ["", f"Total run time {meta['total_seconds']:.0f} s; {meta['cleanup']}"]
     return "\n".join(out)

@@ -1,5 +1,6 @@
 """Timing and memory helpers: medians over repeats, peak RSS and tracemalloc peak."""
 
+import contextlib
 import gc
 import re
 import resource
@@ -56,6 +57,7 @@ class Measured:
     maxrss_delta_kib: list[int] = field(default_factory=list)  # getrusage ru_maxrss delta
     tracemalloc_peak_bytes: int | None = None
     peak_reset: bool = False
+    queries: "QueryCounter | None" = None
 
     @property
     def median_s(self) -> float:
@@ -73,6 +75,7 @@ class Measured:
             "maxrss_delta_kib_median": median(self.maxrss_delta_kib) if self.maxrss_delta_kib else None,
             "rss_peak_was_reset": self.peak_reset,
             "tracemalloc_peak_bytes": self.tracemalloc_peak_bytes,
+            **({"queries": self.queries.count, "top_queries": self.queries.top()} if self.queries else {}),
         }
 
 
@@ -83,27 +86,33 @@ def measure(
     before: Callable[[], object] | None = None,
     after: Callable[[object], object] | None = None,
     traced: bool = True,
+    connection=None,
 ) -> Measured:
     """Run ``operation`` ``repeats`` times, timing each run; then once more under tracemalloc.
 
     ``before``/``after`` run outside the timing (e.g. preparing input, undoing writes);
     ``after`` receives the operation's result. Timed runs are untraced (tracemalloc
     slows Python down several times); the RSS peak is read during the timed runs.
+    With ``connection``, the queries are counted in the traced run (else in the first
+    timed run: the counting wrapper costs about a microsecond a query).
     """
     result = Measured()
 
-    def one(trace: bool):
+    def one(trace: bool, count: bool):
         if before:
             before()
+        if count:
+            result.queries = QueryCounter(connection)
         gc.collect()
         reset = _reset_peak_rss()
         rss_start = _proc_kib("VmRSS")
         maxrss_start = _maxrss_kib()
         if trace:
             tracemalloc.start()
-        start = time.perf_counter()
-        value = operation()
-        elapsed = time.perf_counter() - start
+        with result.queries if count else contextlib.nullcontext():
+            start = time.perf_counter()
+            value = operation()
+            elapsed = time.perf_counter() - start
         if trace:
             _current, peak = tracemalloc.get_traced_memory()
             tracemalloc.stop()
@@ -117,12 +126,11 @@ def measure(
             result.peak_reset = reset
         if after:
             after(value)
-        return value
 
-    for _ in range(repeats):
-        one(trace=False)
+    for i in range(repeats):
+        one(trace=False, count=connection is not None and not traced and i == 0)
     if traced:
-        one(trace=True)
+        one(trace=True, count=connection is not None)
     return result
 
 

@@ -9,12 +9,16 @@ from .models import ProjectStatus, Round
 class ProjectFilterForm(forms.Form):
     """The filters of the public project list; unknown values are simply ignored."""
 
+    # Only rounds and units with something published are offered.
     round = forms.ModelChoiceField(
-        label=_("Round"), queryset=Round.objects.all(), required=False, empty_label=_("All rounds")
+        label=_("Round"),
+        queryset=Round.objects.with_published_projects(),
+        required=False,
+        empty_label=_("All rounds"),
     )
     unit = forms.ModelChoiceField(
         label=_("Responsible unit"),
-        queryset=Unit.objects.active(),
+        queryset=Unit.objects.filter(projects__is_public=True).distinct(),
         required=False,
         empty_label=_("All units"),
     )

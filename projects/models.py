@@ -12,6 +12,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
+from units.images import clean_photo
 from units.models import LockVersionedModel, Unit
 
 
@@ -284,6 +285,12 @@ class ProgressUpdate(models.Model):
         verbose_name = _("progress update")
         verbose_name_plural = _("progress updates")
         ordering = ["-date", "-pk"]
+        indexes = [
+            # "Latest update on or before D" per project (with_progress) is one index seek.
+            models.Index(fields=["project", "date", "id"], name="progress_project_date_idx"),
+            # The dashboard's latest updates across all projects.
+            models.Index(fields=["date", "id"], name="progress_date_idx"),
+        ]
         constraints = [
             models.CheckConstraint(
                 condition=Q(percent__gte=0, percent__lte=100), name="progress_percent_0_100"
@@ -292,6 +299,12 @@ class ProgressUpdate(models.Model):
 
     def __str__(self) -> str:
         return f"{self.project} · {self.date:%Y-%m-%d} · {self.percent}%"
+
+    def save(self, *args, **kwargs):
+        if self.photo and not self.photo._committed:
+            # A new upload: strip its metadata (GPS position …) before it is stored.
+            self.photo = clean_photo(self.photo)
+        super().save(*args, **kwargs)
 
     def clean(self):
         if self.percent is None:

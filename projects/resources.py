@@ -8,6 +8,7 @@ dated update; unchanged progress writes nothing.
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext as _
 from import_export import fields
+from import_export.instance_loaders import CachedInstanceLoader
 
 from units.models import Unit
 from units.resources import (
@@ -22,7 +23,7 @@ from units.resources import (
     column,
 )
 
-from .models import ProgressStatus, ProgressUpdate, Project, Round
+from .models import ProgressStatus, ProgressUpdate, Project, Round, today
 
 PERCENT, STATUS, DATE, NOTE = "当前进度(%)", "进度状态", "进度日期", "最新进展"
 
@@ -80,14 +81,20 @@ class ProjectResource(LedgerResource):
         clean_model_instances = True
         use_transactions = True
         chunk_size = 500
+        # One query loads every row's existing project (through the scoped queryset).
+        instance_loader_class = CachedInstanceLoader
 
     def get_queryset(self):
-        return super().get_queryset().select_related("round", "unit")
+        # Loaded with their latest progress, so an import compares without a query per row.
+        return super().get_queryset().select_related("round", "unit").with_progress().with_latest_note()
 
     def filter_export(self, queryset, **kwargs):
-        if "progress_percent" not in queryset.query.annotations:
+        annotations = queryset.query.annotations
+        if "progress_percent" not in annotations:
             queryset = queryset.with_progress()
-        return queryset.select_related("round", "unit").with_latest_note()
+        if "progress_note" not in annotations:
+            queryset = queryset.with_latest_note()
+        return queryset.select_related("round", "unit")
 
     # Export of the progress columns (annotated by ``filter_export``).
     # A project with no update yet has blank progress columns, not "0%, not started",
@@ -138,23 +145,37 @@ class ProjectResource(LedgerResource):
         if values["date"]:
             update.date = values["date"]
         try:
-            update.full_clean(exclude=["project", "photo"])
+            # The 0–100 range is checked above; skip the per-row constraint query.
+            update.full_clean(exclude=["project", "photo"], validate_constraints=False)
         except ValidationError as error:
             raise ValidationError({PERCENT: error.messages}) from None
         return update
 
     def _progress_changed(self, project) -> bool:
+        """Whether the row's progress differs from the latest recorded update (asked twice per row)."""
         pending = getattr(project, "_pending_update", None)
         if pending is None:
             return False
+        if getattr(project, "_progress_compared", None) is not pending:
+            project._progress_compared = pending
+            project._progress_differs = self._differs_from_latest(project, pending)
+        return project._progress_differs
+
+    @staticmethod
+    def _differs_from_latest(project, pending) -> bool:
         if project.pk is None:
             return True
-        latest = project.progress_on(pending.date)
-        return latest is None or (latest.percent, latest.status, latest.note) != (
-            pending.percent,
-            pending.status,
-            pending.note,
-        )
+        wanted = (pending.percent, pending.status, pending.note)
+        latest_date = getattr(project, "progress_date", None)
+        annotated = hasattr(project, "progress_date")
+        if annotated and pending.date <= today() and (latest_date is None or latest_date <= pending.date):
+            # The latest update as of today (annotated by get_queryset) is also the
+            # latest on or before the file's date.
+            if latest_date is None:
+                return True
+            return (project.progress_percent, project.progress_status, project.progress_note or "") != wanted
+        latest = project.progress_on(pending.date)  # a back-dated or future-dated row
+        return latest is None or (latest.percent, latest.status, latest.note) != wanted
 
     def skip_row(self, instance, original, row, import_validation_errors=None):
         if self._progress_changed(instance):

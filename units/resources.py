@@ -171,17 +171,22 @@ class NamedForeignKeyWidget(widgets.ForeignKeyWidget):
     def __init__(self, model, field="name", label="", **kwargs):
         super().__init__(model, field=field, **kwargs)
         self.label = label
+        # Names found so far: a ledger names the same few units and rounds on every
+        # row. Resources deep-copy their fields, so this lasts one import.
+        self._found = {}
 
     def clean(self, value, row=None, **kwargs):
         text = "" if value is None else restore_neutralised(str(value).strip())
         if not text:
             return None
-        try:
-            return self.get_queryset(value, row, **kwargs).get(**{self.field: text})
-        except self.model.DoesNotExist:
-            raise ValueError(
-                _("%(label)s “%(value)s” does not exist") % {"label": self.label, "value": text}
-            ) from None
+        if text not in self._found:
+            try:
+                self._found[text] = self.get_queryset(value, row, **kwargs).get(**{self.field: text})
+            except self.model.DoesNotExist:
+                raise ValueError(
+                    _("%(label)s “%(value)s” does not exist") % {"label": self.label, "value": text}
+                ) from None
+        return self._found[text]
 
 
 class LedgerResource(resources.ModelResource):

@@ -321,3 +321,23 @@ def test_a_failure_at_commit_time_rolls_back_the_whole_file(client, office_admin
     response = confirm(client, preview)
     assert response.status_code == 302
     assert not Project.objects.filter(title="第一行").exists()
+
+
+def test_back_dated_progress_in_a_file_is_compared_with_the_history_of_that_day(client, office_admin, ledger):
+    mine, _ = ledger  # updates: 2021-06-10 70% “桥身主体完工”
+    add_update(mine, datetime.date(2021, 5, 20), 30, note="完成选址")
+    client = logged_in(client, office_admin)
+    rows = read_xlsx(export(client))
+    bridge = next(row for row in rows[1:] if row[2] == "修建一座风雨桥")
+    at = {h: HEADERS.index(h) for h in ("当前进度(%)", "进度状态", "进度日期", "最新进展")}
+    same_as_may = list(bridge)
+    same_as_may[at["当前进度(%)"]], same_as_may[at["进度状态"]] = 30, "进行中"
+    same_as_may[at["进度日期"]], same_as_may[at["最新进展"]] = datetime.date(2021, 5, 25), "完成选址"
+    preview, _ = import_file(client, write_xlsx([HEADERS, same_as_may]))
+    assert preview.context["result"].totals["skip"] == 1
+    back_filled = list(same_as_may)
+    back_filled[at["当前进度(%)"]], back_filled[at["最新进展"]] = 50, "材料进场"
+    preview, _ = import_file(client, write_xlsx([HEADERS, back_filled]))
+    assert preview.context["result"].totals["update"] == 1
+    assert mine.progress_on(datetime.date(2021, 5, 26)).note == "材料进场"
+    assert mine.progress_on(datetime.date(2021, 6, 30)).percent == 70  # later history untouched
