@@ -13,7 +13,6 @@ EDITOR_PERMISSIONS = [
     "projects.add_progressupdate",
     "projects.change_progressupdate",
     "projects.delete_progressupdate",
-    "units.view_unit",
 ]
 
 

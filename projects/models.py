@@ -241,12 +241,6 @@ class Project(LockVersionedModel):
     def is_overdue(self, on: datetime.date | None = None) -> bool:
         return self.status_on(on) == ProjectStatus.OVERDUE
 
-    def clean(self):
-        if self.spent is not None and self.budget is not None and self.spent > self.budget * 2:
-            raise ValidationError(
-                {"spent": _("Money spent is more than twice the budget; check the figures.")}
-            )
-
 
 def validate_photo_size(photo) -> None:
     limit = settings.MAX_UPLOAD_BYTES
@@ -268,7 +262,11 @@ class ProgressUpdate(models.Model):
     status = models.CharField(_("status"), max_length=20, choices=ProgressStatus.choices)
     note = models.TextField(_("what was done"), blank=True)
     photo = models.ImageField(
-        _("photo"), upload_to="progress/%Y/%m/", blank=True, validators=[validate_photo_size]
+        _("photo"),
+        upload_to="progress/%Y/%m/",
+        blank=True,
+        validators=[validate_photo_size],
+        db_index=True,  # photos are served by looking their name up
     )
     photo_caption = models.CharField(_("photo caption"), max_length=200, blank=True)
     created_by = models.ForeignKey(
@@ -307,6 +305,8 @@ class ProgressUpdate(models.Model):
         super().save(*args, **kwargs)
 
     def clean(self):
+        if self.date and self.date > today():
+            raise ValidationError({"date": _("The date of progress cannot be in the future.")})
         if self.percent is None:
             return
         if self.status == ProgressStatus.COMPLETED and self.percent != 100:

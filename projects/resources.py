@@ -148,7 +148,10 @@ class ProjectResource(LedgerResource):
             # The 0–100 range is checked above; skip the per-row constraint query.
             update.full_clean(exclude=["project", "photo"], validate_constraints=False)
         except ValidationError as error:
-            raise ValidationError({PERCENT: error.messages}) from None
+            columns = {"percent": PERCENT, "status": STATUS, "date": DATE, "note": NOTE}
+            raise ValidationError(
+                {columns.get(name, PERCENT): messages for name, messages in error.message_dict.items()}
+            ) from None
         return update
 
     def _progress_changed(self, project) -> bool:

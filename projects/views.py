@@ -41,6 +41,11 @@ def progress_photo(request, name):
         )
         if not visible:
             raise Http404
-    response = FileResponse(update.photo.open("rb"))
-    response["Cache-Control"] = "public, max-age=86400" if update.project.is_public else "private"
+    try:
+        photo = update.photo.open("rb")
+    except FileNotFoundError:
+        raise Http404 from None
+    response = FileResponse(photo)
+    # Short public caching: a project taken back to draft stops being served soon.
+    response["Cache-Control"] = "public, max-age=3600" if update.project.is_public else "private, no-store"
     return response

@@ -14,6 +14,7 @@ from django.contrib.admin.utils import flatten_fieldsets, unquote
 from django.contrib.auth import get_user_model
 from django.contrib.auth.admin import UserAdmin
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.db.models import Count
 from django.http import HttpResponseRedirect
 from django.template.defaultfilters import filesizeformat
 from django.urls import reverse
@@ -56,10 +57,10 @@ class UnitScopedAdminMixin:
     def _in_scope(self, request, obj) -> bool:
         if obj is None or sees_all_units(request.user):
             return True
-        unit_id = obj
+        unit = obj
         for part in self.unit_path.split("__"):
-            unit_id = getattr(unit_id, part, None)
-        return unit_id is None or may_touch_unit(request.user, unit_id.pk)
+            unit = getattr(unit, part, None)
+        return unit is None or may_touch_unit(request.user, unit.pk)
 
     def has_view_permission(self, request, obj=None):
         return super().has_view_permission(request, obj) and self._in_scope(request, obj)
@@ -214,8 +215,6 @@ class UnitAdmin(VersionAdmin):
     filter_horizontal = ["members"]
 
     def get_queryset(self, request):
-        from django.db.models import Count
-
         return super().get_queryset(request).annotate(_member_count=Count("members"))
 
     @admin.display(description=_("staff members"), ordering="_member_count")

@@ -216,6 +216,7 @@ def valid_row(round_name, **changes):
         ({"预算(元)": -100}, "0"),
         ({"类别": "乱填"}, "乱填"),
         ({"编号": 999999}, "999999"),
+        ({"当前进度(%)": 10, "进度状态": "进行中", "进度日期": "2999-01-01"}, "进度日期不能晚于今天"),
     ],
 )
 def test_bad_rows_are_reported_and_nothing_is_written(client, office_admin, round_, unit_a, changes, message):

@@ -117,6 +117,18 @@ def test_inconsistent_progress_is_refused(make_project, percent, status):
         update.full_clean()
 
 
+def test_progress_cannot_be_dated_in_the_future(make_project):
+    with time_machine.travel(SHANGHAI_MIDNIGHT_JULY_1, tick=False):
+        tomorrow = ProgressUpdate(
+            project=make_project(), date=D(2021, 7, 2), percent=10, status=ProgressStatus.IN_PROGRESS
+        )
+        with pytest.raises(ValidationError) as error:
+            tomorrow.full_clean()
+        assert "date" in error.value.message_dict
+        tomorrow.date = D(2021, 7, 1)  # today in Shanghai, still June 30 in UTC
+        tomorrow.full_clean()
+
+
 def test_round_cannot_end_before_it_starts():
     with pytest.raises(ValidationError):
         Round(name="r", start_date=D(2021, 7, 1), end_date=D(2021, 6, 1)).full_clean()
