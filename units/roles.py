@@ -45,8 +45,7 @@ def permissions_for(role: str):
 
 
 def sync_role_permissions(sender=None, **kwargs) -> None:
-    if Group.objects.filter(name__in=ROLES).count() != len(ROLES):
-        return  # the data migration has not run on this database yet
+    """Give every role its permissions (and re-create a missing role, e.g. after a flush)."""
     for role in ROLES:
-        group = Group.objects.get(name=role)
+        group, _ = Group.objects.get_or_create(name=role)
         group.permissions.set(permissions_for(role))

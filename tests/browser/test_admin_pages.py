@@ -86,3 +86,23 @@ def test_editor_keeps_a_project_with_progress_in_the_admin(demo_server, desktop,
     desktop.uncheck("input.select-toggle")
     assert desktop.locator("input[resource-id='0']:checked").count() == 0
     assert desktop.console_log.errors == []
+
+
+def test_office_admin_assigns_an_editor_to_a_unit(demo_server, desktop):
+    make_user("office", Group.objects.get(name="办公室管理员").name)
+    newcomer = make_user("newcomer")
+    unit = Unit.objects.get(name="第三党支部")
+    sign_in(desktop, demo_server, "office")
+
+    desktop.goto(f"{demo_server.url}/admin/units/unit/{unit.pk}/change/")
+    # filter_horizontal is built by the admin's SelectFilter JavaScript.
+    desktop.select_option("#id_members_from", label="newcomer")
+    desktop.click("#id_members_add")
+    desktop.click("input[name=_save]")
+    desktop.wait_for_url(f"{demo_server.url}/admin/units/unit/")
+    assert unit.members.filter(pk=newcomer.pk).exists()
+
+    response = desktop.goto(f"{demo_server.url}/admin/auth/user/{newcomer.pk}/change/")
+    assert response.ok
+    assert "第三党支部" in desktop.locator(".inline-group").inner_text()
+    assert desktop.console_log.errors == []
