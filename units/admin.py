@@ -25,6 +25,7 @@ from import_export.forms import ImportForm, SelectableFieldsExportForm
 from reversion.admin import VersionAdmin
 
 from .models import Unit
+from .resources import ChineseCSV
 from .scoping import may_touch_unit, scope_queryset, sees_all_units, units_of
 
 
@@ -174,7 +175,7 @@ class LedgerExportForm(SelectableFieldsExportForm):
 class LedgerImportExportMixin(ImportExportMixin):
     """xlsx/csv import-export with scoping, a dry-run preview and all-or-nothing commit."""
 
-    import_formats = [XLSX, CSV]
+    import_formats = [XLSX, ChineseCSV]
     export_formats = [XLSX, CSV]
     import_form_class = LimitedImportForm
     export_form_class = LedgerExportForm
@@ -190,6 +191,18 @@ class LedgerImportExportMixin(ImportExportMixin):
         # A row that fails validation at commit time rolls back the whole file.
         data_kwargs["rollback_on_validation_errors"] = True
         return data_kwargs
+
+    def add_data_read_fail_error_to_form(self, form, error):
+        # The library names only the exception class; say what to do instead.
+        detail = str(error) if isinstance(error, ValueError) else ""
+        form.add_error(
+            "import_file",
+            _(
+                "The file could not be read as the chosen format. Upload an xlsx or csv file "
+                "exported from this portal. %(detail)s"
+            )
+            % {"detail": detail},
+        )
 
     def get_valid_export_item_pks(self, request):
         # Rows picked with the "export selected" action: only those the user may see.

@@ -14,6 +14,7 @@ from django.core.exceptions import ValidationError
 from django.utils import translation
 from django.utils.translation import gettext as _
 from import_export import fields, resources, widgets
+from import_export.formats.base_formats import CSV
 
 from .scoping import may_touch_unit, scope_queryset
 
@@ -34,6 +35,36 @@ def restore_neutralised(text: str) -> str:
     if len(text) > 1 and text[0] == "'" and text[1:].startswith(FORMULA_TRIGGERS):
         return text[1:]
     return text
+
+
+class ChineseCSV(CSV):
+    """CSV import that reads UTF-8 (with or without BOM) and GB18030.
+
+    Excel and WPS on Chinese Windows save CSV as GBK/GB18030, which is a subset
+    of what GB18030 decodes; the file is read as bytes and decoded here.
+    """
+
+    ENCODINGS = ("utf-8-sig", "gb18030")
+
+    def is_binary(self):
+        return True
+
+    def get_read_mode(self):
+        return "rb"
+
+    def create_dataset(self, in_stream, **kwargs):
+        if isinstance(in_stream, bytes):
+            in_stream = self.decode(in_stream)
+        return super().create_dataset(in_stream, **kwargs)
+
+    @classmethod
+    def decode(cls, data: bytes) -> str:
+        for encoding in cls.ENCODINGS:
+            try:
+                return data.decode(encoding)
+            except UnicodeDecodeError:
+                continue
+        raise ValueError(_("The CSV file is not UTF-8 or GB18030 text."))
 
 
 class TextWidget(widgets.CharWidget):

@@ -253,6 +253,22 @@ def test_a_file_that_is_not_a_spreadsheet_gets_a_message_not_a_500(
     assert not Project.objects.exists()
 
 
+def test_a_csv_saved_by_chinese_excel_in_gb18030_is_read(client, office_admin, round_, unit_a):
+    out = io.StringIO()
+    csv.writer(out).writerows([HEADERS, valid_row(round_.name, 项目名称="组织一次义务劳动")])
+    gbk_bytes = out.getvalue().encode("gb18030")
+    _, response = import_file(logged_in(client, office_admin), gbk_bytes, CSV, "台账.csv")
+    assert response.status_code == 302
+    assert Project.objects.get().title == "组织一次义务劳动"
+
+
+def test_unreadable_files_get_a_message_in_chinese(client, office_admin):
+    response = upload(logged_in(client, office_admin), b"\x81\x30\xff\xff\x00garbage", CSV, "台账.csv")
+    message = str(response.context["form"].errors["import_file"])
+    assert "无法" in message or "不是" in message
+    assert "xlsx" in message
+
+
 def test_an_oversize_upload_is_refused(client, office_admin, settings, round_):
     settings.MAX_UPLOAD_BYTES = 1024
     response = upload(logged_in(client, office_admin), write_xlsx([HEADERS] + [valid_row(round_.name)] * 50))
