@@ -145,8 +145,12 @@ LOGGING = {
     "disable_existing_loggers": False,
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": env.str("LOG_LEVEL", default="INFO")},
-    # Never log request bodies or form data: they may carry personal data.
-    "loggers": {"django.db.backends": {"level": "WARNING"}},
+    # Never log request bodies, SQL parameters or spreadsheet rows: they may carry
+    # personal data. django-import-export logs row contents at DEBUG.
+    "loggers": {
+        "django.db.backends": {"level": "WARNING"},
+        "import_export": {"level": "INFO"},
+    },
 }
 
 # Security headers that apply in every environment. HTTPS-only settings are in prod.
