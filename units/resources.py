@@ -16,7 +16,7 @@ from django.utils.translation import gettext as _
 from import_export import fields, resources, widgets
 from import_export.formats.base_formats import CSV
 
-from .scoping import may_touch_unit, scope_queryset
+from .scoping import scope_queryset, sees_all_units, units_of
 
 # Characters that make Excel, WPS or LibreOffice treat a cell as a formula.
 FORMULA_TRIGGERS = ("=", "+", "-", "@", "\t", "\r")
@@ -234,6 +234,15 @@ class LedgerResource(resources.ModelResource):
     def __init__(self, user=None, **kwargs):
         super().__init__(**kwargs)
         self.user = user
+        self._allowed_unit_ids = None
+
+    def may_touch(self, unit) -> bool:
+        """Whether the importing user may write rows of ``unit`` (their units, read once)."""
+        if self.user is None or sees_all_units(self.user):
+            return True
+        if self._allowed_unit_ids is None:
+            self._allowed_unit_ids = set(units_of(self.user).values_list("pk", flat=True))
+        return unit.pk in self._allowed_unit_ids
 
     def get_queryset(self):
         queryset = super().get_queryset()
@@ -286,7 +295,7 @@ class LedgerResource(resources.ModelResource):
         unit = instance
         for part in self.unit_path.split("__"):
             unit = getattr(unit, part, None)
-        if self.user is not None and unit is not None and not may_touch_unit(self.user, unit.pk):
+        if unit is not None and not self.may_touch(unit):
             errors.setdefault(self.unit_path.split("__")[0], []).append(
                 _("You may only import rows of your own units; “%(unit)s” is not one of them.")
                 % {"unit": unit}
