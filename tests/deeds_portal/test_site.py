@@ -21,6 +21,30 @@ def test_healthz_answers_when_the_database_does(client):
     assert response.text == "ok\n"
 
 
+HEALTHZ_PROBE = (
+    "import django; django.setup(); from django.test import Client; "
+    "r = Client().get('/healthz'); print(r.status_code, r.content.decode().strip())"
+)
+
+
+def test_healthz_answers_503_when_the_database_does_not():
+    # A real unreachable database: nothing listens on port 1.
+    environment = {k: v for k, v in os.environ.items() if k != "DJANGO_ALLOW_ASYNC_UNSAFE"}
+    environment.update(
+        DJANGO_SETTINGS_MODULE="deeds_portal.settings.test",
+        DATABASE_URL="postgres://nobody@127.0.0.1:1/none",
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", HEALTHZ_PROBE],
+        cwd=ROOT,
+        env=environment,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert result.stdout.strip().endswith("503 database unavailable"), result.stdout + result.stderr
+
+
 def test_pages_carry_security_headers(client):
     response = client.get("/")
     csp = response["Content-Security-Policy"]
