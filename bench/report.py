@@ -93,23 +93,14 @@ def render(results: dict) -> str:
             note,
         ]
 
+    def import_row(label: str, result: dict) -> list:
+        return row(label, result, result["ratio"], result["queries"], _check(result["check"]))
+
     rows = [
         row("export: ProjectResource + XLSX", ex["resource"], ex["ratio"], ex["queries"]),
         row("  baseline: openpyxl write-only", ex["baseline_openpyxl_write_only"], None, 0, "same cells"),
-        row(
-            "import: unchanged file",
-            im["unchanged"],
-            im["unchanged"]["ratio"],
-            im["unchanged"]["queries"],
-            _check(im["unchanged"]["check"]),
-        ),
-        row(
-            "import: every progress changed",
-            im["changed"],
-            im["changed"]["ratio"],
-            im["changed"]["queries"],
-            _check(im["changed"]["check"]),
-        ),
+        import_row("import: unchanged file", im["unchanged"]),
+        import_row("import: every progress changed", im["changed"]),
         row(
             f"  baseline: bulk_create {im['rows']:,} projects",
             im["baseline_bulk_create"],
