@@ -14,7 +14,8 @@ from decimal import Decimal
 
 from django.db import transaction
 
-from projects.models import ProgressStatus, ProgressUpdate, Project, ProjectStatus, Round, today
+from projects.models import ProgressStatus, ProgressUpdate, Project, ProjectStatus, Round
+from units.dates import today
 from units.models import Unit
 
 D = datetime.date

@@ -18,8 +18,9 @@ import openpyxl
 from django.db import connection, transaction
 from import_export.formats.base_formats import XLSX
 
-from projects.models import ProgressStatus, ProgressUpdate, Project, Round, today
+from projects.models import ProgressStatus, ProgressUpdate, Project, Round
 from projects.resources import DATE, NOTE, PERCENT, STATUS, ProjectResource
+from units.dates import today
 
 from .stats import measure
 

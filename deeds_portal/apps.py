@@ -7,3 +7,5 @@ class DeedsPortalConfig(AppConfig):
 
     name = "deeds_portal"
     verbose_name = _("Portal")
+    # A portal app: leaders read and export its rows (see units.roles).
+    role_permissions: dict[str, list[str]] = {}

@@ -7,3 +7,5 @@ class HotlineConfig(AppConfig):
 
     name = "hotline"
     verbose_name = _("12345 hotline (服务热线)")
+    # A portal app: leaders read and export its rows (see units.roles).
+    role_permissions: dict[str, list[str]] = {}

@@ -27,7 +27,7 @@ class StatusFilter(admin.SimpleListFilter):
 
     def queryset(self, request, queryset):
         if self.value() in ProjectStatus.values:
-            return queryset.filter(status_on=self.value())
+            return queryset.filter(derived_status=self.value())
         return queryset
 
 
@@ -67,10 +67,10 @@ class ProjectAdmin(UnitScopedAdminMixin, LockVersionAdminMixin, LedgerImportExpo
     def get_queryset(self, request):
         return super().get_queryset(request).with_progress()
 
-    @admin.display(description=_("status"), ordering="status_on")
+    @admin.display(description=_("status"), ordering="derived_status")
     def status_badge(self, project):
-        label = ProjectStatus(project.status_on).label
-        return format_html('<span class="status status-{}">{}</span>', project.status_on, label)
+        label = project.derived_status_label
+        return format_html('<span class="status status-{}">{}</span>', project.derived_status, label)
 
     @admin.display(description=_("progress"), ordering="progress_percent")
     def percent(self, project):

@@ -35,5 +35,5 @@ class ProjectFilterForm(forms.Form):
         if data["unit"]:
             queryset = queryset.filter(unit=data["unit"])
         if data["status"]:
-            queryset = queryset.filter(status_on=data["status"])
+            queryset = queryset.filter(derived_status=data["status"])
         return queryset

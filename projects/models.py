@@ -8,12 +8,14 @@ from django.db import models
 from django.db.models import Case, Count, F, OuterRef, Q, Subquery, Value, When
 from django.db.models.functions import Coalesce
 from django.urls import reverse
-from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
+from units.dates import today
 from units.images import clean_photo
 from units.models import LockVersionedModel, Unit
+from units.rates import percentage
+from units.scoping import UnitScopedQuerySet
 
 
 class ProgressStatus(models.TextChoices):
@@ -40,11 +42,6 @@ def derive_status(recorded: str, deadline: datetime.date, on: datetime.date) -> 
     if deadline < on:
         return ProjectStatus.OVERDUE
     return recorded
-
-
-def today() -> datetime.date:
-    """Today in Asia/Shanghai (the portal's TIME_ZONE), whatever the server clock's zone."""
-    return timezone.localdate()
 
 
 class RoundQuerySet(models.QuerySet):
@@ -79,13 +76,18 @@ class Round(models.Model):
             raise ValidationError({"end_date": _("The end date cannot be before the start date.")})
 
 
-class ProjectQuerySet(models.QuerySet):
+class ProjectQuerySet(UnitScopedQuerySet):
+    unit_path = "unit"
+
     def published(self):
         return self.filter(is_public=True)
 
     def with_progress(self, on: datetime.date | None = None):
         """Annotate progress as of ``on`` (default today): percent, recorded status,
-        date of that update, and the derived ``status_on`` (incl. overdue).
+        date of that update, and the ``derived_status`` (incl. overdue).
+
+        The annotation is not called ``status_on``: that name is the method that
+        derives the same status for one project on any day.
 
         One correlated subquery per value keeps the row count and the number of
         queries independent of how many updates a project has.
@@ -99,7 +101,7 @@ class ProjectQuerySet(models.QuerySet):
             ),
             progress_date=Subquery(latest.values("date")[:1]),
         ).annotate(
-            status_on=Case(
+            derived_status=Case(
                 When(progress_status=ProgressStatus.COMPLETED, then=Value(ProjectStatus.COMPLETED.value)),
                 When(deadline__lt=on, then=Value(ProjectStatus.OVERDUE.value)),
                 default=F("progress_status"),
@@ -113,15 +115,17 @@ class ProjectQuerySet(models.QuerySet):
         return self.annotate(progress_note=Subquery(latest.order_by("-date", "-pk").values("note")[:1]))
 
     def with_status(self, status: str, on: datetime.date | None = None):
-        return self.with_progress(on).filter(status_on=status)
+        return self.with_progress(on).filter(derived_status=status)
 
     def overdue(self, on: datetime.date | None = None):
         return self.with_status(ProjectStatus.OVERDUE, on)
 
     def figures(self, on: datetime.date | None = None) -> dict:
         """Counts by derived status, average percent and money, in one query."""
-        counts = {status.value: Count("pk", filter=Q(status_on=status.value)) for status in ProjectStatus}
-        return self.with_progress(on).aggregate(
+        counts = {
+            status.value: Count("pk", filter=Q(derived_status=status.value)) for status in ProjectStatus
+        }
+        figures = self.with_progress(on).aggregate(
             total=Count("pk"),
             average_percent=models.Avg("progress_percent"),
             budget=models.Sum("budget"),
@@ -129,6 +133,8 @@ class ProjectQuerySet(models.QuerySet):
             beneficiaries=models.Sum("beneficiary_count"),
             **counts,
         )
+        figures["completion_rate"] = percentage(figures[ProjectStatus.COMPLETED.value], figures["total"])
+        return figures
 
 
 @reversion.register(follow=["updates"], exclude=["version"])
@@ -234,9 +240,9 @@ class Project(LockVersionedModel):
         return derive_status(recorded, self.deadline, on)
 
     @property
-    def status_on_label(self) -> str:
-        """Label of the ``status_on`` annotation made by ``with_progress``."""
-        return ProjectStatus(self.status_on).label
+    def derived_status_label(self) -> str:
+        """Label of the ``derived_status`` annotation made by ``with_progress``."""
+        return ProjectStatus(self.derived_status).label
 
     def is_overdue(self, on: datetime.date | None = None) -> bool:
         return self.status_on(on) == ProjectStatus.OVERDUE
@@ -246,6 +252,10 @@ def validate_photo_size(photo) -> None:
     limit = settings.MAX_UPLOAD_BYTES
     if photo.size > limit:
         raise ValidationError(_("The photo is larger than %(mb)d MB."), params={"mb": limit // (1024 * 1024)})
+
+
+class ProgressUpdateQuerySet(UnitScopedQuerySet):
+    unit_path = "project__unit"
 
 
 @reversion.register()
@@ -278,6 +288,8 @@ class ProgressUpdate(models.Model):
         editable=False,
     )
     created_at = models.DateTimeField(_("recorded at"), auto_now_add=True)
+
+    objects = ProgressUpdateQuerySet.as_manager()
 
     class Meta:
         verbose_name = _("progress update")

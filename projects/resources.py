@@ -10,6 +10,7 @@ from django.utils.translation import gettext as _
 from import_export import fields
 from import_export.instance_loaders import CachedInstanceLoader
 
+from units.dates import today
 from units.models import Unit
 from units.resources import (
     ChoiceWidget,
@@ -23,7 +24,7 @@ from units.resources import (
     column,
 )
 
-from .models import ProgressStatus, ProgressUpdate, Project, Round, today
+from .models import ProgressStatus, ProgressUpdate, Project, Round
 
 PERCENT, STATUS, DATE, NOTE = "当前进度(%)", "进度状态", "进度日期", "最新进展"
 

@@ -2,8 +2,6 @@ from django.core.paginator import Paginator
 from django.http import FileResponse, Http404
 from django.shortcuts import get_object_or_404, render
 
-from units.scoping import scope_queryset
-
 from .forms import ProjectFilterForm
 from .models import ProgressUpdate, Project
 
@@ -37,7 +35,7 @@ def progress_photo(request, name):
         visible = (
             user.is_staff
             and user.has_perm("projects.view_project")
-            and scope_queryset(Project.objects.filter(pk=update.project_id), user, "unit").exists()
+            and Project.objects.for_user(user).filter(pk=update.project_id).exists()
         )
         if not visible:
             raise Http404

@@ -7,3 +7,5 @@ class ReformsConfig(AppConfig):
 
     name = "reforms"
     verbose_name = _("Approval reform (深化简政放权)")
+    # A portal app: leaders read and export its rows (see units.roles).
+    role_permissions: dict[str, list[str]] = {}

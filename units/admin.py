@@ -26,18 +26,21 @@ from reversion.admin import VersionAdmin
 
 from .models import Unit
 from .resources import ChineseCSV
-from .scoping import may_touch_unit, scope_queryset, sees_all_units, units_of
+from .scoping import may_touch, scope_queryset, sees_all_units, unit_path_of, units_of
 
 
 class UnitScopedAdminMixin:
     """Limit a ModelAdmin to the rows of the user's units.
 
-    ``unit_path`` is the lookup from the model to its ``Unit`` ("unit",
-    "project__unit", …). Foreign keys to units, and to other unit-scoped models,
-    only offer what the user may touch, so a forged POST fails validation.
+    The lookup from the model to its ``Unit`` is the one its QuerySet declares
+    (``units.scoping.UnitScopedQuerySet.unit_path``). Foreign keys to units, and
+    to other unit-owned models, only offer what the user may touch, so a forged
+    POST fails validation.
     """
 
-    unit_path = "unit"
+    @property
+    def unit_path(self) -> str:
+        return unit_path_of(self.model) or "unit"
 
     def get_queryset(self, request):
         return scope_queryset(super().get_queryset(request), request.user, self.unit_path)
@@ -49,19 +52,12 @@ class UnitScopedAdminMixin:
         related = db_field.related_model
         if related is Unit:
             field.queryset = units_of(request.user)
-        else:
-            related_admin = self.admin_site._registry.get(related)
-            if isinstance(related_admin, UnitScopedAdminMixin):
-                field.queryset = scope_queryset(field.queryset, request.user, related_admin.unit_path)
+        elif unit_path_of(related):
+            field.queryset = scope_queryset(field.queryset, request.user, unit_path_of(related))
         return field
 
     def _in_scope(self, request, obj) -> bool:
-        if obj is None or sees_all_units(request.user):
-            return True
-        unit = obj
-        for part in self.unit_path.split("__"):
-            unit = getattr(unit, part, None)
-        return unit is None or may_touch_unit(request.user, unit.pk)
+        return obj is None or may_touch(request.user, obj, self.unit_path)
 
     def has_view_permission(self, request, obj=None):
         return super().has_view_permission(request, obj) and self._in_scope(request, obj)

@@ -8,6 +8,8 @@ class UnitsConfig(AppConfig):
 
     name = "units"
     verbose_name = _("Units and roles")
+    # A portal app: leaders read and export its rows (see units.roles).
+    role_permissions: dict[str, list[str]] = {}
 
     def ready(self) -> None:
         from .roles import sync_role_permissions

@@ -16,7 +16,7 @@ from django.utils.translation import gettext as _
 from import_export import fields, resources, widgets
 from import_export.formats.base_formats import CSV
 
-from .scoping import scope_queryset, sees_all_units, units_of
+from .scoping import may_touch_unit, scope_queryset, unit_path_of
 
 # Characters that make Excel, WPS or LibreOffice treat a cell as a formula.
 FORMULA_TRIGGERS = ("=", "+", "-", "@", "\t", "\r")
@@ -224,25 +224,24 @@ class LedgerResource(resources.ModelResource):
     """Base of every ledger resource.
 
     Subclasses declare their columns as ``fields.Field`` with Chinese
-    ``column_name``s and set ``unit_path`` to the lookup of the owning unit.
+    ``column_name``s; the owning unit is found through the model QuerySet's ``unit_path``.
     """
 
-    unit_path = "unit"
     id_column = "编号"
     id = fields.Field(attribute="id", column_name="编号", widget=RowIdWidget())
 
     def __init__(self, user=None, **kwargs):
         super().__init__(**kwargs)
         self.user = user
-        self._allowed_unit_ids = None
+
+    @property
+    def unit_path(self) -> str:
+        """The lookup to the owning unit, as the model's QuerySet declares it."""
+        return unit_path_of(self._meta.model) or "unit"
 
     def may_touch(self, unit) -> bool:
-        """Whether the importing user may write rows of ``unit`` (their units, read once)."""
-        if self.user is None or sees_all_units(self.user):
-            return True
-        if self._allowed_unit_ids is None:
-            self._allowed_unit_ids = set(units_of(self.user).values_list("pk", flat=True))
-        return unit.pk in self._allowed_unit_ids
+        """Whether the importing user may write rows of ``unit`` (their units are read once)."""
+        return self.user is None or may_touch_unit(self.user, unit.pk)
 
     def get_queryset(self):
         queryset = super().get_queryset()

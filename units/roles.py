@@ -3,7 +3,8 @@
 The groups are created by a data migration; their permissions are (re)applied
 after every ``migrate``. Each domain app declares what its roles may do with a
 ``role_permissions`` attribute on its AppConfig, so this module never imports
-the domain apps.
+or names the domain apps: an app with that attribute is a portal app, whose
+rows the leader may read and export.
 """
 
 from django.apps import apps
@@ -16,7 +17,11 @@ LEADER = "领导"
 VOLUNTEER_COORDINATOR = "志愿服务协调员"
 ROLES = [OFFICE_ADMIN, UNIT_EDITOR, LEADER, VOLUNTEER_COORDINATOR]
 
-PORTAL_APPS = ["units", "projects", "reforms", "hotline", "volunteers", "deeds_portal"]
+
+
+def portal_app_labels() -> list[str]:
+    """Apps that declare ``role_permissions`` (possibly empty) on their AppConfig."""
+    return [config.label for config in apps.get_app_configs() if hasattr(config, "role_permissions")]
 
 
 def _declared(role: str) -> Q:
@@ -36,7 +41,7 @@ def permissions_for(role: str):
     if role == LEADER:
         # Read everything, export, download the workbook; change nothing.
         return perms.filter(
-            Q(content_type__app_label__in=PORTAL_APPS)
+            Q(content_type__app_label__in=portal_app_labels())
             & (Q(codename__startswith="view_") | Q(codename__startswith="export_"))
             | Q(content_type__app_label="units", codename="access_all_units")
             | _declared(role)

@@ -7,3 +7,5 @@ class VolunteersConfig(AppConfig):
 
     name = "volunteers"
     verbose_name = _("Party-member volunteers (党员志愿者服务)")
+    # A portal app: leaders read and export its rows (see units.roles).
+    role_permissions: dict[str, list[str]] = {}

@@ -15,7 +15,7 @@ SHANGHAI_MIDNIGHT_JULY_1 = "2021-06-30T16:00:00+00:00"  # 2021-07-01 00:00 in As
 
 
 def db_status(project, on):
-    return Project.objects.with_progress(on).get(pk=project.pk).status_on
+    return Project.objects.with_progress(on).get(pk=project.pk).derived_status
 
 
 def test_a_project_without_updates_has_not_started(make_project):

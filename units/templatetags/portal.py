@@ -46,8 +46,8 @@ def yuan(value) -> str:
 
 
 @register.filter
-def rate(part, whole) -> str:
-    """part/whole as a percentage with at most two decimals; “—” when whole is 0."""
-    if not whole:
+def percent(value) -> str:
+    """A rate from ``units.rates`` (already rounded): 93.35 → 93.35%, 100.00 → 100%, None → “—”."""
+    if value in (None, ""):
         return "—"
-    return _trim(Decimal(part or 0) * 100 / Decimal(whole), 2) + "%"
+    return _trim(Decimal(value), 2) + "%"
