@@ -1,21 +1,21 @@
-"""Personas and small factories shared by the whole suite.
+"""Personas shared by the whole suite; factories live in ``tests/<app>/factories.py``.
 
 Personas: an office administrator, editors of unit A and unit B, a leader, and
 an anonymous citizen (the plain ``client``).
 """
 
 import datetime
-import itertools
 
 import pytest
-from django.contrib.auth import get_user_model
-from django.contrib.auth.models import Group
 
-from projects.models import ProgressStatus, ProgressUpdate, Project, Round
+from projects.models import Round
+from tests.projects import factories as project_factories
+from tests.projects.factories import add_update
+from tests.units.factories import make_user
 from units.models import Unit
 from units.roles import LEADER, OFFICE_ADMIN, UNIT_EDITOR
 
-_sequence = itertools.count(1)
+__all__ = ["add_update", "logged_in", "make_user"]
 
 
 @pytest.fixture(autouse=True)
@@ -41,17 +41,6 @@ def unit_b(db):
 @pytest.fixture
 def round_(db):
     return Round.objects.create(name="2021年第一批", start_date=datetime.date(2021, 5, 1))
-
-
-def make_user(username, role=None, unit=None, **extra):
-    user = get_user_model().objects.create_user(
-        username=username, password="pw-" + username, is_staff=True, **extra
-    )
-    if role:
-        user.groups.add(Group.objects.get(name=role))
-    if unit:
-        unit.members.add(user)
-    return user
 
 
 @pytest.fixture
@@ -82,23 +71,8 @@ def logged_in(client, user):
 @pytest.fixture
 def make_project(round_, unit_a):
     def make(**fields):
-        defaults = {
-            "round": round_,
-            "title": f"项目{next(_sequence)}",
-            "category": Project.Category.OTHER,
-            "unit": unit_a,
-            "deadline": datetime.date(2021, 6, 30),
-            "is_public": True,
-        }
-        defaults.update(fields)
-        return Project.objects.create(**defaults)
+        fields.setdefault("round", round_)
+        fields.setdefault("unit", unit_a)
+        return project_factories.make_project(**fields)
 
     return make
-
-
-def add_update(project, date, percent, status=None, **fields):
-    if status is None:
-        status = {0: ProgressStatus.NOT_STARTED, 100: ProgressStatus.COMPLETED}.get(
-            percent, ProgressStatus.IN_PROGRESS
-        )
-    return ProgressUpdate.objects.create(project=project, date=date, percent=percent, status=status, **fields)
