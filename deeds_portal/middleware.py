@@ -1,7 +1,9 @@
 """Response headers that Django 5.2 does not set on its own."""
 
 from django.conf import settings
+from django.middleware.locale import LocaleMiddleware
 from django.urls import reverse
+from django.utils import translation
 
 
 class SecurityHeadersMiddleware:
@@ -21,3 +23,19 @@ class SecurityHeadersMiddleware:
         response.setdefault("Content-Security-Policy", policy)
         response.setdefault("Permissions-Policy", "camera=(), microphone=(), geolocation=()")
         return response
+
+
+class PortalLocaleMiddleware(LocaleMiddleware):
+    """Public pages take their language from the URL (plain: Chinese, /en/…: English).
+
+    Staff pages (/admin/) have no language in their URL; there the language chosen
+    with the switch (a cookie, set by /i18n/setlang/) applies, Chinese by default.
+    """
+
+    def process_request(self, request):
+        super().process_request(request)
+        if request.path_info.startswith(reverse("admin:index")):
+            chosen = request.COOKIES.get(settings.LANGUAGE_COOKIE_NAME)
+            if chosen and translation.check_for_language(chosen):
+                translation.activate(chosen)
+                request.LANGUAGE_CODE = translation.get_language()

@@ -1,20 +1,31 @@
+from django.conf.urls.i18n import i18n_patterns
 from django.contrib import admin
 from django.urls import include, path
 from django.utils.translation import gettext_lazy as _
 
 from projects.views import progress_photo
 
-from . import views
+from . import open_data, views
+from .sitemaps import SITEMAPS
 
 admin.site.site_header = _("Practical deeds for the people · staff")
 admin.site.site_title = _("Practical deeds for the people")
 admin.site.index_title = _("Ledgers of the four special tasks")
 
+# Staff, machines and files: one URL each, whatever the language.
 urlpatterns = [
-    path("", views.dashboard, name="dashboard"),
     path("healthz", views.healthz, name="healthz"),
-    path("projects/", include("projects.urls")),
+    path("robots.txt", views.robots_txt, name="robots-txt"),
+    path("sitemap.xml", views.public_sitemap, {"sitemaps": SITEMAPS}, name="sitemap"),
     path("media/<path:name>", progress_photo, name="progress-photo"),
     path("i18n/", include("django.conf.urls.i18n")),
     path("admin/", admin.site.urls),
 ]
+
+# Public pages: Chinese at the plain URLs, English under /en/ (a shared link keeps its language).
+urlpatterns += i18n_patterns(
+    path("", views.dashboard, name="dashboard"),
+    path("projects/", include("projects.urls")),
+    path("open-data/", include(open_data.urlpatterns)),
+    prefix_default_language=False,
+)

@@ -1,13 +1,18 @@
+from django.contrib.sitemaps.views import sitemap
 from django.db import DatabaseError, connection
 from django.http import HttpResponse
 from django.shortcuts import render
+from django.urls import reverse
 from django.views.decorators.cache import never_cache
 
 from projects.models import ProgressUpdate, Project, Round
+from units.models import Unit
+from units.public_pages import public_page
 
 LATEST_UPDATES = 6
 
 
+@public_page(Project, ProgressUpdate, Round, Unit)
 def dashboard(request):
     current_round = Round.objects.current()
     figures = None
@@ -33,3 +38,19 @@ def healthz(request):
     except DatabaseError:
         return HttpResponse("database unavailable\n", status=503, content_type="text/plain")
     return HttpResponse("ok\n", content_type="text/plain")
+
+
+def robots_txt(request):
+    lines = [
+        "User-agent: *",
+        "Disallow: /admin/",
+        "Disallow: /i18n/",
+        "Allow: /",
+        f"Sitemap: {request.build_absolute_uri(reverse('sitemap'))}",
+    ]
+    return HttpResponse("\n".join(lines) + "\n", content_type="text/plain; charset=utf-8")
+
+
+@public_page(Project)
+def public_sitemap(request, sitemaps):
+    return sitemap(request, sitemaps)

@@ -22,3 +22,10 @@ class ProjectsConfig(AppConfig):
     name = "projects"
     verbose_name = _("Open-door deeds (开门办实事)")
     role_permissions = {"单位台账员": EDITOR_PERMISSIONS}
+
+    def ready(self) -> None:
+        from units import open_data
+
+        from .open_data import PROJECTS
+
+        open_data.register(PROJECTS)

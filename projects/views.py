@@ -2,12 +2,16 @@ from django.core.paginator import Paginator
 from django.http import FileResponse, Http404
 from django.shortcuts import get_object_or_404, render
 
+from units.models import Unit
+from units.public_pages import public_page
+
 from .forms import ProjectFilterForm
-from .models import ProgressUpdate, Project
+from .models import ProgressUpdate, Project, Round
 
 PAGE_SIZE = 20
 
 
+@public_page(Project, ProgressUpdate, Round, Unit)
 def project_list(request):
     form = ProjectFilterForm(request.GET or None)
     projects = form.filter(
@@ -17,12 +21,17 @@ def project_list(request):
     return render(request, "projects/list.html", {"form": form, "page": page})
 
 
+@public_page(Project, ProgressUpdate, Round, Unit)
 def project_detail(request, pk):
     project = get_object_or_404(
         Project.objects.published().with_progress().select_related("round", "unit"), pk=pk
     )
-    updates = project.updates.order_by("-date", "-pk")
-    return render(request, "projects/detail.html", {"project": project, "updates": updates})
+    updates = list(project.updates.order_by("-date", "-pk"))
+    # The latest photo makes the card a chat app shows for a shared link.
+    share_photo = next((update for update in updates if update.photo), None)
+    return render(
+        request, "projects/detail.html", {"project": project, "updates": updates, "share_photo": share_photo}
+    )
 
 
 def progress_photo(request, name):

@@ -59,10 +59,18 @@ def test_the_interface_is_chinese_by_default_and_english_on_request(client):
     response = client.get("/")
     assert '<html lang="zh-CN">' in response.text
     assert "我为群众办实事" in response.text
-    client.post(reverse("set_language"), {"language": "en", "next": "/"})
-    english = client.get("/")
+    english = client.get("/en/")
     assert '<html lang="en">' in english.text
     assert "Practical deeds for the people" in english.text
+    # A cookie or the browser's language never changes what a shared link shows.
+    client.cookies["django_language"] = "en"
+    assert '<html lang="zh-CN">' in client.get("/", HTTP_ACCEPT_LANGUAGE="en").text
+
+
+def test_staff_may_switch_the_admin_to_english(client, office_admin):
+    client.force_login(office_admin)
+    client.post(reverse("set_language"), {"language": "en", "next": "/admin/"})
+    assert '<html lang="en"' in client.get("/admin/").text
 
 
 def test_admin_is_chinese(client, office_admin):

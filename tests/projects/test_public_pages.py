@@ -4,6 +4,7 @@ import datetime
 import io
 
 import pytest
+from django.core.cache import cache
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
@@ -120,6 +121,8 @@ def build_ledger(round_, unit_a, count, start=0):
 
 
 def count_queries(client, url) -> int:
+    """Queries of a page rendered anew (a page cache miss)."""
+    cache.clear()
     with CaptureQueriesContext(connection) as captured:
         assert client.get(url).status_code == 200
     return len(captured)

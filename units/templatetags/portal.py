@@ -4,6 +4,7 @@ from decimal import ROUND_HALF_UP, Decimal
 
 from django import template
 from django.contrib.humanize.templatetags.humanize import intcomma
+from django.urls import translate_url
 from django.utils.translation import get_language
 
 register = template.Library()
@@ -51,3 +52,18 @@ def percent(value) -> str:
     if value in (None, ""):
         return "—"
     return _trim(Decimal(value), 2) + "%"
+
+
+@register.simple_tag(takes_context=True)
+def language_url(context, language: str, absolute: bool = False) -> str:
+    """This page's address in ``language`` (the language is part of public URLs)."""
+    request = context["request"]
+    url = translate_url(request.get_full_path(), language)
+    return request.build_absolute_uri(url) if absolute else url
+
+
+@register.simple_tag(takes_context=True)
+def canonical_url(context) -> str:
+    """The page's own address without query parameters, on the host that served it."""
+    request = context["request"]
+    return request.build_absolute_uri(translate_url(request.path, get_language()))

@@ -1,0 +1,142 @@
+"""Public pages served from the configured cache, invalidated exactly.
+
+A public view declares what it shows::
+
+    @public_page(Project, ProgressUpdate, Round, Unit)
+    def project_list(request): ...
+
+and gets, with no cache code of its own:
+
+* the whole response kept in the configured cache (Redis in production, shared
+  by every application server; local memory by default), keyed by a
+  *generation*, the language, the host and the full path;
+* exact invalidation: any save or delete of a declared model (admin form,
+  import, history restore, bulk delete, a management command) bumps the
+  generation when its transaction commits, so the next request renders anew;
+  code that writes without model signals (``bulk_create``, ``QuerySet.update``)
+  calls ``public_data_changed()`` itself;
+* an ETag with 304 answers to conditional requests, ``Cache-Control`` that lets
+  a reverse proxy keep the page briefly, and a minimal ``Vary``.
+
+Public pages are the same for every visitor: their templates must not use the
+session, the user or a CSRF token (the language switch is a plain link).
+"""
+
+import hashlib
+import time
+from functools import wraps
+
+from django.core.cache import cache
+from django.db import transaction
+from django.db.models.signals import m2m_changed, post_delete, post_save
+from django.http import HttpResponse
+from django.utils.cache import get_conditional_response
+from django.utils.translation import get_language
+
+GENERATION_KEY = "public-pages:generation"
+PAGE_TIMEOUT = 24 * 3600  # a generation bump makes old entries unreachable long before this
+CACHE_CONTROL = "public, max-age=0, s-maxage=10"  # browsers revalidate (304); a proxy may keep 10 s
+_watched: set = set()
+
+
+def generation() -> int:
+    value = cache.get(GENERATION_KEY)
+    if value is None:
+        # Start from the clock, not from 1: if the cache lost only this key, an old
+        # page stored under a small generation number must not come back.
+        cache.add(GENERATION_KEY, time.time_ns(), timeout=None)
+        value = cache.get(GENERATION_KEY, 0)
+    return value
+
+
+def public_data_changed(**kwargs) -> None:
+    """Make every cached public page stale once the current transaction commits."""
+    transaction.on_commit(_bump, using=kwargs.get("using"))
+
+
+def _bump() -> None:
+    try:
+        cache.incr(GENERATION_KEY)
+    except ValueError:  # the key was evicted: start a new, larger generation
+        cache.set(GENERATION_KEY, time.time_ns(), timeout=None)
+
+
+def _on_change(sender, **kwargs) -> None:
+    public_data_changed(using=kwargs.get("using"))
+
+
+def watch(*models) -> None:
+    """Invalidate the public pages whenever a row of ``models`` is saved or deleted."""
+    for model in models:
+        if model in _watched:
+            continue
+        _watched.add(model)
+        uid = f"public-pages:{model._meta.label}"
+        post_save.connect(_on_change, sender=model, weak=False, dispatch_uid=uid + ":save")
+        post_delete.connect(_on_change, sender=model, weak=False, dispatch_uid=uid + ":delete")
+        for field in model._meta.local_many_to_many:
+            m2m_changed.connect(
+                _on_change, sender=field.remote_field.through, weak=False, dispatch_uid=f"{uid}:{field.name}"
+            )
+
+
+def _key(request) -> str:
+    path = hashlib.sha256(f"{request.get_host()}|{request.get_full_path()}".encode()).hexdigest()
+    return f"public-pages:{generation()}:{get_language()}:{path}"
+
+
+def _finish(request, response: HttpResponse) -> HttpResponse:
+    response["Cache-Control"] = CACHE_CONTROL
+    response.public_page = True  # PublicPageHeadersMiddleware keeps Vary minimal
+    return get_conditional_response(request, etag=response["ETag"], response=response) or response
+
+
+def public_page(*models):
+    """Decorate a public view that shows rows of ``models`` (see the module docstring)."""
+    watch(*models)
+
+    def decorate(view):
+        @wraps(view)
+        def cached_view(request, *args, **kwargs):
+            if request.method not in ("GET", "HEAD"):
+                return view(request, *args, **kwargs)
+            key = _key(request)
+            stored = cache.get(key)
+            if stored is not None:
+                status, content_type, etag, body = stored
+                response = HttpResponse(body, status=status, content_type=content_type)
+                response["ETag"] = etag
+                return _finish(request, response)
+            response = view(request, *args, **kwargs)
+            if hasattr(response, "render") and callable(response.render):
+                response = response.render()
+            if response.status_code != 200 or response.streaming or response.cookies:
+                return response
+            etag = f'"{hashlib.sha256(response.content).hexdigest()[:32]}"'
+            response["ETag"] = etag
+            cache.set(
+                key, (response.status_code, response["Content-Type"], etag, response.content), PAGE_TIMEOUT
+            )
+            return _finish(request, response)
+
+        cached_view.public_page_models = models
+        return cached_view
+
+    return decorate
+
+
+class PublicPageHeadersMiddleware:
+    """Public pages vary on nothing but their URL (the language is in the path).
+
+    Sits above LocaleMiddleware and SessionMiddleware, which add ``Vary:
+    Accept-Language`` / ``Cookie`` on their way out.
+    """
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        response = self.get_response(request)
+        if getattr(response, "public_page", False) and response.has_header("Vary"):
+            del response["Vary"]
+        return response
