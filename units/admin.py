@@ -10,7 +10,7 @@
 from django import forms
 from django.conf import settings
 from django.contrib import admin, messages
-from django.contrib.admin.utils import flatten_fieldsets, unquote
+from django.contrib.admin.utils import flatten_fieldsets
 from django.contrib.auth import get_user_model
 from django.contrib.auth.admin import UserAdmin
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -24,18 +24,20 @@ from import_export.formats.base_formats import CSV, XLSX
 from import_export.forms import ImportForm, SelectableFieldsExportForm
 from reversion.admin import VersionAdmin
 
+from .history import RecordHistoryMixin
 from .models import Unit
 from .resources import ChineseCSV
 from .scoping import may_touch, scope_queryset, sees_all_units, unit_path_of, units_of
 
 
-class UnitScopedAdminMixin:
+class UnitScopedAdminMixin(RecordHistoryMixin):
     """Limit a ModelAdmin to the rows of the user's units.
 
     The lookup from the model to its ``Unit`` is the one its QuerySet declares
     (``units.scoping.UnitScopedQuerySet.unit_path``). Foreign keys to units, and
     to other unit-owned models, only offer what the user may touch, so a forged
-    POST fails validation.
+    POST fails validation. A restore from history touches only the record and
+    stays within the user's units (see ``units.history``).
     """
 
     @property
@@ -67,14 +69,6 @@ class UnitScopedAdminMixin:
 
     def has_delete_permission(self, request, obj=None):
         return super().has_delete_permission(request, obj) and self._in_scope(request, obj)
-
-    # django-reversion reverts first and keeps the revert when the change view
-    # answers with a redirect, which it also does for an object the user may not
-    # see; so the object is checked before reversion touches anything.
-    def revision_view(self, request, object_id, version_id, extra_context=None):
-        if self.get_object(request, unquote(object_id)) is None:
-            raise PermissionDenied
-        return super().revision_view(request, object_id, version_id, extra_context)
 
     def changelist_view(self, request, extra_context=None):
         # django-reversion's list template offers "recover deleted" on this flag;
@@ -217,7 +211,7 @@ class LedgerImportExportMixin(ImportExportMixin):
 
 
 @admin.register(Unit)
-class UnitAdmin(VersionAdmin):
+class UnitAdmin(RecordHistoryMixin, VersionAdmin):
     list_display = ["name", "kind", "member_count", "is_active", "sort_order"]
     list_filter = ["kind", "is_active"]
     search_fields = ["name"]
