@@ -21,6 +21,7 @@ __all__ = ["add_update", "logged_in", "make_user"]
 @pytest.fixture(autouse=True)
 def _media_root(settings, tmp_path):
     settings.MEDIA_ROOT = tmp_path / "media"
+    settings.IMPORT_PENDING_DIR = tmp_path / "pending-imports"
 
 
 @pytest.fixture(autouse=True)

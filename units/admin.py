@@ -4,8 +4,14 @@
   unit-owned model are limited to the user's units.
 * ``LockVersionForm``: refuses a save built from an outdated version of a row.
 * ``LedgerImportExportMixin``: xlsx/csv import and export with an upload limit,
-  an all-or-nothing commit and the user passed to the resource for scoping.
+  an all-or-nothing commit and the user passed to the resource for scoping; the
+  upload waits for confirmation in a private, owned, single-use store
+  (``pending_imports``) and the confirm form is signed.
 """
+
+import logging
+import traceback
+from contextvars import ContextVar
 
 from django import forms
 from django.conf import settings
@@ -13,21 +19,27 @@ from django.contrib import admin, messages
 from django.contrib.admin.utils import flatten_fieldsets
 from django.contrib.auth import get_user_model
 from django.contrib.auth.admin import UserAdmin
+from django.core import signing
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import Count
 from django.http import HttpResponseRedirect
 from django.template.defaultfilters import filesizeformat
 from django.urls import reverse
+from django.utils.decorators import method_decorator
 from django.utils.translation import gettext_lazy as _
+from django.views.decorators.http import require_POST
 from import_export.admin import ImportExportMixin
 from import_export.formats.base_formats import CSV, XLSX
-from import_export.forms import ImportForm, SelectableFieldsExportForm
+from import_export.forms import ConfirmImportForm, ImportForm, SelectableFieldsExportForm
 from reversion.admin import VersionAdmin
 
 from .history import RecordHistoryMixin
 from .models import Unit
+from .pending_imports import PendingImportStorage, PendingImportUnavailable
 from .resources import ChineseCSV
 from .scoping import may_touch, scope_queryset, sees_all_units, unit_path_of, units_of
+
+logger = logging.getLogger(__name__)
 
 
 class UnitScopedAdminMixin(RecordHistoryMixin):
@@ -154,6 +166,35 @@ class LimitedImportForm(ImportForm):
         return upload
 
 
+class SignedConfirmImportForm(ConfirmImportForm):
+    """The confirm step's hidden fields, signed for the user and ledger that saw the preview.
+
+    An altered file name, format or resource, or a form taken from someone
+    else's page, fails the signature and is refused instead of acted on.
+    """
+
+    signature = forms.CharField(widget=forms.HiddenInput())
+    signed_fields = ("import_file_name", "original_file_name", "format", "resource")
+
+    def __init__(self, *args, signer, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.signer = signer
+        if not self.is_bound and self.initial:
+            self.initial["signature"] = signer.sign_object(
+                [str(self.initial.get(name, "")) for name in self.signed_fields]
+            )
+
+    def clean(self):
+        cleaned = super().clean()
+        try:
+            signed = self.signer.unsign_object(self.data.get("signature", ""))
+        except signing.BadSignature:
+            signed = None
+        if signed != [self.data.get(name, "") for name in self.signed_fields]:
+            raise ValidationError(_("The confirmation does not match the preview."), code="altered")
+        return cleaned
+
+
 class LedgerExportForm(SelectableFieldsExportForm):
     """Column checkboxes labelled with the file's own Chinese headers."""
 
@@ -162,19 +203,134 @@ class LedgerExportForm(SelectableFieldsExportForm):
         return field.column_name if field else field_name
 
 
+# The user whose upload the library's storage is saving (see get_tmp_storage_class_kwargs).
+_uploader_id = ContextVar("uploader_id", default=None)
+
+
+def user_facing_message(error) -> str:
+    """What the importer reads: our own explanations; never internals of an unexpected error."""
+    if isinstance(error, ValidationError):
+        return "; ".join(error.messages)
+    if isinstance(error, ValueError):
+        return str(error)
+    return str(_("An unexpected error occurred while importing. It has been recorded for the administrator."))
+
+
+def log_import_error(ledger, line, error) -> None:
+    # The exception's message may quote cells (names, phone numbers): only its
+    # type and where it was raised are logged.
+    logger.warning(
+        "Import into %s failed (%s): %s\n%s",
+        ledger,
+        f"row {line}" if line is not None else "file",
+        type(error).__name__,
+        "".join(traceback.format_tb(error.__traceback__)).rstrip(),
+    )
+
+
 class LedgerImportExportMixin(ImportExportMixin):
     """xlsx/csv import-export with scoping, a dry-run preview and all-or-nothing commit."""
 
     import_formats = [XLSX, ChineseCSV]
     export_formats = [XLSX, CSV]
     import_form_class = LimitedImportForm
+    confirm_form_class = SignedConfirmImportForm
     export_form_class = LedgerExportForm
+    tmp_storage_class = PendingImportStorage
+    import_template_name = "admin/units/ledger_import.html"  # no tracebacks on the page
     # Excel on Chinese Windows opens UTF-8 CSV correctly only with a BOM.
     from_encoding = "utf-8-sig"
     to_encoding = "utf-8-sig"
 
     def get_resource_kwargs(self, request, *args, **kwargs):
         return {"user": request.user}
+
+    def get_tmp_storage_class_kwargs(self):
+        # The library builds the storage without the request; import_action
+        # provides the uploading user, who alone may confirm the upload.
+        return {"owner_id": _uploader_id.get()}
+
+    def get_confirm_form_kwargs(self, request, import_form=None):
+        return {
+            **super().get_confirm_form_kwargs(request, import_form),
+            "signer": signing.Signer(salt=f"units.import-confirm:{self.opts.label}:{request.user.pk}"),
+        }
+
+    def import_action(self, request, **kwargs):
+        reset = _uploader_id.set(request.user.pk)
+        try:
+            response = super().import_action(request, **kwargs)
+        finally:
+            _uploader_id.reset(reset)
+        context = getattr(response, "context_data", None) or {}
+        if context.get("result") is not None:
+            context["import_errors"] = self.report_import_errors(context["result"])
+        if context.get("confirm_form") is None:
+            # Nothing to confirm: the upload is not kept.
+            upload = (getattr(context.get("form"), "cleaned_data", None) or {}).get("import_file")
+            if getattr(upload, "tmp_storage_name", None):
+                PendingImportStorage(name=upload.tmp_storage_name, owner_id=request.user.pk).remove()
+        return response
+
+    @method_decorator(require_POST)
+    def process_import(self, request, **kwargs):
+        """Commit a previewed upload: once, by its owner, exactly as previewed."""
+        if not self.has_import_permission(request):
+            raise PermissionDenied
+        confirm_form = self.create_confirm_form(request)
+        if not confirm_form.is_valid():
+            return self._back_to_import(
+                request,
+                _(
+                    "The confirmation did not match the preview, so nothing was imported. Please upload the file again."
+                ),
+            )
+        input_format = self.get_import_formats()[int(confirm_form.cleaned_data["format"])](
+            encoding=self.from_encoding
+        )
+        pending = PendingImportStorage(
+            name=confirm_form.cleaned_data["import_file_name"],
+            owner_id=request.user.pk,
+            encoding=None if input_format.is_binary() else self.from_encoding,
+            read_mode=input_format.get_read_mode(),
+        )
+        try:
+            data = pending.take()
+        except PendingImportUnavailable:
+            return self._back_to_import(
+                request,
+                _(
+                    "This import is no longer available: it was already confirmed, has expired or "
+                    "belongs to someone else. Nothing was imported. Please upload the file again."
+                ),
+            )
+        try:
+            dataset = input_format.create_dataset(data)
+        except Exception as error:
+            log_import_error(self.opts.label, None, error)
+            return self._back_to_import(
+                request,
+                _("The file could not be read, so nothing was imported. Please upload the file again."),
+            )
+        result = self.process_dataset(dataset, confirm_form, request, **kwargs)
+        return self.process_result(result, request)
+
+    def _back_to_import(self, request, message):
+        self.message_user(request, message, level=messages.ERROR)
+        opts = self.model._meta
+        return HttpResponseRedirect(
+            reverse(f"admin:{opts.app_label}_{opts.model_name}_import", current_app=self.admin_site.name)
+        )
+
+    def report_import_errors(self, result) -> list[tuple]:
+        """Log each error's traceback; return (line or None, message) pairs for the page."""
+        described = []
+        errors = [(None, error) for error in result.base_errors]
+        errors += [(line, error) for line, row_errors in result.row_errors() for error in row_errors]
+        for line, error in errors:
+            log_import_error(self.opts.label, line, error.error)
+            described.append((line, user_facing_message(error.error)))
+        return described
 
     def get_import_data_kwargs(self, **kwargs):
         data_kwargs = super().get_import_data_kwargs(**kwargs)
@@ -200,13 +356,11 @@ class LedgerImportExportMixin(ImportExportMixin):
 
     def process_result(self, result, request):
         if result.has_errors() or result.has_validation_errors():
-            self.message_user(
+            self.report_import_errors(result)
+            return self._back_to_import(
                 request,
                 _("Nothing was imported: the file no longer passes the checks. Upload it again to see why."),
-                level=messages.ERROR,
             )
-            opts = self.model._meta
-            return HttpResponseRedirect(reverse(f"admin:{opts.app_label}_{opts.model_name}_import"))
         return super().process_result(result, request)
 
 

@@ -136,7 +136,13 @@ IMPORT_EXPORT_EXPORT_PERMISSION_CODE = "export"
 IMPORT_EXPORT_USE_TRANSACTIONS = True
 IMPORT_EXPORT_SKIP_ADMIN_LOG = False
 IMPORT_EXPORT_IMPORT_IGNORE_BLANK_LINES = True
-IMPORT_EXPORT_TMP_STORAGE_CLASS = "import_export.tmp_storages.TempFolderStorage"
+# An upload waits between the import's preview and its confirmation in a private
+# folder (units/pending_imports.py): beside MEDIA_ROOT, never inside it, as
+# everything under MEDIA_ROOT may be served. Unconfirmed uploads are deleted after
+# IMPORT_PENDING_MAX_AGE_HOURS (on each new upload and by `sweep_pending_imports`).
+IMPORT_EXPORT_TMP_STORAGE_CLASS = "units.pending_imports.PendingImportStorage"
+IMPORT_PENDING_DIR = Path(env.str("IMPORT_PENDING_DIR", default=str(MEDIA_ROOT.parent / "pending-imports")))
+IMPORT_PENDING_MAX_AGE_HOURS = env.float("IMPORT_PENDING_MAX_AGE_HOURS", default=4)
 
 LOGIN_URL = "admin:login"
 
