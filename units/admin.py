@@ -5,12 +5,16 @@
 * ``LockVersionForm``: refuses a save built from an outdated version of a row.
 * ``LedgerImportExportMixin``: xlsx/csv import and export with an upload limit,
   an all-or-nothing commit and the user passed to the resource for scoping.
+* ``LookupGuardMixin``: a hand-edited, impossible filter in a list URL gets the
+  admin's own "?e=1" answer instead of a server error (both included above).
 """
 
 from django import forms
 from django.conf import settings
 from django.contrib import admin, messages
+from django.contrib.admin.options import IncorrectLookupParameters
 from django.contrib.admin.utils import flatten_fieldsets, unquote
+from django.contrib.admin.views.main import ERROR_FLAG, ChangeList
 from django.contrib.auth import get_user_model
 from django.contrib.auth.admin import UserAdmin
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -29,7 +33,26 @@ from .resources import ChineseCSV
 from .scoping import may_touch_unit, scope_queryset, sees_all_units, units_of
 
 
-class UnitScopedAdminMixin:
+class GuardedChangeList(ChangeList):
+    """Django turns only some impossible drill-down dates into IncorrectLookupParameters;
+    ``?deadline__year=99999999999`` (OverflowError) or ``=9999`` (no year 10000) escape."""
+
+    def get_filters(self, request):
+        try:
+            return super().get_filters(request)
+        except (ValueError, OverflowError) as error:
+            raise IncorrectLookupParameters(error) from error
+
+
+class LookupGuardMixin:
+    """Lists (and the export page, which builds the same list) answer a malformed filter
+    with the admin's own "?e=1" page."""
+
+    def get_changelist(self, request, **kwargs):
+        return GuardedChangeList
+
+
+class UnitScopedAdminMixin(LookupGuardMixin):
     """Limit a ModelAdmin to the rows of the user's units.
 
     ``unit_path`` is the lookup from the model to its ``Unit`` ("unit",
@@ -172,7 +195,7 @@ class LedgerExportForm(SelectableFieldsExportForm):
         return field.column_name if field else field_name
 
 
-class LedgerImportExportMixin(ImportExportMixin):
+class LedgerImportExportMixin(LookupGuardMixin, ImportExportMixin):
     """xlsx/csv import-export with scoping, a dry-run preview and all-or-nothing commit."""
 
     import_formats = [XLSX, ChineseCSV]
@@ -207,6 +230,15 @@ class LedgerImportExportMixin(ImportExportMixin):
     def get_valid_export_item_pks(self, request):
         # Rows picked with the "export selected" action: only those the user may see.
         return self.get_queryset(request).values_list("pk", flat=True)
+
+    def export_action(self, request):
+        try:
+            return super().export_action(request)
+        except IncorrectLookupParameters:
+            # The export page filters like the list it was opened from; answer as that list does.
+            opts = self.model._meta
+            changelist = reverse(f"admin:{opts.app_label}_{opts.model_name}_changelist")
+            return HttpResponseRedirect(f"{changelist}?{ERROR_FLAG}=1")
 
     def process_result(self, result, request):
         if result.has_errors() or result.has_validation_errors():
