@@ -7,3 +7,8 @@ class DeedsPortalConfig(AppConfig):
 
     name = "deeds_portal"
     verbose_name = _("Portal")
+
+    def ready(self) -> None:
+        from . import login_throttle
+
+        login_throttle.connect()

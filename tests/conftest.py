@@ -11,6 +11,7 @@ import pytest
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group
 
+from deeds_portal.login_throttle import forget_failures
 from projects.models import ProgressStatus, ProgressUpdate, Project, Round
 from units.models import Unit
 from units.roles import LEADER, OFFICE_ADMIN, UNIT_EDITOR
@@ -26,6 +27,12 @@ def _media_root(settings, tmp_path):
 @pytest.fixture(autouse=True)
 def _chinese(settings):
     settings.LANGUAGE_CODE = "zh-hans"
+
+
+@pytest.fixture(autouse=True)
+def _no_failed_sign_ins_from_earlier_tests():
+    # The per-address sign-in count lives in the cache, which outlives a test's transaction.
+    forget_failures("127.0.0.1")
 
 
 @pytest.fixture
