@@ -38,6 +38,8 @@ class GuardedChangeList(ChangeList):
     ``?deadline__year=99999999999`` (OverflowError) or ``=9999`` (no year 10000) escape."""
 
     def get_filters(self, request):
+        if any("\x00" in value for values in self.filter_params.values() for value in values):
+            raise IncorrectLookupParameters("NUL byte in a filter value")  # PostgreSQL refuses it
         try:
             return super().get_filters(request)
         except (ValueError, OverflowError) as error:
