@@ -2,7 +2,7 @@ from django.contrib import admin
 from django.urls import include, path
 from django.utils.translation import gettext_lazy as _
 
-from projects.views import progress_photo
+from units.media import serve_media
 
 from . import views
 
@@ -14,7 +14,8 @@ urlpatterns = [
     path("", views.dashboard, name="dashboard"),
     path("healthz", views.healthz, name="healthz"),
     path("projects/", include("projects.urls")),
-    path("media/<path:name>", progress_photo, name="progress-photo"),
+    # Uploads: routed by folder to the app that owns them (see units.media).
+    path("media/<path:name>", serve_media, name="media"),
     path("i18n/", include("django.conf.urls.i18n")),
     path("admin/", admin.site.urls),
 ]

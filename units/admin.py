@@ -7,6 +7,8 @@
   an all-or-nothing commit and the user passed to the resource for scoping; the
   upload waits for confirmation in a private, owned, single-use store
   (``pending_imports``) and the confirm form is signed.
+* ``LookupGuardMixin``: a hand-edited, impossible filter in a list URL gets the
+  admin's own "?e=1" answer instead of a server error (both included above).
 """
 
 import logging
@@ -16,7 +18,9 @@ from contextvars import ContextVar
 from django import forms
 from django.conf import settings
 from django.contrib import admin, messages
+from django.contrib.admin.options import IncorrectLookupParameters
 from django.contrib.admin.utils import flatten_fieldsets
+from django.contrib.admin.views.main import ERROR_FLAG, ChangeList
 from django.contrib.auth import get_user_model
 from django.contrib.auth.admin import UserAdmin
 from django.core import signing
@@ -42,7 +46,28 @@ from .scoping import may_touch, scope_queryset, sees_all_units, unit_path_of, un
 logger = logging.getLogger(__name__)
 
 
-class UnitScopedAdminMixin(RecordHistoryMixin):
+class GuardedChangeList(ChangeList):
+    """Django turns only some impossible drill-down dates into IncorrectLookupParameters;
+    ``?deadline__year=99999999999`` (OverflowError) or ``=9999`` (no year 10000) escape."""
+
+    def get_filters(self, request):
+        if any("\x00" in value for values in self.filter_params.values() for value in values):
+            raise IncorrectLookupParameters("NUL byte in a filter value")  # PostgreSQL refuses it
+        try:
+            return super().get_filters(request)
+        except (ValueError, OverflowError) as error:
+            raise IncorrectLookupParameters(error) from error
+
+
+class LookupGuardMixin:
+    """Lists (and the export page, which builds the same list) answer a malformed filter
+    with the admin's own "?e=1" page."""
+
+    def get_changelist(self, request, **kwargs):
+        return GuardedChangeList
+
+
+class UnitScopedAdminMixin(LookupGuardMixin, RecordHistoryMixin):
     """Limit a ModelAdmin to the rows of the user's units.
 
     The lookup from the model to its ``Unit`` is the one its QuerySet declares
@@ -228,7 +253,7 @@ def log_import_error(ledger, line, error) -> None:
     )
 
 
-class LedgerImportExportMixin(ImportExportMixin):
+class LedgerImportExportMixin(LookupGuardMixin, ImportExportMixin):
     """xlsx/csv import-export with scoping, a dry-run preview and all-or-nothing commit."""
 
     import_formats = [XLSX, ChineseCSV]
@@ -353,6 +378,15 @@ class LedgerImportExportMixin(ImportExportMixin):
     def get_valid_export_item_pks(self, request):
         # Rows picked with the "export selected" action: only those the user may see.
         return self.get_queryset(request).values_list("pk", flat=True)
+
+    def export_action(self, request):
+        try:
+            return super().export_action(request)
+        except IncorrectLookupParameters:
+            # The export page filters like the list it was opened from; answer as that list does.
+            opts = self.model._meta
+            changelist = reverse(f"admin:{opts.app_label}_{opts.model_name}_changelist")
+            return HttpResponseRedirect(f"{changelist}?{ERROR_FLAG}=1")
 
     def process_result(self, result, request):
         if result.has_errors() or result.has_validation_errors():

@@ -1,10 +1,10 @@
-"""Numbers as a Chinese reader expects them: 52441, 9.2万, 2万元, 93.35%."""
+"""Numbers as a Chinese reader expects them: 52441, 9.2万, 2万元, 93.35%, 1小时30分钟."""
 
 from decimal import ROUND_HALF_UP, Decimal
 
 from django import template
 from django.contrib.humanize.templatetags.humanize import intcomma
-from django.utils.translation import get_language
+from django.utils.translation import get_language, ngettext
 
 register = template.Library()
 WAN = Decimal(10_000)
@@ -51,3 +51,15 @@ def percent(value) -> str:
     if value in (None, ""):
         return "—"
     return _trim(Decimal(value), 2) + "%"
+
+
+@register.filter
+def duration(value) -> str:
+    """A timedelta in hours and minutes: 30分钟, 1小时30分钟 (English: 1 hour 30 minutes)."""
+    hours, minutes = divmod(round(value.total_seconds() / 60), 60)
+    parts = []
+    if hours:
+        parts.append(ngettext("%(count)d hour", "%(count)d hours", hours) % {"count": hours})
+    if minutes or not hours:
+        parts.append(ngettext("%(count)d minute", "%(count)d minutes", minutes) % {"count": minutes})
+    return ("" if _chinese() else " ").join(parts)
