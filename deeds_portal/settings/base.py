@@ -140,14 +140,20 @@ IMPORT_EXPORT_TMP_STORAGE_CLASS = "import_export.tmp_storages.TempFolderStorage"
 
 LOGIN_URL = "admin:login"
 
+LOG_LEVEL = env.str("LOG_LEVEL", default="INFO")
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
     "handlers": {"console": {"class": "logging.StreamHandler"}},
-    "root": {"handlers": ["console"], "level": env.str("LOG_LEVEL", default="INFO")},
+    "root": {"handlers": ["console"], "level": LOG_LEVEL},
     # Never log request bodies, SQL parameters or spreadsheet rows: they may carry
     # personal data. django-import-export logs row contents at DEBUG.
     "loggers": {
+        # Django's default config gives "django" a console handler of its own (when DEBUG
+        # is on) and lets it propagate to the root's: every Django line printed twice.
+        # Here the root's handler alone prints it. (That also drops Django's default
+        # mail_admins handler; ADMINS is not set, so it sent nothing.)
+        "django": {"handlers": [], "level": LOG_LEVEL},
         "django.db.backends": {"level": "WARNING"},
         "import_export": {"level": "INFO"},
     },
