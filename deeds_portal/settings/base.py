@@ -29,7 +29,7 @@ INSTALLED_APPS = [
     "whitenoise.runserver_nostatic",
     "django.contrib.staticfiles",
     "django.contrib.humanize",
-    "axes",
+    "deeds_portal.login_lock.LoginLockConfig",  # django-axes, named in Chinese
     "reversion",
     "import_export",
     # Shared reference data first, then one app per special task, then the
