@@ -29,7 +29,7 @@ INSTALLED_APPS = [
     "whitenoise.runserver_nostatic",
     "django.contrib.staticfiles",
     "django.contrib.humanize",
-    "axes",
+    "deeds_portal.login_lock.LoginLockConfig",  # django-axes, named in Chinese
     "reversion",
     "import_export",
     # Shared reference data first, then one app per special task, then the
@@ -151,14 +151,20 @@ IMPORT_PENDING_MAX_AGE_HOURS = env.float("IMPORT_PENDING_MAX_AGE_HOURS", default
 
 LOGIN_URL = "admin:login"
 
+LOG_LEVEL = env.str("LOG_LEVEL", default="INFO")
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
     "handlers": {"console": {"class": "logging.StreamHandler"}},
-    "root": {"handlers": ["console"], "level": env.str("LOG_LEVEL", default="INFO")},
+    "root": {"handlers": ["console"], "level": LOG_LEVEL},
     # Never log request bodies, SQL parameters or spreadsheet rows: they may carry
     # personal data. django-import-export logs row contents at DEBUG.
     "loggers": {
+        # Django's default config gives "django" a console handler of its own (when DEBUG
+        # is on) and lets it propagate to the root's: every Django line printed twice.
+        # Here the root's handler alone prints it. (That also drops Django's default
+        # mail_admins handler; ADMINS is not set, so it sent nothing.)
+        "django": {"handlers": [], "level": LOG_LEVEL},
         "django.db.backends": {"level": "WARNING"},
         "import_export": {"level": "INFO"},
     },
