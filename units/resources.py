@@ -266,8 +266,16 @@ class LedgerResource(resources.ModelResource):
             )
         return instance
 
+    def import_row(self, row, instance_loader, **kwargs):
+        self._cell_problems = cell_problems(row)
+        for column, _message in self._cell_problems:
+            # The row is refused; the rest of it is still checked, without the
+            # character a database query would choke on.
+            row[column] = row[column].replace("\x00", "")
+        return super().import_row(row, instance_loader, **kwargs)
+
     def import_instance(self, instance, row, **kwargs):
-        errors = {column: [message] for column, message in cell_problems(row)}
+        errors = {column: [message] for column, message in getattr(self, "_cell_problems", [])}
         # Kept for validate_instance, which runs only for rows that would change.
         instance._file_version = row.get(self.version_column)
         try:
