@@ -38,6 +38,7 @@ from import_export.forms import ConfirmImportForm, ImportForm, SelectableFieldsE
 from reversion.admin import VersionAdmin
 
 from .history import RecordHistoryMixin
+from .import_rules import ImportRefused, check_upload
 from .models import Unit
 from .pending_imports import PendingImportStorage, PendingImportUnavailable
 from .resources import ChineseCSV
@@ -176,7 +177,7 @@ class LockVersionAdminMixin:
 
 
 class LimitedImportForm(ImportForm):
-    """The library's import form with an upload size limit."""
+    """The library's import form with an upload size limit and the checks made before parsing."""
 
     def clean_import_file(self):
         upload = self.cleaned_data["import_file"]
@@ -188,6 +189,12 @@ class LimitedImportForm(ImportForm):
                     "limit": filesizeformat(settings.MAX_UPLOAD_BYTES),
                 },
             )
+        # The format field is cleaned after this one; its choices are the formats' titles.
+        file_format = dict(self.fields["format"].choices).get(self.data.get("format"))
+        try:
+            check_upload(upload, file_format if file_format in ("xlsx", "csv") else None)
+        except ImportRefused as refusal:
+            raise ValidationError(str(refusal), code="refused") from None
         return upload
 
 

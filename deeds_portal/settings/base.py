@@ -133,6 +133,13 @@ STORAGES = {
 # Uploads: a photo or a ledger spreadsheet is never larger than this.
 MAX_UPLOAD_BYTES = env.int("MAX_UPLOAD_BYTES", default=10 * 1024 * 1024)
 FILE_UPLOAD_MAX_MEMORY_SIZE = 2_621_440
+# Ledger imports: the largest file must finish well within gunicorn's 30 s worker
+# timeout, in the preview and again in the confirmation; imports run at roughly
+# 200 rows/s (50,000 rows took 241 s), fewer on a busy server. An xlsx is refused
+# before it is unpacked when it would unpack to far more than such a file (a zip bomb).
+IMPORT_MAX_ROWS = env.int("IMPORT_MAX_ROWS", default=2000)
+IMPORT_MAX_UNPACKED_BYTES = env.int("IMPORT_MAX_UNPACKED_BYTES", default=50 * 1024 * 1024)
+IMPORT_MAX_COMPRESSION_RATIO = env.int("IMPORT_MAX_COMPRESSION_RATIO", default=100)
 
 # django-import-export: import and export are permissions of their own
 # (``projects.import_project`` …), every import runs in one transaction.

@@ -282,6 +282,6 @@ def test_an_import_error_shows_a_message_but_no_traceback_and_logs_no_row_conten
     for leak in ("Traceback", "site-packages", 'File "', ".py"):
         assert leak not in page
     logged = "\n".join(record.getMessage() + (record.exc_text or "") for record in caplog.records)
-    assert "ValueError" in logged and "resources.py" in logged  # enough to find the cause
+    assert "ImportRefused" in logged and "import_rules.py" in logged  # enough to find the cause
     assert PHONE not in logged
     assert files_in(pending_dir) == []
