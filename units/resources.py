@@ -9,6 +9,7 @@ limited to the importing user's units.
 
 import datetime
 import decimal
+import time
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
@@ -16,6 +17,7 @@ from django.utils import translation
 from django.utils.translation import gettext as _
 from import_export import fields, resources, widgets
 from import_export.formats.base_formats import CSV
+from import_export.results import RowResult
 
 from .import_rules import (  # noqa: F401  (neutralise_formula and restore_neutralised: the old import path)
     FORMULA_TRIGGERS,
@@ -270,7 +272,37 @@ class LedgerResource(resources.ModelResource):
             )
         return instance
 
+    def import_data_inner(self, *args, **kwargs):
+        # A time budget below the application server's timeout (gunicorn: 30 s): an
+        # import that would outlive the request stops, is rolled back, and says why.
+        self._deadline = time.monotonic() + settings.IMPORT_TIME_LIMIT_SECONDS
+        self._out_of_time = False
+        return super().import_data_inner(*args, **kwargs)
+
+    def _row_past_deadline(self, row_number) -> RowResult | None:
+        deadline = getattr(self, "_deadline", None)
+        if deadline is None or time.monotonic() <= deadline:
+            return None
+        result = self.get_row_result_class()()
+        if self._out_of_time:
+            result.import_type = RowResult.IMPORT_TYPE_SKIP  # one explanation is enough
+            return result
+        self._out_of_time = True
+        result.import_type = RowResult.IMPORT_TYPE_INVALID
+        result.validation_error = ValidationError(
+            _(
+                "The import stopped at row %(row)s: it would take longer than %(seconds)s seconds, "
+                "the most one request may take. Nothing was written. Split the file into smaller "
+                "files and import them one by one."
+            )
+            % {"row": row_number, "seconds": f"{settings.IMPORT_TIME_LIMIT_SECONDS:g}"}
+        )
+        return result
+
     def import_row(self, row, instance_loader, **kwargs):
+        past_deadline = self._row_past_deadline(kwargs.get("row_number"))
+        if past_deadline is not None:
+            return past_deadline
         self._cell_problems = cell_problems(row)
         for column, _message in self._cell_problems:
             # The row is refused; the rest of it is still checked, without the

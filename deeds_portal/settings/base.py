@@ -138,6 +138,9 @@ FILE_UPLOAD_MAX_MEMORY_SIZE = 2_621_440
 # 200 rows/s (50,000 rows took 241 s), fewer on a busy server. An xlsx is refused
 # before it is unpacked when it would unpack to far more than such a file (a zip bomb).
 IMPORT_MAX_ROWS = env.int("IMPORT_MAX_ROWS", default=2000)
+# Each step of an import (preview, confirm) stops and rolls back after this, well
+# before gunicorn's 30 s worker timeout would kill the request.
+IMPORT_TIME_LIMIT_SECONDS = env.float("IMPORT_TIME_LIMIT_SECONDS", default=20)
 IMPORT_MAX_UNPACKED_BYTES = env.int("IMPORT_MAX_UNPACKED_BYTES", default=50 * 1024 * 1024)
 IMPORT_MAX_COMPRESSION_RATIO = env.int("IMPORT_MAX_COMPRESSION_RATIO", default=100)
 

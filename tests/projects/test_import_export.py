@@ -536,3 +536,22 @@ def test_an_xlsx_zip_bomb_is_refused_quickly(client, office_admin):
     message = upload_error(response)
     assert "解压" in message and "拆分" in message
     assert elapsed < 5, f"refusal took {elapsed:.1f} s"
+
+
+def test_an_import_that_would_outlive_the_request_stops_and_writes_nothing(
+    client, office_admin, round_, unit_a, settings
+):
+    client = logged_in(client, office_admin)
+    rows = [HEADERS] + [valid_row(round_.name, 项目名称=f"项目{i}") for i in range(30)]
+    settings.IMPORT_TIME_LIMIT_SECONDS = 0  # every import is over its budget at once
+    preview = upload(client, write_xlsx(rows))
+    assert preview.context.get("confirm_form") is None
+    errors = preview_errors(preview)
+    assert "导入在第 1 行停止" in errors and "0 秒" in errors, errors
+    assert errors.count("拆") == 1, errors  # one explanation, not one per row
+    assert not Project.objects.exists()
+
+    settings.IMPORT_TIME_LIMIT_SECONDS = 20
+    preview, response = import_file(client, write_xlsx(rows))
+    assert response.status_code == 302
+    assert Project.objects.count() == 30
