@@ -9,3 +9,8 @@ class DeedsPortalConfig(AppConfig):
     verbose_name = _("Portal")
     # A portal app: leaders read and export its rows (see units.roles).
     role_permissions: dict[str, list[str]] = {}
+
+    def ready(self) -> None:
+        from . import login_throttle
+
+        login_throttle.connect()

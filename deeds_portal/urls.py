@@ -3,7 +3,7 @@ from django.contrib import admin
 from django.urls import include, path
 from django.utils.translation import gettext_lazy as _
 
-from projects.views import progress_photo
+from units.media import serve_media
 
 from . import open_data, views
 from .sitemaps import SITEMAPS
@@ -17,7 +17,8 @@ urlpatterns = [
     path("healthz", views.healthz, name="healthz"),
     path("robots.txt", views.robots_txt, name="robots-txt"),
     path("sitemap.xml", views.public_sitemap, {"sitemaps": SITEMAPS}, name="sitemap"),
-    path("media/<path:name>", progress_photo, name="progress-photo"),
+    # Uploads: routed by folder to the app that owns them (see units.media).
+    path("media/<path:name>", serve_media, name="media"),
     path("i18n/", include("django.conf.urls.i18n")),
     path("admin/", admin.site.urls),
 ]

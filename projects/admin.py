@@ -3,14 +3,20 @@ from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 from reversion.admin import VersionAdmin
 
-from units.admin import LedgerImportExportMixin, LockVersionAdminMixin, UnitScopedAdminMixin
+from units.admin import (
+    LedgerImportExportMixin,
+    LockVersionAdminMixin,
+    LookupGuardMixin,
+    UnitScopedAdminMixin,
+)
+from units.history import RecordHistoryMixin
 
 from .models import ProgressUpdate, Project, ProjectStatus, Round
 from .resources import ProjectResource
 
 
 @admin.register(Round)
-class RoundAdmin(VersionAdmin):
+class RoundAdmin(LookupGuardMixin, RecordHistoryMixin, VersionAdmin):
     list_display = ["name", "start_date", "end_date"]
     search_fields = ["name"]
     date_hierarchy = "start_date"

@@ -12,7 +12,7 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
 from units.dates import today
-from units.images import clean_photo
+from units.images import PublicPhotoField
 from units.models import LockVersionedModel, Unit
 from units.rates import percentage
 from units.scoping import UnitScopedQuerySet
@@ -271,7 +271,7 @@ class ProgressUpdate(models.Model):
     )
     status = models.CharField(_("status"), max_length=20, choices=ProgressStatus.choices)
     note = models.TextField(_("what was done"), blank=True)
-    photo = models.ImageField(
+    photo = PublicPhotoField(
         _("photo"),
         upload_to="progress/%Y/%m/",
         blank=True,
@@ -309,12 +309,6 @@ class ProgressUpdate(models.Model):
 
     def __str__(self) -> str:
         return f"{self.project} · {self.date:%Y-%m-%d} · {self.percent}%"
-
-    def save(self, *args, **kwargs):
-        if self.photo and not self.photo._committed:
-            # A new upload: strip its metadata (GPS position …) before it is stored.
-            self.photo = clean_photo(self.photo)
-        super().save(*args, **kwargs)
 
     def clean(self):
         if self.date and self.date > today():

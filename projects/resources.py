@@ -75,6 +75,7 @@ class ProjectResource(LedgerResource):
             "progress_status",
             "progress_date",
             "progress_note",
+            "version",
         ]
         import_id_fields = ["id"]
         skip_unchanged = True

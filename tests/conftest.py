@@ -8,6 +8,7 @@ import datetime
 
 import pytest
 
+from deeds_portal.login_throttle import forget_failures
 from projects.models import Round
 from tests.projects import factories as project_factories
 from tests.projects.factories import add_update
@@ -21,6 +22,7 @@ __all__ = ["add_update", "logged_in", "make_user"]
 @pytest.fixture(autouse=True)
 def _media_root(settings, tmp_path):
     settings.MEDIA_ROOT = tmp_path / "media"
+    settings.IMPORT_PENDING_DIR = tmp_path / "pending-imports"
 
 
 @pytest.fixture(autouse=True)
@@ -34,6 +36,12 @@ def _fresh_cache():
 @pytest.fixture(autouse=True)
 def _chinese(settings):
     settings.LANGUAGE_CODE = "zh-hans"
+
+
+@pytest.fixture(autouse=True)
+def _no_failed_sign_ins_from_earlier_tests():
+    # The per-address sign-in count lives in the cache, which outlives a test's transaction.
+    forget_failures("127.0.0.1")
 
 
 @pytest.fixture

@@ -4,38 +4,78 @@
   unit-owned model are limited to the user's units.
 * ``LockVersionForm``: refuses a save built from an outdated version of a row.
 * ``LedgerImportExportMixin``: xlsx/csv import and export with an upload limit,
-  an all-or-nothing commit and the user passed to the resource for scoping.
+  an all-or-nothing commit and the user passed to the resource for scoping; the
+  upload waits for confirmation in a private, owned, single-use store
+  (``pending_imports``) and the confirm form is signed.
+* ``LookupGuardMixin``: a hand-edited, impossible filter in a list URL gets the
+  admin's own "?e=1" answer instead of a server error (both included above).
 """
+
+import logging
+import traceback
+from contextvars import ContextVar
 
 from django import forms
 from django.conf import settings
 from django.contrib import admin, messages
-from django.contrib.admin.utils import flatten_fieldsets, unquote
+from django.contrib.admin.options import IncorrectLookupParameters
+from django.contrib.admin.utils import flatten_fieldsets
+from django.contrib.admin.views.main import ERROR_FLAG, ChangeList
 from django.contrib.auth import get_user_model
 from django.contrib.auth.admin import UserAdmin
+from django.core import signing
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import Count
 from django.http import HttpResponseRedirect
 from django.template.defaultfilters import filesizeformat
 from django.urls import reverse
+from django.utils.decorators import method_decorator
 from django.utils.translation import gettext_lazy as _
+from django.views.decorators.http import require_POST
 from import_export.admin import ImportExportMixin
 from import_export.formats.base_formats import CSV, XLSX
-from import_export.forms import ImportForm, SelectableFieldsExportForm
+from import_export.forms import ConfirmImportForm, ImportForm, SelectableFieldsExportForm
 from reversion.admin import VersionAdmin
 
+from .history import RecordHistoryMixin
+from .import_rules import ImportRefused, check_upload
 from .models import Unit
+from .pending_imports import PendingImportStorage, PendingImportUnavailable
 from .resources import ChineseCSV
 from .scoping import may_touch, scope_queryset, sees_all_units, unit_path_of, units_of
 
+logger = logging.getLogger(__name__)
 
-class UnitScopedAdminMixin:
+
+class GuardedChangeList(ChangeList):
+    """Django turns only some impossible drill-down dates into IncorrectLookupParameters;
+    ``?deadline__year=99999999999`` (OverflowError) or ``=9999`` (no year 10000) escape."""
+
+    def get_filters(self, request):
+        if any("\x00" in value for values in self.filter_params.values() for value in values):
+            raise IncorrectLookupParameters("NUL byte in a filter value")  # PostgreSQL refuses it
+        try:
+            return super().get_filters(request)
+        except (ValueError, OverflowError) as error:
+            raise IncorrectLookupParameters(error) from error
+
+
+class LookupGuardMixin:
+    """Lists (and the export page, which builds the same list) answer a malformed filter
+    with the admin's own "?e=1" page."""
+
+    def get_changelist(self, request, **kwargs):
+        return GuardedChangeList
+
+
+class UnitScopedAdminMixin(LookupGuardMixin, RecordHistoryMixin):
     """Limit a ModelAdmin to the rows of the user's units.
 
     The lookup from the model to its ``Unit`` is the one its QuerySet declares
     (``units.scoping.UnitScopedQuerySet.unit_path``). Foreign keys to units, and
     to other unit-owned models, only offer what the user may touch, so a forged
-    POST fails validation.
+    POST fails validation. A restore from history touches only the record and
+    stays within the user's units (see ``units.history``).
     """
 
     @property
@@ -67,14 +107,6 @@ class UnitScopedAdminMixin:
 
     def has_delete_permission(self, request, obj=None):
         return super().has_delete_permission(request, obj) and self._in_scope(request, obj)
-
-    # django-reversion reverts first and keeps the revert when the change view
-    # answers with a redirect, which it also does for an object the user may not
-    # see; so the object is checked before reversion touches anything.
-    def revision_view(self, request, object_id, version_id, extra_context=None):
-        if self.get_object(request, unquote(object_id)) is None:
-            raise PermissionDenied
-        return super().revision_view(request, object_id, version_id, extra_context)
 
     def changelist_view(self, request, extra_context=None):
         # django-reversion's list template offers "recover deleted" on this flag;
@@ -145,7 +177,7 @@ class LockVersionAdminMixin:
 
 
 class LimitedImportForm(ImportForm):
-    """The library's import form with an upload size limit."""
+    """The library's import form with an upload size limit and the checks made before parsing."""
 
     def clean_import_file(self):
         upload = self.cleaned_data["import_file"]
@@ -157,7 +189,42 @@ class LimitedImportForm(ImportForm):
                     "limit": filesizeformat(settings.MAX_UPLOAD_BYTES),
                 },
             )
+        # The format field is cleaned after this one; its choices are the formats' titles.
+        file_format = dict(self.fields["format"].choices).get(self.data.get("format"))
+        try:
+            check_upload(upload, file_format if file_format in ("xlsx", "csv") else None)
+        except ImportRefused as refusal:
+            raise ValidationError(str(refusal), code="refused") from None
         return upload
+
+
+class SignedConfirmImportForm(ConfirmImportForm):
+    """The confirm step's hidden fields, signed for the user and ledger that saw the preview.
+
+    An altered file name, format or resource, or a form taken from someone
+    else's page, fails the signature and is refused instead of acted on.
+    """
+
+    signature = forms.CharField(widget=forms.HiddenInput())
+    signed_fields = ("import_file_name", "original_file_name", "format", "resource")
+
+    def __init__(self, *args, signer, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.signer = signer
+        if not self.is_bound and self.initial:
+            self.initial["signature"] = signer.sign_object(
+                [str(self.initial.get(name, "")) for name in self.signed_fields]
+            )
+
+    def clean(self):
+        cleaned = super().clean()
+        try:
+            signed = self.signer.unsign_object(self.data.get("signature", ""))
+        except signing.BadSignature:
+            signed = None
+        if signed != [self.data.get(name, "") for name in self.signed_fields]:
+            raise ValidationError(_("The confirmation does not match the preview."), code="altered")
+        return cleaned
 
 
 class LedgerExportForm(SelectableFieldsExportForm):
@@ -168,19 +235,134 @@ class LedgerExportForm(SelectableFieldsExportForm):
         return field.column_name if field else field_name
 
 
-class LedgerImportExportMixin(ImportExportMixin):
+# The user whose upload the library's storage is saving (see get_tmp_storage_class_kwargs).
+_uploader_id = ContextVar("uploader_id", default=None)
+
+
+def user_facing_message(error) -> str:
+    """What the importer reads: our own explanations; never internals of an unexpected error."""
+    if isinstance(error, ValidationError):
+        return "; ".join(error.messages)
+    if isinstance(error, ValueError):
+        return str(error)
+    return str(_("An unexpected error occurred while importing. It has been recorded for the administrator."))
+
+
+def log_import_error(ledger, line, error) -> None:
+    # The exception's message may quote cells (names, phone numbers): only its
+    # type and where it was raised are logged.
+    logger.warning(
+        "Import into %s failed (%s): %s\n%s",
+        ledger,
+        f"row {line}" if line is not None else "file",
+        type(error).__name__,
+        "".join(traceback.format_tb(error.__traceback__)).rstrip(),
+    )
+
+
+class LedgerImportExportMixin(LookupGuardMixin, ImportExportMixin):
     """xlsx/csv import-export with scoping, a dry-run preview and all-or-nothing commit."""
 
     import_formats = [XLSX, ChineseCSV]
     export_formats = [XLSX, CSV]
     import_form_class = LimitedImportForm
+    confirm_form_class = SignedConfirmImportForm
     export_form_class = LedgerExportForm
+    tmp_storage_class = PendingImportStorage
+    import_template_name = "admin/units/ledger_import.html"  # no tracebacks on the page
     # Excel on Chinese Windows opens UTF-8 CSV correctly only with a BOM.
     from_encoding = "utf-8-sig"
     to_encoding = "utf-8-sig"
 
     def get_resource_kwargs(self, request, *args, **kwargs):
         return {"user": request.user}
+
+    def get_tmp_storage_class_kwargs(self):
+        # The library builds the storage without the request; import_action
+        # provides the uploading user, who alone may confirm the upload.
+        return {"owner_id": _uploader_id.get()}
+
+    def get_confirm_form_kwargs(self, request, import_form=None):
+        return {
+            **super().get_confirm_form_kwargs(request, import_form),
+            "signer": signing.Signer(salt=f"units.import-confirm:{self.opts.label}:{request.user.pk}"),
+        }
+
+    def import_action(self, request, **kwargs):
+        reset = _uploader_id.set(request.user.pk)
+        try:
+            response = super().import_action(request, **kwargs)
+        finally:
+            _uploader_id.reset(reset)
+        context = getattr(response, "context_data", None) or {}
+        if context.get("result") is not None:
+            context["import_errors"] = self.report_import_errors(context["result"])
+        if context.get("confirm_form") is None:
+            # Nothing to confirm: the upload is not kept.
+            upload = (getattr(context.get("form"), "cleaned_data", None) or {}).get("import_file")
+            if getattr(upload, "tmp_storage_name", None):
+                PendingImportStorage(name=upload.tmp_storage_name, owner_id=request.user.pk).remove()
+        return response
+
+    @method_decorator(require_POST)
+    def process_import(self, request, **kwargs):
+        """Commit a previewed upload: once, by its owner, exactly as previewed."""
+        if not self.has_import_permission(request):
+            raise PermissionDenied
+        confirm_form = self.create_confirm_form(request)
+        if not confirm_form.is_valid():
+            return self._back_to_import(
+                request,
+                _(
+                    "The confirmation did not match the preview, so nothing was imported. Please upload the file again."
+                ),
+            )
+        input_format = self.get_import_formats()[int(confirm_form.cleaned_data["format"])](
+            encoding=self.from_encoding
+        )
+        pending = PendingImportStorage(
+            name=confirm_form.cleaned_data["import_file_name"],
+            owner_id=request.user.pk,
+            encoding=None if input_format.is_binary() else self.from_encoding,
+            read_mode=input_format.get_read_mode(),
+        )
+        try:
+            data = pending.take()
+        except PendingImportUnavailable:
+            return self._back_to_import(
+                request,
+                _(
+                    "This import is no longer available: it was already confirmed, has expired or "
+                    "belongs to someone else. Nothing was imported. Please upload the file again."
+                ),
+            )
+        try:
+            dataset = input_format.create_dataset(data)
+        except Exception as error:
+            log_import_error(self.opts.label, None, error)
+            return self._back_to_import(
+                request,
+                _("The file could not be read, so nothing was imported. Please upload the file again."),
+            )
+        result = self.process_dataset(dataset, confirm_form, request, **kwargs)
+        return self.process_result(result, request)
+
+    def _back_to_import(self, request, message):
+        self.message_user(request, message, level=messages.ERROR)
+        opts = self.model._meta
+        return HttpResponseRedirect(
+            reverse(f"admin:{opts.app_label}_{opts.model_name}_import", current_app=self.admin_site.name)
+        )
+
+    def report_import_errors(self, result) -> list[tuple]:
+        """Log each error's traceback; return (line or None, message) pairs for the page."""
+        described = []
+        errors = [(None, error) for error in result.base_errors]
+        errors += [(line, error) for line, row_errors in result.row_errors() for error in row_errors]
+        for line, error in errors:
+            log_import_error(self.opts.label, line, error.error)
+            described.append((line, user_facing_message(error.error)))
+        return described
 
     def get_import_data_kwargs(self, **kwargs):
         data_kwargs = super().get_import_data_kwargs(**kwargs)
@@ -204,20 +386,27 @@ class LedgerImportExportMixin(ImportExportMixin):
         # Rows picked with the "export selected" action: only those the user may see.
         return self.get_queryset(request).values_list("pk", flat=True)
 
+    def export_action(self, request):
+        try:
+            return super().export_action(request)
+        except IncorrectLookupParameters:
+            # The export page filters like the list it was opened from; answer as that list does.
+            opts = self.model._meta
+            changelist = reverse(f"admin:{opts.app_label}_{opts.model_name}_changelist")
+            return HttpResponseRedirect(f"{changelist}?{ERROR_FLAG}=1")
+
     def process_result(self, result, request):
         if result.has_errors() or result.has_validation_errors():
-            self.message_user(
+            self.report_import_errors(result)
+            return self._back_to_import(
                 request,
                 _("Nothing was imported: the file no longer passes the checks. Upload it again to see why."),
-                level=messages.ERROR,
             )
-            opts = self.model._meta
-            return HttpResponseRedirect(reverse(f"admin:{opts.app_label}_{opts.model_name}_import"))
         return super().process_result(result, request)
 
 
 @admin.register(Unit)
-class UnitAdmin(VersionAdmin):
+class UnitAdmin(RecordHistoryMixin, VersionAdmin):
     list_display = ["name", "kind", "member_count", "is_active", "sort_order"]
     list_filter = ["kind", "is_active"]
     search_fields = ["name"]

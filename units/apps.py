@@ -1,4 +1,5 @@
 from django.apps import AppConfig
+from django.core import checks
 from django.db.models.signals import post_migrate
 from django.utils.translation import gettext_lazy as _
 
@@ -12,7 +13,10 @@ class UnitsConfig(AppConfig):
     role_permissions: dict[str, list[str]] = {}
 
     def ready(self) -> None:
+        from .pending_imports import check_pending_folder
         from .roles import sync_role_permissions
+
+        checks.register(check_pending_folder)
 
         # Permissions only exist after every app has migrated, so the groups made
         # by the data migration get their permissions here.

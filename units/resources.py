@@ -9,32 +9,30 @@ limited to the importing user's units.
 
 import datetime
 import decimal
+import time
 
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.utils import translation
 from django.utils.translation import gettext as _
 from import_export import fields, resources, widgets
 from import_export.formats.base_formats import CSV
+from import_export.results import RowResult
 
-from .scoping import may_touch_unit, scope_queryset, unit_path_of
+from .import_rules import (  # noqa: F401  (neutralise_formula and restore_neutralised: the old import path)
+    FORMULA_TRIGGERS,
+    UnitCheck,
+    allow_csv_fields_up_to,
+    cell_problems,
+    check_headers,
+    decode_csv,
+    neutralise_formula,
+    restore_neutralised,
+    stale_version_problem,
+)
+from .scoping import scope_queryset, unit_path_of
 
-# Characters that make Excel, WPS or LibreOffice treat a cell as a formula.
-FORMULA_TRIGGERS = ("=", "+", "-", "@", "\t", "\r")
 FILE_LANGUAGE = "zh-hans"
-
-
-def neutralise_formula(text: str) -> str:
-    """Prefix an apostrophe so the cell is shown as text, never evaluated."""
-    if text and text.startswith(FORMULA_TRIGGERS):
-        return "'" + text
-    return text
-
-
-def restore_neutralised(text: str) -> str:
-    """Undo ``neutralise_formula`` so an exported file re-imports unchanged."""
-    if len(text) > 1 and text[0] == "'" and text[1:].startswith(FORMULA_TRIGGERS):
-        return text[1:]
-    return text
 
 
 class ChineseCSV(CSV):
@@ -43,8 +41,6 @@ class ChineseCSV(CSV):
     Excel and WPS on Chinese Windows save CSV as GBK/GB18030, which is a subset
     of what GB18030 decodes; the file is read as bytes and decoded here.
     """
-
-    ENCODINGS = ("utf-8-sig", "gb18030")
 
     def is_binary(self):
         return True
@@ -55,16 +51,13 @@ class ChineseCSV(CSV):
     def create_dataset(self, in_stream, **kwargs):
         if isinstance(in_stream, bytes):
             in_stream = self.decode(in_stream)
+        # Whatever the portal exports it reads back, long cells included.
+        allow_csv_fields_up_to(settings.MAX_UPLOAD_BYTES)
         return super().create_dataset(in_stream, **kwargs)
 
     @classmethod
     def decode(cls, data: bytes) -> str:
-        for encoding in cls.ENCODINGS:
-            try:
-                return data.decode(encoding)
-            except UnicodeDecodeError:
-                continue
-        raise ValueError(_("The CSV file is not UTF-8 or GB18030 text."))
+        return decode_csv(data)  # ImportRefused is a ValueError, explained to the user
 
 
 class TextWidget(widgets.CharWidget):
@@ -221,27 +214,33 @@ class NamedForeignKeyWidget(widgets.ForeignKeyWidget):
 
 
 class LedgerResource(resources.ModelResource):
-    """Base of every ledger resource.
+    """Base of every ledger resource; the rules themselves are in ``units.import_rules``.
 
     Subclasses declare their columns as ``fields.Field`` with Chinese
-    ``column_name``s; the owning unit is found through the model QuerySet's ``unit_path``.
+    ``column_name``s; the owning unit is found through the model QuerySet's ``unit_path``. A
+    ledger of a ``LockVersionedModel`` lists "version" in ``Meta.fields``: its
+    rows are exported with their version, and a row changed by someone else
+    since the export is refused instead of overwritten.
     """
 
     id_column = "编号"
+    version_column = "版本"
     id = fields.Field(attribute="id", column_name="编号", widget=RowIdWidget())
+    version = fields.Field(attribute="version", column_name="版本", widget=IntegerWidget(), readonly=True)
 
     def __init__(self, user=None, **kwargs):
         super().__init__(**kwargs)
         self.user = user
+        self.unit_check = UnitCheck(user)
+
+    def may_touch(self, unit) -> bool:
+        """Whether the importing user may write rows of ``unit``."""
+        return self.unit_check.allows(unit.pk)
 
     @property
     def unit_path(self) -> str:
         """The lookup to the owning unit, as the model's QuerySet declares it."""
         return unit_path_of(self._meta.model) or "unit"
-
-    def may_touch(self, unit) -> bool:
-        """Whether the importing user may write rows of ``unit`` (their units are read once)."""
-        return self.user is None or may_touch_unit(self.user, unit.pk)
 
     def get_queryset(self):
         queryset = super().get_queryset()
@@ -252,27 +251,11 @@ class LedgerResource(resources.ModelResource):
     def expected_columns(self) -> list[str]:
         return [field.column_name for field in self.get_export_fields()]
 
+    def checks_versions(self) -> bool:
+        return "version" in self.fields
+
     def before_import(self, dataset, **kwargs):
-        headers = [str(h).strip() if h is not None else "" for h in dataset.headers or []]
-        expected = self.expected_columns()
-        unknown = [h for h in headers if h not in expected]
-        missing = [h for h in expected if h not in headers]
-        if unknown or missing:
-            parts = []
-            if missing:
-                parts.append(_("missing columns: %(columns)s") % {"columns": "、".join(missing)})
-            if unknown:
-                parts.append(
-                    _("unknown columns: %(columns)s")
-                    % {"columns": "、".join(h or _("(blank)") for h in unknown)}
-                )
-            raise ValueError(
-                _(
-                    "The file's columns do not match the ledger (%(problems)s). Export the ledger to get a file with the right columns."
-                )
-                % {"problems": _("; ").join(parts)}
-            )
-        dataset.headers = headers
+        dataset.headers = check_headers(dataset.headers or [], self.expected_columns())
         super().before_import(dataset, **kwargs)
 
     def get_instance(self, instance_loader, row):
@@ -289,17 +272,85 @@ class LedgerResource(resources.ModelResource):
             )
         return instance
 
+    def import_data_inner(self, *args, **kwargs):
+        # A time budget below the application server's timeout (gunicorn: 30 s): an
+        # import that would outlive the request stops, is rolled back, and says why.
+        self._deadline = time.monotonic() + settings.IMPORT_TIME_LIMIT_SECONDS
+        self._out_of_time = False
+        return super().import_data_inner(*args, **kwargs)
+
+    def _row_past_deadline(self, row_number) -> RowResult | None:
+        deadline = getattr(self, "_deadline", None)
+        if deadline is None or time.monotonic() <= deadline:
+            return None
+        result = self.get_row_result_class()()
+        if self._out_of_time:
+            result.import_type = RowResult.IMPORT_TYPE_SKIP  # one explanation is enough
+            return result
+        self._out_of_time = True
+        result.import_type = RowResult.IMPORT_TYPE_INVALID
+        result.validation_error = ValidationError(
+            _(
+                "The import stopped at row %(row)s: it would take longer than %(seconds)s seconds, "
+                "the most one request may take. Nothing was written. Split the file into smaller "
+                "files and import them one by one."
+            )
+            % {"row": row_number, "seconds": f"{settings.IMPORT_TIME_LIMIT_SECONDS:g}"}
+        )
+        return result
+
+    def import_row(self, row, instance_loader, **kwargs):
+        past_deadline = self._row_past_deadline(kwargs.get("row_number"))
+        if past_deadline is not None:
+            return past_deadline
+        self._cell_problems = cell_problems(row)
+        for column, _message in self._cell_problems:
+            # The row is refused; the rest of it is still checked, without the
+            # character a database query would choke on.
+            row[column] = row[column].replace("\x00", "")
+        return super().import_row(row, instance_loader, **kwargs)
+
+    def import_instance(self, instance, row, **kwargs):
+        errors = {column: [message] for column, message in getattr(self, "_cell_problems", [])}
+        # Kept for validate_instance, which runs only for rows that would change.
+        instance._file_version = row.get(self.version_column)
+        try:
+            super().import_instance(instance, row, **kwargs)
+        except ValidationError as error:
+            errors = error.update_error_dict(errors)
+        if errors:
+            raise ValidationError(errors)
+
     def validate_instance(self, instance, import_validation_errors=None, validate_unique=True):
         errors = dict(import_validation_errors or {})
         unit = instance
         for part in self.unit_path.split("__"):
             unit = getattr(unit, part, None)
         if unit is not None and not self.may_touch(unit):
-            errors.setdefault(self.unit_path.split("__")[0], []).append(
-                _("You may only import rows of your own units; “%(unit)s” is not one of them.")
-                % {"unit": unit}
-            )
+            errors.setdefault(self.unit_path.split("__")[0], []).append(self.unit_check.refusal(unit))
+        if self.checks_versions() and not instance._state.adding:
+            # A row that matches the database is skipped before this; this one would
+            # change, so it must start from the version now in the database.
+            problem = stale_version_problem(getattr(instance, "_file_version", None), instance.version)
+            if problem:
+                errors.setdefault(self.version_column, []).append(problem)
         super().validate_instance(instance, errors, validate_unique)
+
+    def save_instance(self, instance, is_create, row, **kwargs):
+        if self.checks_versions() and not is_create:
+            # The rows were read at the start of the import; lock this one and make
+            # sure nobody saved it since (PostgreSQL: until the import commits).
+            current = (
+                type(instance)
+                ._default_manager.select_for_update()
+                .filter(pk=instance.pk)
+                .values_list("version", flat=True)
+                .first()
+            )
+            problem = stale_version_problem(instance.version, current)
+            if problem:
+                raise ValidationError({self.version_column: [problem]})
+        super().save_instance(instance, is_create, row, **kwargs)
 
     def export_field(self, field, instance, **kwargs):
         value = super().export_field(field, instance, **kwargs)

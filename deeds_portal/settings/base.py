@@ -30,7 +30,7 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "django.contrib.humanize",
     "django.contrib.sitemaps",
-    "axes",
+    "deeds_portal.login_lock.LoginLockConfig",  # django-axes, named in Chinese
     "reversion",
     "import_export",
     # Shared reference data first, then one app per special task, then the
@@ -91,6 +91,7 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 CACHES = {"default": env.cache("CACHE_URL", default="locmemcache://deeds-portal")}
 
 AUTHENTICATION_BACKENDS = [
+    "deeds_portal.login_throttle.AddressThrottleBackend",
     "axes.backends.AxesStandaloneBackend",
     "django.contrib.auth.backends.ModelBackend",
 ]
@@ -106,6 +107,10 @@ AUTH_PASSWORD_VALIDATORS = [
 AXES_FAILURE_LIMIT = env.int("AXES_FAILURE_LIMIT", default=5)
 AXES_COOLOFF_TIME = env.float("AXES_COOLOFF_HOURS", default=0.5)
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+# …and lock an address failing on many usernames (password spraying). Axes has one
+# limit for every parameter combination, so this second, higher limit is counted in
+# the cache by deeds_portal.login_throttle, for the same cool-off time.
+LOGIN_ADDRESS_FAILURE_LIMIT = env.int("LOGIN_ADDRESS_FAILURE_LIMIT", default=20)
 AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_TEMPLATE = "registration/locked_out.html"
 # Behind a reverse proxy the client address comes from X-Forwarded-For.
@@ -131,6 +136,16 @@ STORAGES = {
 # Uploads: a photo or a ledger spreadsheet is never larger than this.
 MAX_UPLOAD_BYTES = env.int("MAX_UPLOAD_BYTES", default=10 * 1024 * 1024)
 FILE_UPLOAD_MAX_MEMORY_SIZE = 2_621_440
+# Ledger imports: the largest file must finish well within gunicorn's 30 s worker
+# timeout, in the preview and again in the confirmation; imports run at roughly
+# 200 rows/s (50,000 rows took 241 s), fewer on a busy server. An xlsx is refused
+# before it is unpacked when it would unpack to far more than such a file (a zip bomb).
+IMPORT_MAX_ROWS = env.int("IMPORT_MAX_ROWS", default=2000)
+# Each step of an import (preview, confirm) stops and rolls back after this, well
+# before gunicorn's 30 s worker timeout would kill the request.
+IMPORT_TIME_LIMIT_SECONDS = env.float("IMPORT_TIME_LIMIT_SECONDS", default=20)
+IMPORT_MAX_UNPACKED_BYTES = env.int("IMPORT_MAX_UNPACKED_BYTES", default=50 * 1024 * 1024)
+IMPORT_MAX_COMPRESSION_RATIO = env.int("IMPORT_MAX_COMPRESSION_RATIO", default=100)
 
 # django-import-export: import and export are permissions of their own
 # (``projects.import_project`` …), every import runs in one transaction.
@@ -139,18 +154,30 @@ IMPORT_EXPORT_EXPORT_PERMISSION_CODE = "export"
 IMPORT_EXPORT_USE_TRANSACTIONS = True
 IMPORT_EXPORT_SKIP_ADMIN_LOG = False
 IMPORT_EXPORT_IMPORT_IGNORE_BLANK_LINES = True
-IMPORT_EXPORT_TMP_STORAGE_CLASS = "import_export.tmp_storages.TempFolderStorage"
+# An upload waits between the import's preview and its confirmation in a private
+# folder (units/pending_imports.py): beside MEDIA_ROOT, never inside it, as
+# everything under MEDIA_ROOT may be served. Unconfirmed uploads are deleted after
+# IMPORT_PENDING_MAX_AGE_HOURS (on each new upload and by `sweep_pending_imports`).
+IMPORT_EXPORT_TMP_STORAGE_CLASS = "units.pending_imports.PendingImportStorage"
+IMPORT_PENDING_DIR = Path(env.str("IMPORT_PENDING_DIR", default=str(MEDIA_ROOT.parent / "pending-imports")))
+IMPORT_PENDING_MAX_AGE_HOURS = env.float("IMPORT_PENDING_MAX_AGE_HOURS", default=4)
 
 LOGIN_URL = "admin:login"
 
+LOG_LEVEL = env.str("LOG_LEVEL", default="INFO")
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
     "handlers": {"console": {"class": "logging.StreamHandler"}},
-    "root": {"handlers": ["console"], "level": env.str("LOG_LEVEL", default="INFO")},
+    "root": {"handlers": ["console"], "level": LOG_LEVEL},
     # Never log request bodies, SQL parameters or spreadsheet rows: they may carry
     # personal data. django-import-export logs row contents at DEBUG.
     "loggers": {
+        # Django's default config gives "django" a console handler of its own (when DEBUG
+        # is on) and lets it propagate to the root's: every Django line printed twice.
+        # Here the root's handler alone prints it. (That also drops Django's default
+        # mail_admins handler; ADMINS is not set, so it sent nothing.)
+        "django": {"handlers": [], "level": LOG_LEVEL},
         "django.db.backends": {"level": "WARNING"},
         "import_export": {"level": "INFO"},
     },

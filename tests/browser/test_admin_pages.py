@@ -13,6 +13,7 @@ from django.contrib.auth.models import Group
 from projects.models import Project
 from tests.conftest import make_user
 from units.models import Unit
+from units.roles import OFFICE_ADMIN
 
 from .conftest import CHROMIUM
 
@@ -105,4 +106,28 @@ def test_office_admin_assigns_an_editor_to_a_unit(demo_server, desktop):
     response = desktop.goto(f"{demo_server.url}/admin/auth/user/{newcomer.pk}/change/")
     assert response.ok
     assert "第三党支部" in desktop.locator(".inline-group").inner_text()
+    assert desktop.console_log.errors == []
+
+
+def test_project_list_is_readable_on_a_laptop(demo_server, desktop, screenshot_dir):
+    """At 1280×800 the ledger fits the window and a title reads as a line, not a column of characters."""
+    make_user("office", OFFICE_ADMIN)
+    desktop.set_viewport_size({"width": 1280, "height": 800})
+    sign_in(desktop, demo_server, "office")
+
+    desktop.goto(f"{demo_server.url}/admin/projects/project/")
+    desktop.screenshot(path=str(screenshot_dir / "admin-project-list-laptop.png"), full_page=True)
+    scroll_width, inner_width = desktop.evaluate("[document.documentElement.scrollWidth, window.innerWidth]")
+    assert scroll_width <= inner_width, (
+        f"the project list scrolls sideways: {scroll_width}px > {inner_width}px"
+    )
+    table_width, results_width = desktop.evaluate(
+        "[document.querySelector('#result_list').scrollWidth, document.querySelector('.results').clientWidth]"
+    )
+    assert table_width <= results_width, f"columns hidden to the right: {table_width}px > {results_width}px"
+    title_cell = desktop.locator("#result_list tbody .field-title").first
+    title_width = title_cell.evaluate("cell => cell.getBoundingClientRect().width")
+    font_size = title_cell.evaluate("cell => parseFloat(getComputedStyle(cell).fontSize)")
+    # A CJK character is about one em wide: ten of them must fit on a line.
+    assert title_width >= 10 * font_size, f"title column {title_width}px, font {font_size}px"
     assert desktop.console_log.errors == []

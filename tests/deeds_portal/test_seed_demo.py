@@ -6,6 +6,7 @@ from decimal import Decimal
 import pytest
 from django.core.management import CommandError, call_command
 
+from projects.demo import FIRST_ROUND, VISIT_ROUND
 from projects.models import ProgressUpdate, Project, ProjectStatus, Round
 from units.models import Unit
 
@@ -43,11 +44,39 @@ def test_seed_demo_loads_the_ten_ones_completed_by_the_end_of_june():
     assert all(p.is_demo and p.lead_name.startswith("演示") for p in ten)
 
 
-def test_seed_demo_holds_the_visit_to_40_needy_party_members_with_20000_yuan():
+def test_the_ten_ones_round_holds_the_article_s_ten_projects_and_nothing_else():
+    call_command("seed_demo")
+    assert sorted(Project.objects.filter(round__name=FIRST_ROUND).values_list("title", flat=True)) == sorted(
+        TEN_ONES
+    )
+
+
+def test_seed_demo_holds_the_visit_to_40_needy_party_members_with_20000_yuan_in_its_own_round():
     call_command("seed_demo")
     visit = Project.objects.get(beneficiary_count=40)
     assert visit.spent == Decimal("20000")
     assert visit.progress_on(datetime.date(2021, 6, 30)).percent == 100  # before 1 July
+    assert visit.round.name == VISIT_ROUND
+    # The dashboard shows the latest round: the "十个一", not the visit's round.
+    assert Round.objects.current().name == FIRST_ROUND
+
+
+def test_reseeding_a_database_seeded_with_the_visit_inside_the_ten_ones_moves_it_out():
+    call_command("seed_demo")
+    visit = Project.objects.get(beneficiary_count=40)
+    # What the earlier demo data left behind: the visit as an eleventh "十个一" project.
+    Project.objects.filter(pk=visit.pk).update(round=Round.objects.get(name=FIRST_ROUND))
+    Round.objects.filter(name=VISIT_ROUND).delete()
+
+    call_command("seed_demo")
+
+    assert Project.objects.filter(round__name=FIRST_ROUND).count() == 10
+    moved = Project.objects.get(beneficiary_count=40)
+    assert moved.pk == visit.pk and moved.round.name == VISIT_ROUND
+    assert moved.updates.count() == 1
+    first = snapshot()
+    call_command("seed_demo")
+    assert snapshot() == first
 
 
 def test_seed_demo_is_idempotent():

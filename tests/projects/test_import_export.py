@@ -3,6 +3,8 @@
 import csv
 import datetime
 import io
+import time
+import zipfile
 from decimal import Decimal
 
 import openpyxl
@@ -37,6 +39,7 @@ HEADERS = [
     "进度状态",
     "进度日期",
     "最新进展",
+    "版本",
 ]
 
 
@@ -358,3 +361,197 @@ def test_back_dated_progress_in_a_file_is_compared_with_the_history_of_that_day(
     assert preview.context["result"].totals["update"] == 1
     assert mine.progress_on(datetime.date(2021, 5, 26)).note == "材料进场"
     assert mine.progress_on(datetime.date(2021, 6, 30)).percent == 70  # later history untouched
+
+
+def csv_bytes(rows) -> bytes:
+    out = io.StringIO()
+    csv.writer(out).writerows(rows)
+    return out.getvalue().encode("utf-8-sig")
+
+
+def upload_error(response) -> str:
+    assert response.status_code == 200
+    assert response.context.get("confirm_form") is None
+    return str(response.context["form"].errors.get("import_file", ""))
+
+
+@pytest.mark.parametrize("file_format", [XLSX, CSV])
+def test_a_file_with_headers_but_no_rows_is_refused_in_chinese(client, office_admin, file_format):
+    content = write_xlsx([HEADERS]) if file_format == XLSX else csv_bytes([HEADERS])
+    response = upload(
+        logged_in(client, office_admin), content, file_format, ["台账.xlsx", "台账.csv"][file_format]
+    )
+    assert "没有数据行" in upload_error(response)
+
+
+@pytest.mark.parametrize(
+    "changes",
+    [
+        {"项目名称": "坏\x00名"},
+        {"责任单位": "第一党支部\x00"},
+        {"当前进度(%)": 10, "进度状态": "进行中", "进度日期": "2021-06-01", "最新进展": "\x00开工"},
+    ],
+)
+def test_a_nul_character_in_a_cell_is_refused_and_nothing_is_stored(
+    client, office_admin, round_, unit_a, changes
+):
+    client = logged_in(client, office_admin)
+    rows = [HEADERS, valid_row(round_.name, 项目名称="好的一行"), valid_row(round_.name, **changes)]
+    preview = upload(client, csv_bytes(rows), CSV, "台账.csv")
+    assert preview.status_code == 200
+    assert preview.context.get("confirm_form") is None
+    errors = preview_errors(preview)
+    column = next(header for header, value in changes.items() if "\x00" in str(value))
+    assert "空字符" in errors and column in errors
+    assert "0x00" not in errors
+    assert not Project.objects.exists()
+
+
+def test_a_file_with_a_duplicated_column_is_refused(client, office_admin, round_, unit_a):
+    client = logged_in(client, office_admin)
+    row = valid_row(round_.name, 项目名称="第一列的名称")
+    errors = upload_rows(client, [[*HEADERS, "项目名称"], [*row, "第二列的名称"]])
+    assert "重复" in errors and "项目名称" in errors
+    assert not Project.objects.exists()
+
+
+def test_a_users_own_leading_apostrophe_survives_an_unchanged_reimport(client, office_admin, make_project):
+    texts = {"撇号公式": "'=已经带撇号", "撇号负数": "'-5户", "撇号文字": "'普通文字", "两个撇号": "''=A1"}
+    for title, text in texts.items():
+        make_project(title=title, description=text, beneficiaries=text)
+    client = logged_in(client, office_admin)
+    for file_format in (XLSX, CSV):
+        preview, _ = import_file(
+            client, export(client, file_format), file_format, ["台账.xlsx", "台账.csv"][file_format]
+        )
+        assert preview.context["result"].totals["skip"] == len(texts)
+        for title, text in texts.items():
+            project = Project.objects.get(title=title)
+            assert (project.description, project.beneficiaries) == (text, text)
+
+
+def test_a_cell_longer_than_the_csv_module_default_round_trips_through_csv(
+    client, office_admin, make_project
+):
+    long_text = "长" * 140_000
+    make_project(title="很长的项目", description=long_text)
+    client = logged_in(client, office_admin)
+    preview, response = import_file(client, export(client, CSV), CSV, "台账.csv")
+    assert preview.context["result"].totals["skip"] == 1
+    assert Project.objects.get(title="很长的项目").description == long_text
+
+
+def test_an_old_export_cannot_overwrite_a_later_edit(client, office_admin, ledger):
+    mine, _ = ledger
+    client = logged_in(client, office_admin)
+    old_file = read_xlsx(export(client))
+    # After the export a colleague changes the row in the admin.
+    mine.refresh_from_db()
+    mine.description = "同事后来补充的内容"
+    mine.save()
+    bridge = next(row for row in old_file[1:] if row[2] == "修建一座风雨桥")
+    bridge[HEADERS.index("受益人数")] = 45
+    errors = upload_rows(client, [old_file[0], bridge])
+    assert "已被他人修改" in errors
+    # Re-importing the old file unchanged is refused too: it would revert the colleague's edit.
+    errors = upload_rows(client, old_file)
+    assert "已被他人修改" in errors
+    mine.refresh_from_db()
+    assert (mine.description, mine.beneficiary_count) == ("同事后来补充的内容", 40)
+
+
+def test_a_fresh_export_carries_the_row_version_and_imports(client, office_admin, ledger):
+    mine, _ = ledger
+    mine.description = "改过一次"
+    mine.save()
+    client = logged_in(client, office_admin)
+    rows = read_xlsx(export(client))
+    bridge = next(row for row in rows[1:] if row[2] == "修建一座风雨桥")
+    assert bridge[HEADERS.index("版本")] == mine.version == 2
+    bridge[HEADERS.index("受益人数")] = 45
+    _, response = import_file(client, write_xlsx([rows[0], bridge]))
+    assert response.status_code == 302
+    mine.refresh_from_db()
+    assert (mine.beneficiary_count, mine.version) == (45, 3)
+
+
+def test_an_edit_made_between_preview_and_confirmation_is_not_overwritten(client, office_admin, ledger):
+    mine, _ = ledger
+    client = logged_in(client, office_admin)
+    rows = read_xlsx(export(client))
+    bridge = next(row for row in rows[1:] if row[2] == "修建一座风雨桥")
+    bridge[HEADERS.index("受益人数")] = 45
+    preview = upload(client, write_xlsx([rows[0], bridge]))
+    assert preview.context.get("confirm_form") is not None, preview_errors(preview)
+    mine.refresh_from_db()
+    mine.description = "同事在确认前改了"
+    mine.save()
+    response = confirm(client, preview)
+    assert response.status_code == 302
+    mine.refresh_from_db()
+    assert (mine.description, mine.beneficiary_count) == ("同事在确认前改了", 40)
+
+
+def test_a_csv_over_the_row_limit_is_refused_quickly_with_advice(
+    client, office_admin, round_, unit_a, settings
+):
+    rows = [HEADERS] + [valid_row(round_.name, 项目名称=f"项目{i}") for i in range(50_000)]
+    content = csv_bytes(rows)
+    client = logged_in(client, office_admin)
+    started = time.monotonic()
+    response = upload(client, content, CSV, "台账.csv")
+    elapsed = time.monotonic() - started
+    message = upload_error(response)
+    assert str(settings.IMPORT_MAX_ROWS) in message and "拆分" in message
+    assert elapsed < 5, f"refusal took {elapsed:.1f} s"
+    assert not Project.objects.exists()
+
+
+def xlsx_bomb(unpacked_bytes: int) -> bytes:
+    """A valid xlsx whose one sheet unpacks to ``unpacked_bytes`` of repeated empty rows."""
+    out = io.BytesIO()
+    with zipfile.ZipFile(io.BytesIO(write_xlsx([HEADERS])), "r") as template:
+        with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as bomb:
+            for item in template.infolist():
+                if item.filename != "xl/worksheets/sheet1.xml":
+                    bomb.writestr(item, template.read(item.filename))
+                    continue
+                head, _, tail = template.read(item.filename).partition(b"</row>")
+                with bomb.open(item.filename, "w", force_zip64=True) as sheet:
+                    sheet.write(head + b"</row>")
+                    chunk = b'<row r="2"><c r="A2" t="s"/></row>' * 30_000
+                    for _ in range(unpacked_bytes // len(chunk)):
+                        sheet.write(chunk)
+                    sheet.write(tail)
+    return out.getvalue()
+
+
+def test_an_xlsx_zip_bomb_is_refused_quickly(client, office_admin):
+    content = xlsx_bomb(300 * 1024 * 1024)
+    assert len(content) < 2 * 1024 * 1024
+    client = logged_in(client, office_admin)
+    started = time.monotonic()
+    response = upload(client, content)
+    elapsed = time.monotonic() - started
+    message = upload_error(response)
+    assert "解压" in message and "拆分" in message
+    assert elapsed < 5, f"refusal took {elapsed:.1f} s"
+
+
+def test_an_import_that_would_outlive_the_request_stops_and_writes_nothing(
+    client, office_admin, round_, unit_a, settings
+):
+    client = logged_in(client, office_admin)
+    rows = [HEADERS] + [valid_row(round_.name, 项目名称=f"项目{i}") for i in range(30)]
+    settings.IMPORT_TIME_LIMIT_SECONDS = 0  # every import is over its budget at once
+    preview = upload(client, write_xlsx(rows))
+    assert preview.context.get("confirm_form") is None
+    errors = preview_errors(preview)
+    assert "导入在第 1 行停止" in errors and "0 秒" in errors, errors
+    assert errors.count("拆") == 1, errors  # one explanation, not one per row
+    assert not Project.objects.exists()
+
+    settings.IMPORT_TIME_LIMIT_SECONDS = 20
+    preview, response = import_file(client, write_xlsx(rows))
+    assert response.status_code == 302
+    assert Project.objects.count() == 30

@@ -1,11 +1,11 @@
-"""Numbers as a Chinese reader expects them: 52441, 9.2万, 2万元, 93.35%."""
+"""Numbers as a Chinese reader expects them: 52441, 9.2万, 2万元, 93.35%, 1小时30分钟."""
 
 from decimal import ROUND_HALF_UP, Decimal
 
 from django import template
 from django.contrib.humanize.templatetags.humanize import intcomma
 from django.urls import translate_url
-from django.utils.translation import get_language
+from django.utils.translation import get_language, ngettext
 
 register = template.Library()
 WAN = Decimal(10_000)
@@ -67,3 +67,15 @@ def canonical_url(context) -> str:
     """The page's own address without query parameters, on the host that served it."""
     request = context["request"]
     return request.build_absolute_uri(translate_url(request.path, get_language()))
+
+
+@register.filter
+def duration(value) -> str:
+    """A timedelta in hours and minutes: 30分钟, 1小时30分钟 (English: 1 hour 30 minutes)."""
+    hours, minutes = divmod(round(value.total_seconds() / 60), 60)
+    parts = []
+    if hours:
+        parts.append(ngettext("%(count)d hour", "%(count)d hours", hours) % {"count": hours})
+    if minutes or not hours:
+        parts.append(ngettext("%(count)d minute", "%(count)d minutes", minutes) % {"count": minutes})
+    return ("" if _chinese() else " ").join(parts)

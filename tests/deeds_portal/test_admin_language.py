@@ -1,0 +1,29 @@
+"""The Chinese admin speaks Chinese, including the login-lock records of django-axes."""
+
+import re
+
+import pytest
+
+from tests.conftest import logged_in
+
+ENGLISH_AXES_LABELS = ["Axes", "AXES", "Access attempts", "Access failures", "Access logs"]
+
+
+def visible_text(response):
+    return re.sub(r"<[^>]+>", " ", response.content.decode())
+
+
+@pytest.mark.django_db
+def test_office_admin_reads_the_login_lock_section_in_chinese(client, office_admin):
+    text = visible_text(logged_in(client, office_admin).get("/admin/"))
+    for label in ENGLISH_AXES_LABELS:
+        assert label not in text
+    assert "登录锁定" in text
+    assert "登录尝试" in text
+
+
+@pytest.mark.django_db
+def test_office_admin_reads_the_access_attempt_list_in_chinese(client, office_admin):
+    text = visible_text(logged_in(client, office_admin).get("/admin/axes/accessattempt/"))
+    for label in ["Access attempt", "User Agent", "IP Address", "Attempt Time", "Failed Logins"]:
+        assert label not in text
