@@ -23,6 +23,7 @@ session, the user or a CSRF token (the language switch is a plain link).
 """
 
 import hashlib
+import logging
 import time
 from functools import wraps
 
@@ -33,6 +34,7 @@ from django.http import HttpResponse
 from django.utils.cache import get_conditional_response
 from django.utils.translation import get_language
 
+logger = logging.getLogger(__name__)
 GENERATION_KEY = "public-pages:generation"
 PAGE_TIMEOUT = 24 * 3600  # a generation bump makes old entries unreachable long before this
 CACHE_CONTROL = "public, max-age=0, s-maxage=10"  # browsers revalidate (304); a proxy may keep 10 s
@@ -59,6 +61,8 @@ def _bump() -> None:
         cache.incr(GENERATION_KEY)
     except ValueError:  # the key was evicted: start a new, larger generation
         cache.set(GENERATION_KEY, time.time_ns(), timeout=None)
+    except Exception:  # the cache server is down: it keeps nothing stale while down
+        logger.warning("Public page cache unavailable; generation not bumped", exc_info=True)
 
 
 def _on_change(sender, **kwargs) -> None:
@@ -100,8 +104,13 @@ def public_page(*models):
         def cached_view(request, *args, **kwargs):
             if request.method not in ("GET", "HEAD"):
                 return view(request, *args, **kwargs)
-            key = _key(request)
-            stored = cache.get(key)
+            try:
+                key = _key(request)
+                stored = cache.get(key)
+            except Exception:
+                # The cache server is down: answer from the database, slower but right.
+                logger.warning("Public page cache unavailable; page rendered without it", exc_info=True)
+                key = stored = None
             if stored is not None:
                 status, content_type, etag, body = stored
                 response = HttpResponse(body, status=status, content_type=content_type)
@@ -114,9 +123,12 @@ def public_page(*models):
                 return response
             etag = f'"{hashlib.sha256(response.content).hexdigest()[:32]}"'
             response["ETag"] = etag
-            cache.set(
-                key, (response.status_code, response["Content-Type"], etag, response.content), PAGE_TIMEOUT
-            )
+            if key is not None:
+                try:
+                    entry = (response.status_code, response["Content-Type"], etag, response.content)
+                    cache.set(key, entry, PAGE_TIMEOUT)
+                except Exception:
+                    logger.warning("Public page cache unavailable; page not stored", exc_info=True)
             return _finish(request, response)
 
         cached_view.public_page_models = models

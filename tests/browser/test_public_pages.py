@@ -168,13 +168,13 @@ def test_language_switch_to_english_and_back(demo_server, phone, console, screen
     visit(phone, demo_server.url + path)
     assert phone.locator("html").get_attribute("lang") == "zh-CN"
 
-    switch = phone.locator("form.lang")
-    assert switch.get_attribute("action") == "/i18n/setlang/"
-    assert switch.get_attribute("method") == "post"
+    # The switch is a plain link to the same page in the other language.
+    switch = phone.locator(".lang a")
+    assert switch.get_attribute("href") == "/en" + path
+    assert phone.locator("form.lang").count() == 0
     with phone.expect_navigation():
-        switch.get_by_role("button", name="English").tap()
-    # set_language sends the reader back to the page they were reading, now in English.
-    assert phone.url == demo_server.url + path
+        switch.tap()
+    assert phone.url == demo_server.url + "/en" + path
     assert phone.locator("html").get_attribute("lang") == "en"
     assert_site_title(phone, "en")
     assert "Open-door deeds" in phone.locator("header nav").inner_text()
@@ -183,20 +183,20 @@ def test_language_switch_to_english_and_back(demo_server, phone, console, screen
     assert_fits_phone(phone)
     screenshot(phone, screenshot_dir, "project-bridge-en")
 
-    # The choice sticks (cookie) on the next page.
-    visit(phone, demo_server.url + "/")
-    assert phone.locator("html").get_attribute("lang") == "en"
+    # Links on an English page stay English; a shared /en/ link opens in English anywhere.
+    with phone.expect_navigation():
+        phone.locator("header .brand").tap()
+    assert phone.url == demo_server.url + "/en/"
     assert phone.locator("h1").inner_text().strip() == SITE_TITLE_EN
 
-    back = phone.locator("form.lang button[name=language]")
-    assert back.get_attribute("value") == "zh-hans"
+    back = phone.locator(".lang a")
     assert back.inner_text().strip() == "中文"
     with phone.expect_navigation():
         back.tap()
     assert phone.url == demo_server.url + "/"
     assert phone.locator("html").get_attribute("lang") == "zh-CN"
     assert_site_title(phone, "zh-hans")
-    assert phone.locator("form.lang button[name=language]").get_attribute("value") == "en"
+    assert phone.locator(".lang a").get_attribute("href") == "/en/"
     assert console.errors == []
 
 

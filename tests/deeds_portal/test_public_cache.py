@@ -1,0 +1,206 @@
+"""Public pages from the page cache: zero queries on a hit, exact invalidation, HTTP validators."""
+
+import datetime
+import os
+import subprocess
+import sys
+import xml.etree.ElementTree as ET
+from pathlib import Path
+
+import pytest
+from django.core.cache import cache
+from django.urls import reverse
+
+from projects.models import Project
+from tests.conftest import add_update, logged_in
+from tests.kit import LedgerAdmin, read_xlsx, write_xlsx
+from tests.projects.test_admin import form_data
+from units.public_pages import GENERATION_KEY, generation
+
+pytestmark = pytest.mark.django_db
+ROOT = Path(__file__).resolve().parents[2]
+PUBLIC = ["/", "/projects/", "/en/", "/en/projects/", "/open-data/", "/open-data/projects.json"]
+
+
+@pytest.fixture
+def bridge(make_project):
+    project = make_project(title="修建一座风雨桥", lead_name="演示·周建国", internal_notes="困难户王某某")
+    add_update(project, datetime.date(2021, 6, 1), 40, note="桥墩完工")
+    return project
+
+
+@pytest.mark.parametrize("url", PUBLIC)
+def test_the_second_request_comes_from_the_cache_without_sql(client, bridge, url, django_assert_num_queries):
+    first = client.get(url)
+    assert first.status_code == 200
+    with django_assert_num_queries(0):
+        second = client.get(url)
+    assert second.status_code == 200
+    assert second.content == first.content
+    assert second["ETag"] == first["ETag"]
+
+
+def test_detail_page_is_cached_too(client, bridge, django_assert_num_queries):
+    url = reverse("projects:detail", args=[bridge.pk])
+    client.get(url)
+    with django_assert_num_queries(0):
+        assert "修建一座风雨桥" in client.get(url).text
+
+
+def test_a_conditional_request_gets_304(client, bridge):
+    etag = client.get("/projects/")["ETag"]
+    assert etag
+    again = client.get("/projects/", HTTP_IF_NONE_MATCH=etag)
+    assert again.status_code == 304
+    assert again.content == b""
+    assert client.get("/projects/", HTTP_IF_NONE_MATCH='"something-else"').status_code == 200
+
+
+def test_public_pages_let_a_proxy_keep_them_briefly_and_vary_on_nothing(client, bridge):
+    for url in PUBLIC:
+        response = client.get(url)
+        assert "public" in response["Cache-Control"] and "s-maxage=" in response["Cache-Control"], url
+        assert not response.has_header("Vary"), (url, response.get("Vary"))
+        assert "csrftoken" not in response.cookies and "sessionid" not in response.cookies
+
+
+def test_a_staff_save_through_the_form_shows_at_once(
+    client, bridge, office_admin, django_capture_on_commit_callbacks
+):
+    assert "修建一座风雨桥" in client.get("/projects/").text
+    staff = logged_in(client.__class__(), office_admin)
+    with django_capture_on_commit_callbacks(execute=True):
+        response = staff.post(
+            reverse("admin:projects_project_change", args=[bridge.pk]), form_data(bridge, title="风雨桥改名了")
+        )
+    assert response.status_code == 302
+    page = client.get("/projects/").text
+    assert "风雨桥改名了" in page and "修建一座风雨桥" not in page
+
+
+def test_an_import_shows_at_once(client, bridge, office_admin, django_capture_on_commit_callbacks):
+    assert "40%" in client.get(reverse("projects:detail", args=[bridge.pk])).text
+    ledger = LedgerAdmin(logged_in(client.__class__(), office_admin), Project)
+    rows = read_xlsx(ledger.export())
+    percent = rows[0].index("当前进度(%)")
+    rows[1][percent] = 90
+    rows[1][rows[0].index("进度日期")] = datetime.date(2021, 6, 20)
+    with django_capture_on_commit_callbacks(execute=True):
+        _, response = ledger.import_file(write_xlsx(rows))
+    assert response.status_code == 302
+    assert "90%" in client.get(reverse("projects:detail", args=[bridge.pk])).text
+
+
+def test_a_restore_and_a_delete_show_at_once(client, bridge, office_admin, django_capture_on_commit_callbacks):
+    import reversion
+
+    from tests.units.test_history_restore import oldest_version, restore, revision_url
+
+    with reversion.create_revision():
+        bridge.save()
+    bridge.title = "临时标题"
+    with django_capture_on_commit_callbacks(execute=True), reversion.create_revision():
+        bridge.save()
+    assert "临时标题" in client.get("/projects/").text
+    staff = logged_in(client.__class__(), office_admin)
+    with django_capture_on_commit_callbacks(execute=True):
+        assert restore(staff, revision_url(bridge.pk, oldest_version(bridge))).status_code == 302
+    assert "修建一座风雨桥" in client.get("/projects/").text
+
+    with django_capture_on_commit_callbacks(execute=True):
+        Project.objects.get(pk=bridge.pk).delete()
+    assert "修建一座风雨桥" not in client.get("/projects/").text
+
+
+def test_a_write_that_rolls_back_keeps_the_cache(client, bridge, django_capture_on_commit_callbacks):
+    before = generation()
+    with django_capture_on_commit_callbacks(execute=False) as callbacks:
+        bridge.save()
+    assert callbacks  # the bump waits for the commit …
+    assert generation() == before  # … so a rolled-back write bumps nothing
+
+
+def test_drafts_and_personal_data_stay_out_of_the_cache_and_open_data(client, bridge, make_project):
+    make_project(title="尚未公开的草稿", is_public=False)
+    for url in [*PUBLIC, "/open-data/projects.csv", reverse("projects:detail", args=[bridge.pk])]:
+        text = client.get(url).content.decode()
+        for secret in ("尚未公开的草稿", "演示·周建国", "困难户王某某"):
+            assert secret not in text, (url, secret)
+    assert client.get(reverse("projects:detail", args=[bridge.pk + 1])).status_code == 404
+
+
+def test_staff_pages_and_exports_are_never_cached(client, bridge, office_admin):
+    client = logged_in(client, office_admin)
+    for url in ["/admin/", reverse("admin:projects_project_changelist"), reverse("admin:projects_project_export")]:
+        assert "no-store" in client.get(url)["Cache-Control"], url
+    export = LedgerAdmin(client, Project).export_response()
+    assert "no-store" in export["Cache-Control"]
+
+
+@pytest.mark.parametrize(
+    ("url", "language", "other"),
+    [("/projects/", "zh-hans", "/en/projects/"), ("/en/projects/", "en", "/projects/")],
+)
+def test_each_page_names_its_canonical_and_other_language_version(client, bridge, url, language, other):
+    page = client.get(url).text
+    assert f'<link rel="canonical" href="http://testserver{url}">' in page
+    assert '<link rel="alternate" hreflang="zh-Hans" href="http://testserver/projects/">' in page
+    assert '<link rel="alternate" hreflang="en" href="http://testserver/en/projects/">' in page
+    assert '<link rel="alternate" hreflang="x-default" href="http://testserver/projects/">' in page
+    assert f'href="{other}"' in page  # the language switch is a plain link
+    assert "csrfmiddlewaretoken" not in page
+    assert '<meta property="og:title"' in page and '<meta name="description"' in page
+
+
+def test_a_shared_link_keeps_its_query_in_the_other_language(client, bridge):
+    page = client.get("/projects/?status=in_progress").text
+    assert 'href="/en/projects/?status=in_progress"' in page
+
+
+def test_robots_and_sitemap(client, bridge, make_project):
+    make_project(title="草稿", is_public=False)
+    robots = client.get("/robots.txt")
+    assert robots["Content-Type"].startswith("text/plain")
+    assert "Disallow: /admin/" in robots.text and "Sitemap: http://testserver/sitemap.xml" in robots.text
+    sitemap = client.get("/sitemap.xml")
+    root = ET.fromstring(sitemap.content)
+    ns = {"s": "http://www.sitemaps.org/schemas/sitemap/0.9", "x": "http://www.w3.org/1999/xhtml"}
+    locations = [loc.text for loc in root.findall("s:url/s:loc", ns)]
+    assert "http://testserver/" in locations and "http://testserver/en/" in locations
+    assert f"http://testserver/projects/{bridge.pk}/" in locations
+    assert f"http://testserver/en/projects/{bridge.pk}/" in locations
+    assert len([loc for loc in locations if "/projects/" in loc and loc.rstrip("/").split("/")[-1].isdigit()]) == 2
+    assert root.findall("s:url/x:link[@hreflang='en']", ns)
+
+
+def test_open_data_lists_its_files_and_serves_them_with_the_pages_filters(client, bridge, make_project):
+    make_project(title="=HYPERLINK(\"http://evil\")", deadline=datetime.date(2030, 1, 1))
+    index = client.get("/open-data/").text
+    assert "/open-data/projects.json" in index and "/open-data/projects.csv" in index
+    assert "percent" in index and "status" in index  # the documented field list
+    data = client.get("/open-data/projects.json").json()
+    assert data["count"] == 2
+    row = next(r for r in data["rows"] if r["title"] == "修建一座风雨桥")
+    assert row["percent"] == 40 and row["status"] == "overdue" and row["unit"] == "第一党支部"
+    assert row["url"] == f"http://testserver/projects/{bridge.pk}/"
+    assert "lead_name" not in row and "internal_notes" not in row
+    filtered = client.get("/open-data/projects.json?status=not_started").json()
+    assert [r["title"] for r in filtered["rows"]] == ['=HYPERLINK("http://evil")']
+    csv_text = client.get("/open-data/projects.csv").content.decode("utf-8-sig")
+    assert csv_text.splitlines()[0].startswith("id,title,round,unit")
+    assert "'=HYPERLINK" in csv_text  # neutralised: a spreadsheet shows it, never runs it
+    assert client.get("/open-data/nothing.json").status_code == 404
+
+
+@pytest.mark.skipif(
+    not os.environ.get("CACHE_URL", "").startswith("redis"), reason="needs a cache shared across processes"
+)
+def test_invalidation_reaches_other_processes(client, bridge):
+    """Another application server (a separate process) bumps the generation; this one sees it."""
+    client.get("/projects/")
+    before = cache.get(GENERATION_KEY)
+    probe = "import django; django.setup(); from units.public_pages import _bump; _bump()"
+    environment = {k: v for k, v in os.environ.items() if k != "DJANGO_ALLOW_ASYNC_UNSAFE"}
+    environment["DJANGO_SETTINGS_MODULE"] = "deeds_portal.settings.test"
+    subprocess.run([sys.executable, "-c", probe], cwd=ROOT, env=environment, check=True, timeout=60)
+    assert cache.get(GENERATION_KEY) == before + 1
