@@ -71,7 +71,8 @@ def test_a_staff_save_through_the_form_shows_at_once(
     staff = logged_in(client.__class__(), office_admin)
     with django_capture_on_commit_callbacks(execute=True):
         response = staff.post(
-            reverse("admin:projects_project_change", args=[bridge.pk]), form_data(bridge, title="风雨桥改名了")
+            reverse("admin:projects_project_change", args=[bridge.pk]),
+            form_data(bridge, title="风雨桥改名了"),
         )
     assert response.status_code == 302
     page = client.get("/projects/").text
@@ -91,7 +92,9 @@ def test_an_import_shows_at_once(client, bridge, office_admin, django_capture_on
     assert "90%" in client.get(reverse("projects:detail", args=[bridge.pk])).text
 
 
-def test_a_restore_and_a_delete_show_at_once(client, bridge, office_admin, django_capture_on_commit_callbacks):
+def test_a_restore_and_a_delete_show_at_once(
+    client, bridge, office_admin, django_capture_on_commit_callbacks
+):
     import reversion
 
     from tests.units.test_history_restore import oldest_version, restore, revision_url
@@ -131,7 +134,11 @@ def test_drafts_and_personal_data_stay_out_of_the_cache_and_open_data(client, br
 
 def test_staff_pages_and_exports_are_never_cached(client, bridge, office_admin):
     client = logged_in(client, office_admin)
-    for url in ["/admin/", reverse("admin:projects_project_changelist"), reverse("admin:projects_project_export")]:
+    for url in [
+        "/admin/",
+        reverse("admin:projects_project_changelist"),
+        reverse("admin:projects_project_export"),
+    ]:
         assert "no-store" in client.get(url)["Cache-Control"], url
     export = LedgerAdmin(client, Project).export_response()
     assert "no-store" in export["Cache-Control"]
@@ -169,12 +176,15 @@ def test_robots_and_sitemap(client, bridge, make_project):
     assert "http://testserver/" in locations and "http://testserver/en/" in locations
     assert f"http://testserver/projects/{bridge.pk}/" in locations
     assert f"http://testserver/en/projects/{bridge.pk}/" in locations
-    assert len([loc for loc in locations if "/projects/" in loc and loc.rstrip("/").split("/")[-1].isdigit()]) == 2
+    assert (
+        len([loc for loc in locations if "/projects/" in loc and loc.rstrip("/").split("/")[-1].isdigit()])
+        == 2
+    )
     assert root.findall("s:url/x:link[@hreflang='en']", ns)
 
 
 def test_open_data_lists_its_files_and_serves_them_with_the_pages_filters(client, bridge, make_project):
-    make_project(title="=HYPERLINK(\"http://evil\")", deadline=datetime.date(2030, 1, 1))
+    make_project(title='=HYPERLINK("http://evil")', deadline=datetime.date(2030, 1, 1))
     index = client.get("/open-data/").text
     assert "/open-data/projects.json" in index and "/open-data/projects.csv" in index
     assert "percent" in index and "status" in index  # the documented field list
