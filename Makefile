@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 export DJANGO_SETTINGS_MODULE ?= deeds_portal.settings.dev
 
-.PHONY: run test lint format migrate messages browser-deps bench clean
+.PHONY: run test lint format migrate messages browser-deps bench bench-load clean
 
 $(STAMP): requirements.txt requirements-dev.txt
 	$(PYTHON) -m venv $(VENV)
@@ -46,6 +46,11 @@ browser-deps:
 
 bench: $(STAMP)
 	DJANGO_SETTINGS_MODULE=deeds_portal.settings.test $(BIN)/python -m bench
+
+# wrk (Debian's package) against gunicorn on loopback: the public pages beside a bare view.
+bench-load: $(STAMP)
+	@command -v wrk >/dev/null || (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq wrk)
+	$(BIN)/python -m bench.load
 
 clean:
 	rm -rf $(VENV) .pytest_cache .coverage htmlcov staticfiles .test-media

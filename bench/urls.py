@@ -2,7 +2,9 @@
 
 from django.http import HttpResponse
 from django.template import engines
-from django.urls import include, path
+from django.urls import path
+
+from deeds_portal.urls import urlpatterns as portal_urlpatterns
 
 SHELL = engines["django"].from_string('{% extends "base.html" %}{% block content %}<p>ok</p>{% endblock %}')
 
@@ -20,5 +22,6 @@ def shell(request):
 urlpatterns = [
     path("__bench__/trivial/", trivial, name="bench-trivial"),
     path("__bench__/shell/", shell, name="bench-shell"),
-    path("", include("deeds_portal.urls")),
+    # Appended, not included: the portal's public pages use i18n_patterns, which must be top-level.
+    *portal_urlpatterns,
 ]
