@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 export DJANGO_SETTINGS_MODULE ?= deeds_portal.settings.dev
 
-.PHONY: run test lint format migrate messages browser-deps bench clean
+.PHONY: run test lint format migrate messages browser-deps bench clean stack-start stack-stop stack-smoke stack-bench
 
 $(STAMP): requirements.txt requirements-dev.txt
 	$(PYTHON) -m venv $(VENV)
@@ -46,6 +46,21 @@ browser-deps:
 
 bench: $(STAMP)
 	DJANGO_SETTINGS_MODULE=deeds_portal.settings.test $(BIN)/python -m bench
+
+# The production stack on loopback (nginx + 2 gunicorn + PostgreSQL + Redis): see deploy/stack.sh.
+stack-start: $(STAMP)
+	deploy/stack.sh start
+
+stack-stop:
+	deploy/stack.sh stop
+
+# CI's HTTPS smoke test through nginx; stops the stack whatever the outcome.
+stack-smoke: $(STAMP)
+	deploy/stack.sh start && deploy/stack.sh smoke; status=$$?; deploy/stack.sh stop; exit $$status
+
+# Minutes of wrk load through nginx, and each failure once under load (deploy/bench.sh).
+stack-bench: $(STAMP)
+	deploy/bench.sh
 
 clean:
 	rm -rf $(VENV) .pytest_cache .coverage htmlcov staticfiles .test-media

@@ -32,7 +32,7 @@ class JsonLogger(Logger):
         if not (self.cfg.accesslog or self.cfg.logconfig or self.cfg.syslog):
             return
         record = {
-            "time": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
+            "time": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
             "type": "access",
             "method": environ.get("REQUEST_METHOD"),
             "path": environ.get("PATH_INFO"),

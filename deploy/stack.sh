@@ -3,6 +3,7 @@
 # if the portal has one) -> its own PostgreSQL cluster and Redis, all on 127.0.0.1.
 #
 #   deploy/stack.sh start | stop | status
+#   deploy/stack.sh smoke                       HTTPS smoke test through nginx (deploy/smoke.py)
 #   deploy/stack.sh manage <command> ...        manage.py with the stack's environment
 #   deploy/stack.sh app-kill N | app-start N    kill (SIGKILL) / start app server N (1, 2 …)
 #   deploy/stack.sh pg-stop | pg-start | redis-stop | redis-start
@@ -132,6 +133,14 @@ pg_stop() {
   as_pg "$(pg_bin)/pg_ctl" -D "$STATE/pg" -m fast -w -s stop || true
 }
 
+redis_stop() {
+  local pid
+  pid="$(cat "$STATE/redis.pid" 2>/dev/null)" || return 0
+  kill "$pid" 2>/dev/null || true
+  for _ in $(seq 1 50); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
+  rm -f "$STATE/redis.pid"
+}
+
 redis_start() {
   alive "$STATE/redis.pid" && return 0
   redis-server --port "$REDIS_PORT" --bind 127.0.0.1 --save "" --appendonly no --daemonize yes \
@@ -203,11 +212,7 @@ stop() {
   stop_pid "$STATE/worker.pid"
   local pidfile
   for pidfile in "$STATE"/app*.pid; do [ -e "$pidfile" ] && stop_pid "$pidfile"; done
-  if alive "$STATE/redis.pid"; then
-    kill "$(cat "$STATE/redis.pid")"
-    for _ in $(seq 1 50); do alive "$STATE/redis.pid" || break; sleep 0.1; done
-  fi
-  rm -f "$STATE/redis.pid"
+  redis_stop
   pg_stop
   say "stopped"
 }
@@ -227,13 +232,16 @@ case "${1:-}" in
   stop) stop ;;
   status) status ;;
   manage) shift; manage "$@" ;;
+  smoke)
+    (cd "$REPO" && load_env && STACK_ORIGIN="$ORIGIN" STACK_DIR="$STATE" STACK_HTTP_PORT="$HTTP_PORT" \
+      "$PYTHON" deploy/smoke.py) ;;
   app-kill) stop_pid "$STATE/app$2.pid" KILL ;;
   app-start) app_start "$2" ;;
   pg-stop) pg_stop ;;
   pg-start) pg_start ;;
-  redis-stop) kill "$(cat "$STATE/redis.pid")"; rm -f "$STATE/redis.pid" ;;
+  redis-stop) redis_stop ;;
   redis-start) redis_start ;;
   origin) echo "$ORIGIN" ;;
   state) echo "$STATE" ;;
-  *) sed -n '2,11p' "$0" | sed 's/^# \{0,1\}//'; exit 2 ;;
+  *) sed -n '2,12p' "$0" | sed 's/^# \{0,1\}//'; exit 2 ;;
 esac
