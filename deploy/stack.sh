@@ -4,6 +4,7 @@
 #
 #   deploy/stack.sh start | stop | status
 #   deploy/stack.sh smoke                       HTTPS smoke test through nginx (deploy/smoke.py)
+#   deploy/stack.sh check <probe> ...           failure probes (deploy/failure_checks.py)
 #   deploy/stack.sh manage <command> ...        manage.py with the stack's environment
 #   deploy/stack.sh app-kill N | app-start N    kill (SIGKILL) / start app server N (1, 2 …)
 #   deploy/stack.sh pg-stop | pg-start | redis-stop | redis-start
@@ -232,9 +233,11 @@ case "${1:-}" in
   stop) stop ;;
   status) status ;;
   manage) shift; manage "$@" ;;
-  smoke)
+  smoke | check)
+    script=deploy/smoke.py; [ "$1" = check ] && script=deploy/failure_checks.py
+    shift
     (cd "$REPO" && load_env && STACK_ORIGIN="$ORIGIN" STACK_DIR="$STATE" STACK_HTTP_PORT="$HTTP_PORT" \
-      "$PYTHON" deploy/smoke.py) ;;
+      "$PYTHON" "$script" "$@") ;;
   app-kill) stop_pid "$STATE/app$2.pid" KILL ;;
   app-start) app_start "$2" ;;
   pg-stop) pg_stop ;;
@@ -243,5 +246,5 @@ case "${1:-}" in
   redis-start) redis_start ;;
   origin) echo "$ORIGIN" ;;
   state) echo "$STATE" ;;
-  *) sed -n '2,12p' "$0" | sed 's/^# \{0,1\}//'; exit 2 ;;
+  *) sed -n '2,13p' "$0" | sed 's/^# \{0,1\}//'; exit 2 ;;
 esac
