@@ -57,7 +57,7 @@ load_env() {
   set +a
 }
 
-alive() { [ -f "$1" ] && kill -0 "$(cat "$1")" 2>/dev/null; }
+alive() { local pid; pid="$(cat "$1" 2>/dev/null)" && kill -0 "$pid" 2>/dev/null; }
 
 # Stop the process (group) whose PID is in $1 and wait until it has gone.
 stop_pid() {
@@ -205,11 +205,13 @@ start() {
 
 stop() {
   [ -d "$STATE" ] || return 0
-  if alive "$STATE/nginx.pid"; then
-    kill -QUIT "$(cat "$STATE/nginx.pid")"
-    for _ in $(seq 1 50); do alive "$STATE/nginx.pid" || break; sleep 0.1; done
+  local pid
+  if pid="$(cat "$STATE/nginx.pid" 2>/dev/null)"; then
+    kill -QUIT "$pid" 2>/dev/null || true  # graceful: requests in flight finish
+    for _ in $(seq 1 50); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
+    kill -0 "$pid" 2>/dev/null && kill -KILL "$pid"
+    rm -f "$STATE/nginx.pid"
   fi
-  stop_pid "$STATE/nginx.pid"
   stop_pid "$STATE/worker.pid"
   local pidfile
   for pidfile in "$STATE"/app*.pid; do [ -e "$pidfile" ] && stop_pid "$pidfile"; done
