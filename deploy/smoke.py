@@ -27,6 +27,7 @@ import django  # noqa: E402
 
 django.setup()
 
+from django.conf import settings  # noqa: E402
 from django.contrib.auth import get_user_model  # noqa: E402
 from django.core.files.base import ContentFile  # noqa: E402
 from PIL import Image  # noqa: E402
@@ -108,6 +109,12 @@ def main():
     check(
         status == 200 and body == photo_bytes and headers["Content-Type"] == "image/jpeg", "published photo"
     )
+
+    megabyte = 1024 * 1024
+    status, _, _ = fetch(ORIGIN + "/projects/", b"x" * (settings.MAX_UPLOAD_BYTES + megabyte // 2))
+    check(status != 413, "an upload just over MAX_UPLOAD_BYTES reaches the portal (its own message)")
+    status, _, _ = fetch(ORIGIN + "/projects/", b"x" * (settings.MAX_UPLOAD_BYTES + 3 * megabyte))
+    check(status == 413, "a far larger upload is refused by nginx")
 
     status, _, body = fetch(ORIGIN + "/admin/login/")
     token = re.search(rb'name="csrfmiddlewaretoken" value="([^"]+)"', body).group(1).decode()

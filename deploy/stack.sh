@@ -186,6 +186,7 @@ start() {
   prepare
   pg_start
   redis_start
+  manage check --deploy --fail-level WARNING >/dev/null
   manage migrate --noinput -v 0
   manage collectstatic --noinput -v 0
   manage seed_demo >/dev/null
