@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 export DJANGO_SETTINGS_MODULE ?= deeds_portal.settings.dev
 
-.PHONY: run test lint format migrate messages browser-deps bench bench-load clean
+.PHONY: run test lint format migrate messages browser-deps bench bench-load clean stack-start stack-stop stack-smoke stack-bench
 
 $(STAMP): requirements.txt requirements-dev.txt
 	$(PYTHON) -m venv $(VENV)
@@ -51,6 +51,21 @@ bench: $(STAMP)
 bench-load: $(STAMP)
 	@command -v wrk >/dev/null || (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq wrk)
 	$(BIN)/python -m bench.load
+
+# The production stack on loopback (nginx + 2 gunicorn + PostgreSQL + Redis): see deploy/stack.sh.
+stack-start: $(STAMP)
+	deploy/stack.sh start
+
+stack-stop:
+	deploy/stack.sh stop
+
+# CI's HTTPS smoke test through nginx; stops the stack whatever the outcome.
+stack-smoke: $(STAMP)
+	deploy/stack.sh start && deploy/stack.sh smoke; status=$$?; deploy/stack.sh stop; exit $$status
+
+# Minutes of wrk load through nginx, and each failure once under load (deploy/bench.sh).
+stack-bench: $(STAMP)
+	deploy/bench.sh
 
 clean:
 	rm -rf $(VENV) .pytest_cache .coverage htmlcov staticfiles .test-media

@@ -1,9 +1,17 @@
-"""Response headers that Django 5.2 does not set on its own."""
+"""Response headers that Django 5.2 does not set on its own; a 503 while the database is down."""
+
+import logging
 
 from django.conf import settings
+from django.db import InterfaceError, OperationalError
+from django.http import HttpResponse
 from django.middleware.locale import LocaleMiddleware
+from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import translation
+from django.utils.cache import add_never_cache_headers
+
+logger = logging.getLogger(__name__)
 
 
 class SecurityHeadersMiddleware:
@@ -39,3 +47,27 @@ class PortalLocaleMiddleware(LocaleMiddleware):
             if chosen and translation.check_for_language(chosen):
                 translation.activate(chosen)
                 request.LANGUAGE_CODE = translation.get_language()
+
+
+class DatabaseUnavailableMiddleware:
+    """While the database is unreachable, a page says so (503, come back soon) instead of a 500.
+
+    The answer is built without the database: no session, no user, no context processors.
+    """
+
+    RETRY_AFTER_SECONDS = 30
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        return self.get_response(request)
+
+    def process_exception(self, request, exception):
+        if not isinstance(exception, OperationalError | InterfaceError):
+            return None
+        logger.error("database unavailable: %s %s", request.method, request.path)
+        response = HttpResponse(render_to_string("503.html"), status=503)
+        response["Retry-After"] = str(self.RETRY_AFTER_SECONDS)
+        add_never_cache_headers(response)
+        return response

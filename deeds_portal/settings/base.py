@@ -48,6 +48,7 @@ MIDDLEWARE = [
     "deeds_portal.middleware.SecurityHeadersMiddleware",
     # Above the session and locale middleware, which add Vary on their way out.
     "units.public_pages.PublicPageHeadersMiddleware",
+    "deeds_portal.middleware.DatabaseUnavailableMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "deeds_portal.middleware.PortalLocaleMiddleware",
@@ -86,9 +87,17 @@ DATABASES = {
 }
 DATABASES["default"]["ATOMIC_REQUESTS"] = False
 DATABASES["default"].setdefault("CONN_MAX_AGE", env.int("CONN_MAX_AGE", default=60))
+# A kept connection is checked before each request reuses it: after a database restart the
+# next request reconnects instead of failing with the dead connection.
+DATABASES["default"].setdefault("CONN_HEALTH_CHECKS", True)
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 CACHES = {"default": env.cache("CACHE_URL", default="locmemcache://deeds-portal")}
+# Redis down must cost speed, not pages: errors count as misses (deeds_portal/cache.py), and a
+# Redis that does not answer is given up on within a second.
+if CACHES["default"]["BACKEND"] == "django.core.cache.backends.redis.RedisCache":
+    CACHES["default"]["BACKEND"] = "deeds_portal.cache.TolerantRedisCache"
+    CACHES["default"].setdefault("OPTIONS", {}).update(socket_connect_timeout=1, socket_timeout=1)
 
 AUTHENTICATION_BACKENDS = [
     "deeds_portal.login_throttle.AddressThrottleBackend",
@@ -113,8 +122,9 @@ AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 LOGIN_ADDRESS_FAILURE_LIMIT = env.int("LOGIN_ADDRESS_FAILURE_LIMIT", default=20)
 AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_TEMPLATE = "registration/locked_out.html"
-# Behind a reverse proxy the client address comes from X-Forwarded-For.
+# Behind a reverse proxy the client address comes from X-Forwarded-For (deeds_portal/client_ip.py).
 AXES_IPWARE_PROXY_COUNT = env.int("PROXY_COUNT", default=0)
+AXES_CLIENT_IP_CALLABLE = "deeds_portal.client_ip.client_ip"
 
 LANGUAGE_CODE = "zh-hans"
 LANGUAGES = [("zh-hans", _("Simplified Chinese")), ("en", _("English"))]
@@ -168,7 +178,14 @@ LOG_LEVEL = env.str("LOG_LEVEL", default="INFO")
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    # LOG_FORMAT=json (the production env file) writes one JSON object per line.
+    "formatters": {"json": {"()": "deeds_portal.jsonlog.JsonFormatter"}},
+    "handlers": {
+        "console": {
+            "class": "logging.StreamHandler",
+            **({"formatter": "json"} if env.str("LOG_FORMAT", default="") == "json" else {}),
+        }
+    },
     "root": {"handlers": ["console"], "level": LOG_LEVEL},
     # Never log request bodies, SQL parameters or spreadsheet rows: they may carry
     # personal data. django-import-export logs row contents at DEBUG.
