@@ -89,16 +89,20 @@ def leg(name: str, database_url: str, cache_url: str | None, seconds: int, conne
     run([PYTHON, "manage.py", "migrate", "--noinput"], env)
     run([PYTHON, "manage.py", "seed_demo"], env)
     run([PYTHON, "manage.py", "collectstatic", "--noinput"], env)
-    detail = run(
-        [
-            PYTHON,
-            "manage.py",
-            "shell",
-            "-c",
-            "from projects.models import Project; print(Project.objects.published().first().pk)",
-        ],
-        env,
-    ).stdout.strip().splitlines()[-1]
+    detail = (
+        run(
+            [
+                PYTHON,
+                "manage.py",
+                "shell",
+                "-c",
+                "from projects.models import Project; print(Project.objects.published().first().pk)",
+            ],
+            env,
+        )
+        .stdout.strip()
+        .splitlines()[-1]
+    )
     if cache_url:
         run([PYTHON, "manage.py", "shell", "-c", "from django.core.cache import cache; cache.clear()"], env)
     port = free_port()
