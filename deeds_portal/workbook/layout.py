@@ -60,6 +60,11 @@ class SheetWriter:
         self.header([column.header for column in columns])
 
     def _cell(self, value, kind=TEXT, font=None):
+        """A value as the sheet stores it; a styled cell only where a format or font is needed.
+
+        Plain values (text, whole numbers, dates, which openpyxl writes as yyyy-mm-dd) skip
+        the cell object and its style lookup: that is most of a big sheet's cost.
+        """
         if isinstance(value, str):
             value = neutralise_formula(value)
         elif kind == PERCENT and value is not None:
@@ -68,6 +73,11 @@ class SheetWriter:
             value = float(value)
         elif isinstance(value, datetime.datetime):
             value = value.replace(tzinfo=None)
+        styled = font is not None or (
+            kind in (DECIMAL, PERCENT, MONEY) and value is not None and not isinstance(value, str)
+        )
+        if not styled:
+            return value
         cell = WriteOnlyCell(self.sheet, value=value)
         if kind in NUMBER_FORMATS and value is not None and not isinstance(value, str):
             cell.number_format = NUMBER_FORMATS[kind]
