@@ -41,7 +41,7 @@ def main(argv=None) -> int:
         database.migrate()
         database.ensure_empty(db)
 
-        from bench import data, ledger_io, pages, report  # after setup: they import models
+        from bench import data, ledger_io, pages, report, workbook  # after setup: they import models
 
         stage(f"database {db.describe()}")
         stage("generating the ledger")
@@ -54,6 +54,8 @@ def main(argv=None) -> int:
         growth = pages.query_growth()
         stage(f"measuring xlsx export/import ({args.repeats} repeats each)")
         io_results = ledger_io.run(repeats=args.repeats)
+        stage(f"measuring the monthly workbook ({args.repeats} repeats)")
+        workbook_results = workbook.run(repeats=args.repeats)
         results = {
             "meta": {
                 "when": datetime.datetime.now(datetime.UTC).strftime("%Y-%m-%d %H:%M UTC"),
@@ -71,6 +73,7 @@ def main(argv=None) -> int:
             "pages": page_results,
             "query_growth": growth,
             "ledger_io": io_results,
+            "workbook": workbook_results,
         }
     finally:
         cleanup = database.cleanup(db, keep=args.keep_db)

@@ -16,6 +16,7 @@ import io
 
 import openpyxl
 from django.db import connection, transaction
+from django.test.utils import override_settings
 from import_export.formats.base_formats import XLSX
 
 from projects.models import ProgressStatus, ProgressUpdate, Project, Round
@@ -43,7 +44,10 @@ def openpyxl_write(headers: list, rows: list) -> bytes:
 
 def import_xlsx(data: bytes, resource_class=ProjectResource):
     dataset = XLSX().create_dataset(data)
-    return resource_class().import_data(dataset, dry_run=False, use_transactions=True)
+    # The importer's speed is measured here, not the 20 s budget that guards a web
+    # request (on a busy machine the budget would cut the run short).
+    with override_settings(IMPORT_TIME_LIMIT_SECONDS=3600):
+        return resource_class().import_data(dataset, dry_run=False, use_transactions=True)
 
 
 def changed_file(data: bytes, on: datetime.date) -> bytes:
@@ -83,12 +87,17 @@ def measure_imports(
     """Import the unchanged and the changed file; the new updates are deleted after each run."""
     projects = Project.objects.count()
     watermark = {"pk": 0}
+    versions = dict(Project.objects.values_list("pk", "version"))
 
     def mark():
         watermark["pk"] = _latest_update_pk()
 
     def undo(_result=None):
         ProgressUpdate.objects.filter(pk__gt=watermark["pk"]).delete()
+        # Each repeat imports the same file: put the row versions back too, or the
+        # next repeat's rows would (rightly) be refused as changed since the export.
+        changed = [Project(pk=pk, version=version) for pk, version in versions.items()]
+        Project.objects.bulk_update(changed, ["version"], batch_size=500)
 
     out = {}
     for name, file, expect in (

@@ -122,6 +122,30 @@ def render(results: dict) -> str:
         rows,
     )
 
+    wb = results.get("workbook")
+    if wb:
+        sheets = ", ".join(f"{name} {rows:,} rows" for name, rows in wb["sheets"].items())
+        out += ["", f"Monthly workbook ({wb['month']}: {sheets}; {wb['file_bytes'] / 1024:.0f} KiB)"]
+        out += _table(
+            ["operation", "median ms", "× baseline", "py peak MiB", "queries"],
+            [
+                [
+                    "monthly workbook (build)",
+                    f"{wb['workbook']['median_s'] * 1000:.0f}",
+                    f"{wb['ratio']:.2f}",
+                    _mib(wb["workbook"]["tracemalloc_peak_bytes"]),
+                    wb["workbook"].get("queries", ""),
+                ],
+                [
+                    "  baseline: openpyxl write-only",
+                    f"{wb['baseline_openpyxl_write_only']['median_s'] * 1000:.0f}",
+                    "",
+                    _mib(wb["baseline_openpyxl_write_only"]["tracemalloc_peak_bytes"]),
+                    0,
+                ],
+            ],
+        )
+
     out += ["", f"Total run time {meta['total_seconds']:.0f} s; {meta['cleanup']}"]
     return "\n".join(out)
 

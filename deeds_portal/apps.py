@@ -7,8 +7,10 @@ class DeedsPortalConfig(AppConfig):
 
     name = "deeds_portal"
     verbose_name = _("Portal")
-    # A portal app: leaders read and export its rows (see units.roles).
-    role_permissions: dict[str, list[str]] = {}
+    # A portal app: leaders read and export its rows (see units.roles), and make the workbook.
+    role_permissions = {
+        "领导": ["deeds_portal.download_workbook"],
+    }
 
     def ready(self) -> None:
         from . import login_throttle

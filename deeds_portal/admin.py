@@ -1,0 +1,150 @@
+"""The monthly workbook in the admin: make one for a month, download an issued one again."""
+
+from django import forms
+from django.contrib import admin, messages
+from django.core.exceptions import PermissionDenied
+from django.http import HttpResponse
+from django.shortcuts import get_object_or_404
+from django.template.response import TemplateResponse
+from django.urls import path, reverse
+from django.utils import timezone
+from django.utils.html import format_html, format_html_join
+from django.utils.translation import gettext_lazy as _
+
+from units.scoping import sees_all_units
+
+from .models import IssuedWorkbook
+from .workbook.build import BadMonth, parse_month
+from .workbook.issue import issue
+
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+
+class MonthForm(forms.Form):
+    month = forms.CharField(
+        label=_("Month"),
+        max_length=7,
+        help_text=_("As 2021-06. The figures are those of the month's last day."),
+    )
+
+    def clean_month(self):
+        try:
+            return parse_month(self.cleaned_data["month"])
+        except BadMonth as error:
+            raise forms.ValidationError(str(error)) from None
+
+
+def workbook_response(issued: IssuedWorkbook) -> HttpResponse:
+    response = HttpResponse(bytes(issued.content), content_type=XLSX)
+    response["Content-Disposition"] = f'attachment; filename="{issued.filename}"'
+    response["Cache-Control"] = "private, no-store"
+    return response
+
+
+@admin.register(IssuedWorkbook)
+class IssuedWorkbookAdmin(admin.ModelAdmin):
+    list_display = ["month_label", "made_at", "made_by", "via", "scope", "difference_count", "download_link"]
+    list_filter = ["via", "month"]
+    date_hierarchy = "made_at"
+    readonly_fields = ["month", "made_at", "made_by", "via", "scope", "differences_table", "download_link"]
+    fields = readonly_fields
+    change_list_template = "admin/deeds_portal/issuedworkbook/change_list.html"
+
+    def _may_make(self, request) -> bool:
+        return request.user.is_active and request.user.has_perm("deeds_portal.download_workbook")
+
+    def has_module_permission(self, request):
+        return self._may_make(request)
+
+    def has_view_permission(self, request, obj=None):
+        return self._may_make(request)
+
+    def has_add_permission(self, request):
+        return False  # workbooks are made from the data, never typed
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False  # what was issued stays on record
+
+    def get_queryset(self, request):
+        queryset = super().get_queryset(request).defer("content", "figures").select_related("made_by")
+        if sees_all_units(request.user):
+            return queryset
+        return queryset.filter(made_by=request.user)
+
+    @admin.display(description=_("month"), ordering="month")
+    def month_label(self, issued):
+        return f"{issued.month:%Y-%m}"
+
+    @admin.display(description=_("figures changed since the previous issue"))
+    def difference_count(self, issued):
+        return len(issued.differences)
+
+    @admin.display(description=_("file"))
+    def download_link(self, issued):
+        url = reverse("admin:deeds_portal_issuedworkbook_download", args=[issued.pk])
+        return format_html('<a href="{}">{}</a>', url, _("download"))
+
+    @admin.display(description=_("differences from the previous issue of this month"))
+    def differences_table(self, issued):
+        if not issued.differences:
+            return _("none")
+        return format_html(
+            "<table><tr><th>{}</th><th>{}</th><th>{}</th></tr>{}</table>",
+            _("figure"),
+            _("as issued before"),
+            _("now"),
+            format_html_rows(issued.differences),
+        )
+
+    def get_urls(self):
+        urls = [
+            path(
+                "make/", self.admin_site.admin_view(self.make_view), name="deeds_portal_issuedworkbook_make"
+            ),
+            path(
+                "<int:pk>/download/",
+                self.admin_site.admin_view(self.download_view),
+                name="deeds_portal_issuedworkbook_download",
+            ),
+        ]
+        return urls + super().get_urls()
+
+    def make_view(self, request):
+        if not self._may_make(request):
+            raise PermissionDenied
+        last_month = (timezone.localdate().replace(day=1) - timezone.timedelta(days=1)).strftime("%Y-%m")
+        form = MonthForm(request.POST or None, initial={"month": last_month})
+        if request.method == "POST" and form.is_valid():
+            issued = issue(form.cleaned_data["month"], user=request.user, via=IssuedWorkbook.Via.ADMIN)
+            if issued.differences:
+                messages.warning(
+                    request,
+                    _(
+                        "%(count)d figures differ from the workbook issued before for this month; see its record."
+                    )
+                    % {"count": len(issued.differences)},
+                )
+            return workbook_response(issued)
+        context = {
+            **self.admin_site.each_context(request),
+            "title": _("Make the monthly workbook"),
+            "form": form,
+            "opts": self.model._meta,
+        }
+        return TemplateResponse(request, "admin/deeds_portal/issuedworkbook/make.html", context)
+
+    def download_view(self, request, pk):
+        if not self._may_make(request):
+            raise PermissionDenied
+        return workbook_response(get_object_or_404(self.get_queryset(request).defer(None), pk=pk))
+
+
+def format_html_rows(rows) -> str:
+    return format_html_join(
+        "",
+        "<tr><td>{}</td><td>{}</td><td>{}</td></tr>",
+        ((f, "—" if a is None else a, "—" if b is None else b) for f, a, b in rows),
+    )

@@ -1,0 +1,108 @@
+"""Make the monthly workbook for a month, as the figures stood at its last day."""
+
+import calendar
+import datetime
+import io
+import re
+from dataclasses import dataclass, field
+from decimal import Decimal
+
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from openpyxl import Workbook
+
+from . import projects_sheet
+from .layout import INTEGER, PERCENT, TEXT, Column, SheetWriter
+
+# Each special task contributes figures for the summary and a sheet of its own.
+TASKS = [projects_sheet]
+MONTH = re.compile(r"^(\d{4})-(\d{1,2})$")
+
+
+class BadMonth(ValueError):
+    pass
+
+
+def parse_month(text: str) -> datetime.date:
+    """'2021-06' → 2021-06-01; a month after the current one, or a malformed one, is refused."""
+    match = MONTH.match(text.strip())
+    if not match or not 1 <= int(match.group(2)) <= 12 or int(match.group(1)) < 2000:
+        raise BadMonth(_("“%(month)s” is not a month; write it as 2021-06.") % {"month": text})
+    month = datetime.date(int(match.group(1)), int(match.group(2)), 1)
+    if month > timezone.localdate().replace(day=1):
+        raise BadMonth(
+            _("%(month)s has not begun yet; choose this month or an earlier one.") % {"month": text}
+        )
+    return month
+
+
+@dataclass
+class MonthContext:
+    month: datetime.date  # the first day
+    user: object = None  # None: the office's whole workbook (e.g. the management command)
+    made_at: datetime.datetime = field(default_factory=timezone.localtime)
+
+    @property
+    def month_end(self) -> datetime.date:
+        return self.month.replace(day=calendar.monthrange(self.month.year, self.month.month)[1])
+
+    @property
+    def previous_end(self) -> datetime.date:
+        return self.month - datetime.timedelta(days=1)
+
+    @property
+    def title(self) -> str:
+        return f"{self.month.year}年{self.month.month}月 每月调度"
+
+
+@dataclass
+class Built:
+    content: bytes
+    figures: dict  # "sheet/indicator" → value, what an issued workbook is compared by
+
+
+def _plain(value):
+    """Figures as JSON keeps them, so an issued workbook can be compared later."""
+    if isinstance(value, Decimal):
+        return str(value.normalize()) if value == value.to_integral() else str(value)
+    if isinstance(value, float):
+        return str(Decimal(repr(value)).quantize(Decimal("0.01")))
+    return value
+
+
+def build(context: MonthContext) -> Built:
+    book = Workbook(write_only=True)
+    summaries = [(task, task.figures(context)) for task in TASKS]
+    summary = SheetWriter(
+        book,
+        "汇总",
+        f"{context.title} · 汇总（截至{context.month_end:%Y年%-m月%-d日}）",
+        context.made_at,
+        [
+            Column("专项工作", TEXT, 16),
+            Column("指标", TEXT, 20),
+            Column("数值", TEXT, 14),
+            Column("说明", TEXT, 44),
+        ],
+    )
+    figures = {}
+    for task, values in summaries:
+        for indicator, value, kind, meaning in task.summary_rows(values):
+            summary.row(
+                [task.NAME, indicator, value, meaning],
+                [TEXT, TEXT, kind if kind in (INTEGER, PERCENT) else kind, TEXT],
+            )
+            figures[f"{task.NAME}/{indicator}"] = _plain(value)
+    for task, _values in summaries:
+        details = {}
+        task.write(book, context, details)
+        figures.update({f"{task.NAME}/{key}": _plain(value) for key, value in details.items()})
+    out = io.BytesIO()
+    book.save(out)
+    return Built(out.getvalue(), figures)
+
+
+def differences(issued: dict, now: dict) -> list[tuple[str, object, object]]:
+    """(figure, as issued, as now) for every figure that differs or exists on one side only."""
+    keys = sorted(set(issued) | set(now))
+    return [(key, issued.get(key), now.get(key)) for key in keys if issued.get(key) != now.get(key)]

@@ -1,0 +1,199 @@
+"""The leaders' monthly workbook: layout, the as-of rule, issued records, permissions, the command."""
+
+import datetime
+import io
+
+import openpyxl
+import pytest
+import time_machine
+from django.contrib.auth.models import Permission
+from django.core.management import CommandError, call_command
+from django.urls import reverse
+
+from deeds_portal.models import IssuedWorkbook
+from deeds_portal.workbook.build import MonthContext, build, parse_month
+from tests.conftest import add_update, logged_in
+from tests.projects.factories import make_round
+
+pytestmark = pytest.mark.django_db
+D = datetime.date
+MAKE = reverse("admin:deeds_portal_issuedworkbook_make")
+
+
+@pytest.fixture(autouse=True)
+def _in_2021():
+    with time_machine.travel(datetime.datetime(2021, 8, 3, 10, 0, tzinfo=datetime.UTC), tick=False):
+        yield
+
+
+def open_book(content: bytes):
+    return openpyxl.load_workbook(io.BytesIO(content))
+
+
+def rows_of(sheet) -> list[list]:
+    return [list(row) for row in sheet.iter_rows(values_only=True)]
+
+
+def project_row(sheet, title):
+    return next(row for row in rows_of(sheet)[2:] if row[1] == title)
+
+
+@pytest.fixture
+def ledger(make_project, unit_a, unit_b):
+    bridge = make_project(title="修建一座风雨桥", unit=unit_a, deadline=D(2021, 6, 30))
+    add_update(bridge, D(2021, 5, 20), 30)
+    add_update(bridge, D(2021, 6, 10), 70)
+    add_update(bridge, D(2021, 7, 1), 100)  # after June: not in June's workbook
+    late = make_project(title="B单位项目", unit=unit_b, deadline=D(2021, 6, 15))
+    add_update(late, D(2021, 6, 1), 50)
+    return bridge, late
+
+
+def test_the_workbook_is_laid_out_for_print_and_reading(ledger):
+    book = open_book(build(MonthContext(month=D(2021, 6, 1))).content)
+    assert book.sheetnames == ["汇总", "开门办实事"]
+    for sheet in book.worksheets:
+        assert "2021年6月" in sheet["A1"].value and "截至2021年6月30日" in sheet["A1"].value
+        assert any(str(cell.value or "").startswith("生成时间：2021-08-03 18:00") for cell in sheet[1])
+        assert sheet.freeze_panes == "A3"
+        assert sheet.print_title_rows == "$2:$2"
+        assert sheet.page_setup.orientation == "landscape" and sheet.page_setup.paperSize == 9
+        assert sheet.page_setup.fitToWidth == 1 and sheet.sheet_properties.pageSetUpPr.fitToPage
+        assert sheet.column_dimensions["A"].width > 10
+    projects = book["开门办实事"]
+    assert [cell.value for cell in projects[2]][:6] == [
+        "批次",
+        "项目名称",
+        "责任单位",
+        "完成时限",
+        "月末状态",
+        "月末进度",
+    ]
+    row = next(r for r in projects.iter_rows(min_row=3) if r[1].value == "修建一座风雨桥")
+    assert row[3].value == datetime.datetime(2021, 6, 30) and row[3].number_format == "yyyy-mm-dd"
+    assert row[5].value == pytest.approx(0.70) and row[5].number_format == "0.00%"
+    assert isinstance(row[7].value, int)
+
+
+def test_figures_are_as_they_stood_at_the_months_end(ledger):
+    june = open_book(build(MonthContext(month=D(2021, 6, 1))).content)["开门办实事"]
+    bridge = project_row(june, "修建一座风雨桥")
+    assert bridge[4:9] == ["进行中", pytest.approx(0.70), pytest.approx(0.30), 40, None]
+    late = project_row(june, "B单位项目")
+    assert late[4] == "逾期" and late[8] == "是"
+    july = open_book(build(MonthContext(month=D(2021, 7, 1))).content)["开门办实事"]
+    assert project_row(july, "修建一座风雨桥")[4:8] == ["已完成", pytest.approx(1.0), pytest.approx(0.70), 30]
+    summary = rows_of(open_book(build(MonthContext(month=D(2021, 6, 1))).content)["汇总"])
+    figures = {row[1]: row[2] for row in summary[2:]}
+    assert figures["项目总数"] == 2 and figures["已完成"] == 0 and figures["逾期"] == 1
+    assert figures["完成率"] == 0
+
+
+def test_a_year_boundary_and_rounds_begun_later(make_project, unit_a):
+    december = make_project(title="跨年项目", deadline=D(2022, 3, 31))
+    add_update(december, D(2021, 12, 31), 60)
+    add_update(december, D(2022, 1, 1), 80)
+    later = make_round(name="2022年新一轮", start_date=D(2022, 1, 1))
+    make_project(title="新一轮项目", round=later, unit=unit_a, deadline=D(2022, 6, 30))
+    with time_machine.travel(datetime.datetime(2022, 2, 1, 2, 0, tzinfo=datetime.UTC), tick=False):
+        dec = open_book(build(MonthContext(month=D(2021, 12, 1))).content)["开门办实事"]
+        jan = open_book(build(MonthContext(month=D(2022, 1, 1))).content)["开门办实事"]
+    assert project_row(dec, "跨年项目")[5] == pytest.approx(0.60)
+    assert "新一轮项目" not in str(rows_of(dec))  # its round began after December
+    assert project_row(jan, "跨年项目")[5:8] == [pytest.approx(0.80), pytest.approx(0.60), 20]
+    assert project_row(jan, "新一轮项目")[4] == "未开始"
+
+
+def test_totals_per_unit_and_per_round(ledger):
+    rows = rows_of(open_book(build(MonthContext(month=D(2021, 6, 1))).content)["开门办实事"])
+    titles = [row[0] for row in rows]
+    by_unit = rows[titles.index("按责任单位汇总") + 2 : titles.index("按责任单位汇总") + 4]
+    assert by_unit == [
+        ["第一党支部", 1, 0, 0, 0, 70, *[None] * 4],
+        ["第二党支部", 1, 0, 1, 0, 50, *[None] * 4],
+    ]
+    assert "按批次汇总" in titles
+
+
+def test_typed_text_never_runs_as_a_formula(make_project):
+    make_project(title='=HYPERLINK("http://evil","点我")')
+    sheet = open_book(build(MonthContext(month=D(2021, 6, 1))).content)["开门办实事"]
+    cell = next(r[1] for r in sheet.iter_rows(min_row=3) if str(r[1].value).startswith("'="))
+    assert cell.data_type == "s"
+
+
+def test_each_issue_is_recorded_and_a_changed_past_month_is_reported(tmp_path, ledger, capsys):
+    out = tmp_path / "2021-06.xlsx"
+    call_command("monthly_report", "2021-06", "-o", str(out))
+    first = IssuedWorkbook.objects.get()
+    assert first.month == D(2021, 6, 1) and first.via == "command" and first.differences == []
+    assert bytes(first.content) == out.read_bytes()
+    assert first.figures["开门办实事/项目总数"] == 2
+    bridge, _ = ledger
+    bridge.updates.get(date=D(2021, 6, 10)).delete()  # the data behind June changes afterwards
+    capsys.readouterr()
+    call_command("monthly_report", "2021-06", "-o", str(out))
+    second = IssuedWorkbook.objects.order_by("-pk").first()
+    assert ["开门办实事/2021年第一批/修建一座风雨桥", "进行中 70%", "进行中 30%"] in second.differences
+    printed = capsys.readouterr().out
+    assert "修建一座风雨桥" in printed and "进行中 70%" in printed
+    # What was issued the first time can be had again, unchanged.
+    assert open_book(bytes(first.content))["开门办实事"] is not None
+
+
+@pytest.mark.parametrize(
+    ("month", "message"), [("2021-13", "不是"), ("六月", "不是"), ("2021-09", "尚未开始")]
+)
+def test_the_command_refuses_a_bad_month_in_chinese(tmp_path, month, message):
+    with pytest.raises(CommandError, match=message):
+        call_command("monthly_report", month, "-o", str(tmp_path / "x.xlsx"))
+    assert not IssuedWorkbook.objects.exists()
+
+
+def test_the_command_explains_itself():
+    from deeds_portal.management.commands.monthly_report import Command
+
+    help_text = Command().create_parser("manage.py", "monthly_report").format_help()
+    assert "YYYY-MM" in help_text and "--output" in help_text
+
+
+def test_parse_month():
+    assert parse_month("2021-06") == D(2021, 6, 1)
+    assert parse_month(" 2021-6 ") == D(2021, 6, 1)
+
+
+def test_only_staff_with_the_permission_make_it(client, ledger, editor_a, leader, office_admin):
+    assert logged_in(client, editor_a).get(MAKE).status_code == 403
+    assert client.post(MAKE, {"month": "2021-06"}).status_code == 403
+    response = logged_in(client, leader).post(MAKE, {"month": "2021-06"})
+    assert response.status_code == 200 and response["Content-Disposition"].endswith('2021-06.xlsx"')
+    assert "no-store" in response["Cache-Control"]
+    assert IssuedWorkbook.objects.get().made_by == leader
+    refused = client.post(MAKE, {"month": "2021-13"})
+    assert refused.status_code == 200 and "不是" in refused.text
+    issued = IssuedWorkbook.objects.get()
+    again = client.get(reverse("admin:deeds_portal_issuedworkbook_download", args=[issued.pk]))
+    assert again.content == bytes(issued.content)
+    change_url = reverse("admin:deeds_portal_issuedworkbook_change", args=[issued.pk])
+    assert client.post(change_url, {}).status_code in (302, 403)
+    delete_url = reverse("admin:deeds_portal_issuedworkbook_delete", args=[issued.pk])
+    assert client.post(delete_url, {"post": "yes"}).status_code == 403
+    assert IssuedWorkbook.objects.count() == 1
+
+
+def test_a_unit_editor_with_the_permission_gets_only_their_units_rows(client, ledger, editor_a):
+    editor_a.user_permissions.add(Permission.objects.get(codename="download_workbook"))
+    response = logged_in(client, editor_a).post(MAKE, {"month": "2021-06"})
+    sheet = open_book(response.content)["开门办实事"]
+    text = str(rows_of(sheet))
+    assert "修建一座风雨桥" in text and "B单位项目" not in text and "第二党支部" not in text
+    summary = {row[1]: row[2] for row in rows_of(open_book(response.content)["汇总"])[2:]}
+    assert summary["项目总数"] == 1
+    issued = IssuedWorkbook.objects.get()
+    assert issued.scope == "第一党支部"
+    # Their list shows their own issues only, and the office's are out of reach.
+    office_issue = IssuedWorkbook.objects.create(
+        month=D(2021, 6, 1), via="command", scope="全部单位", scope_key="all", content=b"x"
+    )
+    download = reverse("admin:deeds_portal_issuedworkbook_download", args=[office_issue.pk])
+    assert client.get(download).status_code == 404
