@@ -4,6 +4,7 @@ from django.shortcuts import render
 from django.views.decorators.cache import never_cache
 
 from projects.models import ProgressUpdate, Project, Round
+from reforms.models import ServiceItem
 
 LATEST_UPDATES = 6
 
@@ -21,7 +22,13 @@ def dashboard(request):
     return render(
         request,
         "portal/dashboard.html",
-        {"round": current_round, "figures": figures, "latest_updates": latest_updates},
+        {
+            "round": current_round,
+            "figures": figures,
+            "latest_updates": latest_updates,
+            # The same one aggregate query as /reforms/.
+            "reform_figures": ServiceItem.objects.figures(),
+        },
     )
 
 

@@ -167,3 +167,14 @@ def test_the_list_runs_the_same_queries_for_50_and_5000_items(client, url, djang
     with django_assert_num_queries(with_50):
         response = client.get(url)
     assert response.context["page"].paginator.count >= 21
+
+
+def test_dashboard_shows_the_catalogues_figures_from_the_same_query(client, catalogue):
+    response = client.get("/")
+    assert response.context["reform_figures"] == client.get(LIST).context["figures"]
+    text = response.content.decode()
+    figures = text.split('class="figures reform-figures"')[1].split("</dl>")[0]
+    assert "<dd>3</dd>" in figures and "<dd>100%</dd>" in figures
+    assert f'href="{LIST}"' in text
+    make_item(Unit.objects.get(name="市民政局"), should_enter=True)
+    assert client.get("/").context["reform_figures"]["window_entry_rate"] == 50
