@@ -18,7 +18,6 @@ VOLUNTEER_COORDINATOR = "志愿服务协调员"
 ROLES = [OFFICE_ADMIN, UNIT_EDITOR, LEADER, VOLUNTEER_COORDINATOR]
 
 
-
 def portal_app_labels() -> list[str]:
     """Apps that declare ``role_permissions`` (possibly empty) on their AppConfig."""
     return [config.label for config in apps.get_app_configs() if hasattr(config, "role_permissions")]

@@ -188,3 +188,30 @@ def test_leader_reads_and_exports_but_changes_nothing(client, leader, items):
     assert client.get(ledger.change_url(items[1])).status_code == 200
     assert client.post(ledger.change_url(items[1]), {"name": "改"}).status_code == 403
     assert ledger.upload(write_xlsx([HEADERS, row()])).status_code == 403
+
+
+def test_an_import_runs_a_few_queries_per_row_not_one_per_rule(office_admin, unit_a):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+    from import_export.formats.base_formats import XLSX as XlsxFormat
+
+    from reforms.resources import ServiceItemResource
+
+    rows = [row(**{"事项编码": f"Q-{n:04d}", "一件事一次办批次": 1 + n % 6}) for n in range(200)]
+    dataset = XlsxFormat().create_dataset(write_xlsx([HEADERS, *rows]))
+    with CaptureQueriesContext(connection) as captured:
+        result = ServiceItemResource(user=office_admin).import_data(dataset, dry_run=False)
+    assert not result.has_errors() and not result.has_validation_errors()
+    assert ServiceItem.objects.filter(code__startswith="Q-").count() == 200
+    # Per row: the code's uniqueness, the insert and its savepoint; the units are read once.
+    assert len(captured.captured_queries) <= 200 * 4 + 20, len(captured.captured_queries)
+
+
+def test_a_unit_that_does_not_exist_is_still_refused_by_the_model(unit_a):
+    from django.core.exceptions import ValidationError
+
+    item = make_item(unit_a)
+    item.implementing_unit_id = 999_999
+    with pytest.raises(ValidationError) as refused:
+        item.full_clean()
+    assert "implementing_unit" in refused.value.message_dict
