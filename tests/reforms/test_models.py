@@ -126,3 +126,16 @@ def test_search_matches_every_word_as_a_substring(unit_a):
     assert set(ServiceItem.objects.search("证")) == {elderly, birth}
     assert not ServiceItem.objects.search("老年 生育").exists()
     assert ServiceItem.objects.search("").count() == 3
+
+
+def test_figures_of_part_of_the_catalogue_and_of_the_whole_stay_apart(unit_a, unit_b):
+    make_item(unit_a, should_enter=True, has_entered=True)
+    make_item(unit_b, should_enter=True)
+    assert figures()["window_entry_rate"] == Decimal("50.00")
+    mine = ServiceItem.objects.filter(implementing_unit=unit_a).figures()
+    assert (mine["total"], mine["window_items"], mine["window_entry_rate"]) == (1, 1, Decimal("100.00"))
+    make_item(unit_b, should_enter=True)
+    whole = figures()
+    assert (whole["total"], whole["window_items"], whole["window_entered"]) == (3, 3, 1)
+    assert whole["window_entry_rate"] == Decimal("33.33")
+    assert ServiceItem.objects.filter(implementing_unit=unit_b).figures()["window_entry_rate"] == 0
