@@ -18,6 +18,9 @@ def parse_args(argv=None):
         "--repeats", type=int, default=5, help="timed repeats of each xlsx operation (default 5)"
     )
     parser.add_argument("--seed", type=int, default=20210701, help="seed of the data generator")
+    parser.add_argument(
+        "--reform-items", type=int, default=5_000, help="service items in the catalogue (default 5,000)"
+    )
     parser.add_argument("--keep-db", action="store_true", help="keep the temporary SQLite file")
     return parser.parse_args(argv)
 
@@ -42,6 +45,7 @@ def main(argv=None) -> int:
         database.ensure_empty(db)
 
         from bench import data, ledger_io, pages, report, workbook  # after setup: they import models
+        from bench import reforms as reform_bench
 
         stage(f"database {db.describe()}")
         stage("generating the ledger")
@@ -54,6 +58,9 @@ def main(argv=None) -> int:
         growth = pages.query_growth()
         stage(f"measuring xlsx export/import ({args.repeats} repeats each)")
         io_results = ledger_io.run(repeats=args.repeats)
+        reform_results = reform_bench.run(
+            args.reform_items, args.seed, db.created, args.requests, args.warmup, args.repeats, stage
+        )
         stage(f"measuring the monthly workbook ({args.repeats} repeats)")
         workbook_results = workbook.run(repeats=args.repeats)
         results = {
@@ -74,6 +81,7 @@ def main(argv=None) -> int:
             "query_growth": growth,
             "ledger_io": io_results,
             "workbook": workbook_results,
+            "reforms": reform_results,
         }
     finally:
         cleanup = database.cleanup(db, keep=args.keep_db)

@@ -64,9 +64,10 @@ def ensure_empty(db: BenchDatabase) -> None:
     if db.owned:
         return
     from projects.models import Project, Round
+    from reforms.models import ServiceItem
     from units.models import Unit
 
-    counts = {m.__name__: m.objects.count() for m in (Unit, Round, Project)}
+    counts = {m.__name__: m.objects.count() for m in (Unit, Round, Project, ServiceItem)}
     if any(counts.values()):
         raise SystemExit(
             "bench: DATABASE_URL points at a database that already holds ledger rows "
@@ -88,10 +89,14 @@ def cleanup(db: BenchDatabase, keep: bool = False) -> str:
         return f"removed {db.tmpdir}"
     # Caller's database: delete only the rows we inserted, children first.
     from projects.models import ProgressUpdate, Project, Round
+    from reforms.models import ServiceItem
     from units.models import Unit
 
-    project_ids = db.created.get("projects.Project", [])
+    item_ids = db.created.get("reforms.ServiceItem", [])
     deleted = 0
+    for start in range(0, len(item_ids), 500):
+        deleted += ServiceItem.objects.filter(pk__in=item_ids[start : start + 500]).delete()[0]
+    project_ids = db.created.get("projects.Project", [])
     for start in range(0, len(project_ids), 500):
         chunk = project_ids[start : start + 500]
         deleted += ProgressUpdate.objects.filter(project_id__in=chunk).delete()[0]

@@ -146,8 +146,83 @@ def render(results: dict) -> str:
             ],
         )
 
+    if "reforms" in results:
+        out += _reforms(results["reforms"], meta, row)
+
     out += ["", f"Total run time {meta['total_seconds']:.0f} s; {meta['cleanup']}"]
     return "\n".join(out)
+
+
+def _reforms(reforms: dict, meta: dict, row) -> list[str]:
+    """The approval-reform catalogue: its public search and its 5,000-row import."""
+    data, im = reforms["data"], reforms["import"]
+    out = [
+        "",
+        f"Reform catalogue: {data['items']:,} service items of {data['units']} units "
+        f"(bulk_create {data['seconds']:.2f} s); pages as above",
+    ]
+    rows = [
+        [
+            label,
+            f"{p['median_ms']:.2f}",
+            f"{p['p90_ms']:.2f}",
+            f"{p['ratio_to_trivial']:.1f}",
+            p["queries"],
+            f"{p['sql_ms_in_captured_request']:.1f}",
+            p["note"],
+        ]
+        for label, p in reforms["pages"].items()
+    ]
+    out += _table(["page", "median ms", "p90 ms", "× trivial", "queries", "SQL ms", "note"], rows)
+    if reforms.get("search_plan"):
+        out += ["Search plan (PostgreSQL, EXPLAIN ANALYZE of the matching rows):"]
+        out += ["  " + line for line in reforms["search_plan"].splitlines()]
+
+    def outcome(check: dict) -> str:
+        text = ", ".join(f"{k} {v}" for k, v in check["totals"].items())
+        if check["errors"]:
+            text += " ERRORS: " + "; ".join(check["errors"])
+        return text + ("" if check["as_expected"] else " (UNEXPECTED)")
+
+    out += [
+        "",
+        f"Reform catalogue xlsx import, {im['rows']:,} rows ({im['file_bytes_new'] / 1024:.0f} KiB): "
+        f"median of {meta['repeats']} repeats",
+    ]
+    rows = [
+        row(
+            "import: new items",
+            im["new"],
+            im["new"]["ratio"],
+            im["new"]["queries"],
+            outcome(im["new"]["check"]),
+        ),
+        row(
+            "import: unchanged export",
+            im["unchanged"],
+            im["unchanged"]["ratio"],
+            im["unchanged"]["queries"],
+            outcome(im["unchanged"]["check"]),
+        ),
+        row(
+            f"  baseline: bulk_create {im['rows']:,} items",
+            im["baseline_bulk_create"],
+            None,
+            im["baseline_bulk_create"]["queries"],
+        ),
+    ]
+    headers = [
+        "operation",
+        "median ms",
+        "min ms",
+        "× baseline",
+        "py peak MiB",
+        "RSS peak MiB",
+        "queries",
+        "result",
+    ]
+    out += _table(headers, rows)
+    return out
 
 
 def write_json(results: dict) -> Path:

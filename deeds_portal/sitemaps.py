@@ -4,6 +4,7 @@ from django.contrib.sitemaps import Sitemap
 from django.urls import reverse
 
 from projects.models import Project
+from reforms.models import ServiceItem
 
 
 class PublicPagesSitemap(Sitemap):
@@ -13,7 +14,7 @@ class PublicPagesSitemap(Sitemap):
     changefreq = "daily"
 
     def items(self):
-        return ["dashboard", "projects:list", "open-data"]
+        return ["dashboard", "projects:list", "reforms:list", "open-data"]
 
     def location(self, item):
         return reverse(item)
@@ -32,4 +33,17 @@ class ProjectSitemap(Sitemap):
         return project.updated_at
 
 
-SITEMAPS = {"pages": PublicPagesSitemap, "projects": ProjectSitemap}
+class ServiceItemSitemap(Sitemap):
+    i18n = True
+    alternates = True
+    x_default = True
+    changefreq = "monthly"
+
+    def items(self):
+        return ServiceItem.objects.order_by("pk")
+
+    def lastmod(self, item):
+        return item.updated_at
+
+
+SITEMAPS = {"pages": PublicPagesSitemap, "projects": ProjectSitemap, "reforms": ServiceItemSitemap}

@@ -27,6 +27,7 @@ urlpatterns = [
 urlpatterns += i18n_patterns(
     path("", views.dashboard, name="dashboard"),
     path("projects/", include("projects.urls")),
+    path("reforms/", include("reforms.urls")),
     path("open-data/", include(open_data.urlpatterns)),
     prefix_default_language=False,
 )

@@ -6,13 +6,14 @@ from django.urls import reverse
 from django.views.decorators.cache import never_cache
 
 from projects.models import ProgressUpdate, Project, Round
+from reforms.models import ServiceItem
 from units.models import Unit
 from units.public_pages import public_page
 
 LATEST_UPDATES = 6
 
 
-@public_page(Project, ProgressUpdate, Round, Unit)
+@public_page(Project, ProgressUpdate, Round, Unit, ServiceItem)
 def dashboard(request):
     current_round = Round.objects.current()
     figures = None
@@ -26,7 +27,13 @@ def dashboard(request):
     return render(
         request,
         "portal/dashboard.html",
-        {"round": current_round, "figures": figures, "latest_updates": latest_updates},
+        {
+            "round": current_round,
+            "figures": figures,
+            "latest_updates": latest_updates,
+            # The same one aggregate query as /reforms/.
+            "reform_figures": ServiceItem.objects.figures(),
+        },
     )
 
 
@@ -51,6 +58,6 @@ def robots_txt(request):
     return HttpResponse("\n".join(lines) + "\n", content_type="text/plain; charset=utf-8")
 
 
-@public_page(Project)
+@public_page(Project, ServiceItem)
 def public_sitemap(request, sitemaps):
     return sitemap(request, sitemaps)

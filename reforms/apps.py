@@ -1,11 +1,27 @@
 from django.apps import AppConfig
 from django.utils.translation import gettext_lazy as _
 
+EDITOR_PERMISSIONS = [
+    "reforms.view_serviceitem",
+    "reforms.add_serviceitem",
+    "reforms.change_serviceitem",
+    "reforms.delete_serviceitem",
+    "reforms.import_serviceitem",
+    "reforms.export_serviceitem",
+]
+
 
 class ReformsConfig(AppConfig):
-    """深化简政放权: the approval-reform item catalogue (built in its own issue)."""
+    """深化简政放权: the approval-reform item catalogue."""
 
     name = "reforms"
     verbose_name = _("Approval reform (深化简政放权)")
-    # A portal app: leaders read and export its rows (see units.roles).
-    role_permissions: dict[str, list[str]] = {}
+    # Unit editors keep their units' items; leaders read and export every row (see units.roles).
+    role_permissions = {"单位台账员": EDITOR_PERMISSIONS}
+
+    def ready(self) -> None:
+        from units import open_data
+
+        from .open_data import SERVICE_ITEMS
+
+        open_data.register(SERVICE_ITEMS)

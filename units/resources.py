@@ -78,8 +78,11 @@ class ChoiceWidget(widgets.Widget):
         self.allow_blank = allow_blank
 
     def _labels(self):
-        with translation.override(FILE_LANGUAGE):
-            return {value: str(label) for value, label in self.choices}
+        # Built once per widget (an import asks on every row); the file's language is fixed.
+        if getattr(self, "_label_cache", None) is None:
+            with translation.override(FILE_LANGUAGE):
+                self._label_cache = {value: str(label) for value, label in self.choices}
+        return self._label_cache
 
     def clean(self, value, row=None, **kwargs):
         text = "" if value is None else str(value).strip()

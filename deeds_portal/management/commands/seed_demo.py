@@ -7,6 +7,7 @@ from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 
 import projects.demo
+import reforms.demo
 import units.demo
 from units.roles import LEADER, OFFICE_ADMIN, UNIT_EDITOR
 
@@ -35,6 +36,7 @@ class Command(BaseCommand):
             raise CommandError("Demo accounts have a published password: only with DEBUG on.")
         unit_map = units.demo.load()
         projects.demo.load(unit_map)
+        reforms.demo.load(unit_map)
         if users:
             self._load_users(unit_map)
         self.stdout.write(self.style.SUCCESS("Demo data loaded."))

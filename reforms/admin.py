@@ -1,0 +1,73 @@
+from django.contrib import admin
+from django.utils.translation import gettext_lazy as _
+from reversion.admin import VersionAdmin
+
+from units.admin import LedgerImportExportMixin, LockVersionAdminMixin, UnitScopedAdminMixin
+from units.models import Unit
+
+from .models import ServiceItem
+from .resources import ServiceItemResource
+
+
+@admin.register(ServiceItem)
+class ServiceItemAdmin(UnitScopedAdminMixin, LockVersionAdminMixin, LedgerImportExportMixin, VersionAdmin):
+    resource_classes = [ServiceItemResource]
+    list_display = [
+        "name",
+        "code",
+        "item_type",
+        "level",
+        "implementing_unit",
+        "nearby",
+        "one_seal",
+        "batch",
+        "landed_on",
+        "should_enter",
+        "has_entered",
+    ]
+    list_filter = [
+        "level",
+        "item_type",
+        "nearby",
+        "one_seal",
+        "batch",
+        "should_enter",
+        "has_entered",
+        ("implementing_unit", admin.RelatedOnlyFieldListFilter),
+        ("competent_department", admin.RelatedOnlyFieldListFilter),
+    ]
+    list_select_related = ["implementing_unit"]
+    search_fields = ["name", "code"]
+    readonly_fields = ["version", "created_at", "updated_at"]
+    fieldsets = [
+        (
+            _("Basic elements"),
+            {
+                "fields": [
+                    "name",
+                    "code",
+                    "item_type",
+                    "competent_department",
+                    "implementing_unit",
+                    "legal_basis",
+                ]
+            },
+        ),
+        (
+            _("For citizens"),
+            {"fields": ["level", "time_limit_days", ("is_free", "fee"), "visits", "online"]},
+        ),
+        (
+            _("Reforms"),
+            {"fields": [("nearby", "one_seal"), ("batch", "landed_on"), ("should_enter", "has_entered")]},
+        ),
+        (_("Record"), {"fields": ["version", "created_at", "updated_at"], "classes": ["collapse"]}),
+    ]
+
+    def formfield_for_foreignkey(self, db_field, request, **kwargs):
+        field = super().formfield_for_foreignkey(db_field, request, **kwargs)
+        if db_field.name == "competent_department" and field is not None:
+            # Only the implementing body decides whose item it is; an editor may name
+            # any unit as the competent department.
+            field.queryset = Unit.objects.all()
+        return field

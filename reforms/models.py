@@ -1,0 +1,268 @@
+"""The catalogue of government service items (政务服务事项) and the three reforms they belong to.
+
+Each item carries the six basic elements of a real catalogue (name, code, type,
+competent department, implementing body, legal basis), what a citizen needs to
+know (level, time limit, fee, visits, online), and its place in the reforms of
+深化简政放权: 村(社区)"就近办" (and "一枚公章" direct issue), "一件事一次办"
+batches, and "一窗通办" under "三集中三到位".
+
+The implementing body (实施主体) is the ``Unit`` that keeps the item: unit
+editors keep their units' items. For "一窗通办" the implementing body is the
+city-level unit (市直单位) whose window handles the item in the hall.
+"""
+
+import reversion
+from django.core.exceptions import ValidationError
+from django.db import connections, models
+from django.db.models import Count, Q, Value
+from django.urls import reverse
+from django.utils.translation import gettext_lazy as _
+
+from units.models import LockVersionedModel, Unit
+from units.rates import percentage
+from units.scoping import UnitScopedQuerySet
+
+
+class Reform(models.TextChoices):
+    """The reform filters of the public catalogue."""
+
+    NEARBY = "nearby", _("Handled nearby in the village or community (就近办)")
+    ONE_SEAL = "one_seal", _("Issued by the village with one seal (一枚公章)")
+    ONE_GO = "one_go", _("One thing, done once (一件事一次办)")
+    ONE_WINDOW = "one_window", _("One window in the city hall (一窗通办)")
+
+
+REFORM_FILTERS = {
+    Reform.NEARBY: Q(nearby=True),
+    Reform.ONE_SEAL: Q(one_seal=True),
+    Reform.ONE_GO: Q(batch__isnull=False),
+    Reform.ONE_WINDOW: Q(should_enter=True),
+}
+
+
+# The catalogue's rules: (constraint name, field the message belongs to, message). Each is a
+# CheckConstraint in the database and is checked in Python by ``ServiceItem.clean``.
+BATCH_FROM_1 = _("一件事一次办 batch numbers start at 1.")
+LANDING_NEEDS_BATCH = _("A landing date needs a 一件事一次办 batch.")
+ENTERED_ONLY_IF_SHOULD = _("An item cannot have entered the one-window hall unless it should enter it.")
+ONE_SEAL_IS_NEARBY = _("Only a 就近办 item can be issued by the village with one seal.")
+
+
+class ServiceItemQuerySet(UnitScopedQuerySet):
+    unit_path = "implementing_unit"
+
+    def search(self, text: str):
+        """Items whose name contains every whitespace-separated word (Chinese substrings).
+
+        ``icontains`` is served on PostgreSQL by the trigram index on UPPER(name)
+        (migration 0002) and is a plain LIKE on SQLite: the same rows on both.
+        """
+        queryset = self
+        for word in (text or "").split():
+            queryset = queryset.filter(name__icontains=word)
+        return queryset
+
+    def in_reform(self, reform: str):
+        return self.filter(REFORM_FILTERS[Reform(reform)])
+
+    def figures(self) -> dict:
+        """Every figure of the catalogue in one aggregate query; rates through ``units.rates``."""
+        figures = self._counts()
+        figures["one_go_landing_rate"] = percentage(figures["one_go_landed"], figures["one_go"])
+        figures["window_entry_rate"] = percentage(figures["window_entered"], figures["window_items"])
+        return figures
+
+    def _counts(self) -> dict:
+        # The same aggregate as ``self.aggregate(**FIGURE_COUNTS)``, written as a values query so
+        # its SQL can be kept: for the whole catalogue (asked on every /reforms/ and / request)
+        # it is compiled once per database, as building nine filtered aggregates cost the page
+        # more than running them.
+        whole_catalogue = not (self.query.where or self.query.annotations or self.query.is_sliced)
+        compiled = _COMPILED_COUNTS.get(self.db) if whole_catalogue else None
+        if compiled is None:
+            values = self.order_by().values(_whole=Value(1)).annotate(**figure_counts()).values(*FIGURE_NAMES)
+            compiled = values.query.sql_with_params()
+            if whole_catalogue:
+                _COMPILED_COUNTS[self.db] = compiled
+        with connections[self.db].cursor() as cursor:
+            cursor.execute(*compiled)
+            row = cursor.fetchone()
+        return dict(zip(FIGURE_NAMES, row, strict=True))
+
+
+def figure_counts() -> dict:
+    """The catalogue's counts as aggregates (no GROUP BY: one row for the whole set)."""
+    window = Q(should_enter=True)
+    return {
+        "total": Count("pk"),
+        "nearby": Count("pk", filter=Q(nearby=True)),
+        "one_seal": Count("pk", filter=Q(one_seal=True)),
+        "one_go": Count("pk", filter=Q(batch__isnull=False)),
+        "one_go_batches": Count("batch", distinct=True),
+        "one_go_landed": Count("pk", filter=Q(batch__isnull=False, landed_on__isnull=False)),
+        "window_units": Count("implementing_unit", distinct=True, filter=window),
+        "window_items": Count("pk", filter=window),
+        "window_entered": Count("pk", filter=window & Q(has_entered=True)),
+    }
+
+
+FIGURE_NAMES = list(figure_counts())
+_COMPILED_COUNTS: dict[str, tuple[str, tuple]] = {}
+
+
+@reversion.register(exclude=["version"])
+class ServiceItem(LockVersionedModel):
+    """A government service item (政务服务事项) of the catalogue."""
+
+    class Type(models.TextChoices):
+        LICENSING = "licensing", _("Administrative licensing (行政许可)")
+        CONFIRMATION = "confirmation", _("Administrative confirmation (行政确认)")
+        PAYMENT = "payment", _("Administrative payment (行政给付)")
+        FILING = "filing", _("Administrative filing (行政备案)")
+        AWARD = "award", _("Administrative award (行政奖励)")
+        RULING = "ruling", _("Administrative ruling (行政裁决)")
+        OTHER_POWER = "other_power", _("Other administrative power (其他行政权力)")
+        PUBLIC_SERVICE = "public_service", _("Public service (公共服务)")
+
+    class Level(models.TextChoices):
+        CITY = "city", _("City (市)")
+        COUNTY = "county", _("District or county (区县)")
+        TOWNSHIP = "township", _("Township or street (乡镇街道)")
+        VILLAGE = "village", _("Village or community (村社区)")
+
+    name = models.CharField(_("item name (事项名称)"), max_length=200)
+    code = models.CharField(
+        _("item code (事项编码)"),
+        max_length=50,
+        unique=True,
+        help_text=_("Unique in the catalogue, e.g. 62052400MZ-XK-0001."),
+    )
+    item_type = models.CharField(_("item type (事项类型)"), max_length=20, choices=Type.choices)
+    competent_department = models.ForeignKey(
+        Unit,
+        verbose_name=_("competent department (主管部门)"),
+        on_delete=models.PROTECT,
+        related_name="competent_items",
+    )
+    implementing_unit = models.ForeignKey(
+        Unit,
+        verbose_name=_("implementing body (实施主体)"),
+        on_delete=models.PROTECT,
+        related_name="service_items",
+        help_text=_("The unit that handles and keeps this item; for 一窗通办, its city-level unit."),
+    )
+    legal_basis = models.TextField(_("legal basis (设定依据)"), blank=True)
+    level = models.CharField(_("level where it is handled"), max_length=20, choices=Level.choices)
+    time_limit_days = models.PositiveSmallIntegerField(
+        _("promised time limit (working days)"),
+        null=True,
+        blank=True,
+        help_text=_("0: done on the spot (即办)."),
+    )
+    is_free = models.BooleanField(_("free of charge"), default=True)
+    fee = models.CharField(_("fee"), max_length=200, blank=True, help_text=_("The fee, when it is not free."))
+    visits = models.PositiveSmallIntegerField(
+        _("visits it takes (跑动次数)"), default=1, help_text=_("0: no visit, done entirely online.")
+    )
+    online = models.BooleanField(_("can be done online"), default=False)
+    nearby = models.BooleanField(_("handled nearby (就近办)"), default=False)
+    one_seal = models.BooleanField(
+        _("village issues it with one seal (一枚公章)"),
+        default=False,
+        help_text=_("The village or community issues the certificate itself."),
+    )
+    batch = models.PositiveSmallIntegerField(
+        _("一件事一次办 batch"),
+        null=True,
+        blank=True,
+        help_text=_("Batch 1, 2, …; blank: not in the reform."),
+    )
+    landed_on = models.DateField(_("date landed (落地)"), null=True, blank=True)
+    should_enter = models.BooleanField(_("should enter the one-window hall"), default=False)
+    has_entered = models.BooleanField(_("has entered the one-window hall"), default=False)
+    is_demo = models.BooleanField(_("demo data"), default=False, editable=False)
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("updated at"), auto_now=True)
+
+    objects = ServiceItemQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("service item")
+        verbose_name_plural = _("service items")
+        ordering = ["code"]
+        permissions = [
+            ("import_serviceitem", _("Can import service items")),
+            ("export_serviceitem", _("Can export service items")),
+        ]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(batch__isnull=True) | Q(batch__gte=1),
+                name="serviceitem_batch_from_1",
+                violation_error_message=BATCH_FROM_1,
+            ),
+            models.CheckConstraint(
+                condition=Q(landed_on__isnull=True) | Q(batch__isnull=False),
+                name="serviceitem_landing_needs_batch",
+                violation_error_message=LANDING_NEEDS_BATCH,
+            ),
+            models.CheckConstraint(
+                condition=Q(has_entered=False) | Q(should_enter=True),
+                name="serviceitem_entered_only_if_should",
+                violation_error_message=ENTERED_ONLY_IF_SHOULD,
+            ),
+            models.CheckConstraint(
+                condition=Q(one_seal=False) | Q(nearby=True),
+                name="serviceitem_one_seal_is_nearby",
+                violation_error_message=ONE_SEAL_IS_NEARBY,
+            ),
+        ]
+        indexes = [
+            # The public filters by level and type; the reform flags are few distinct values.
+            models.Index(fields=["level", "item_type"], name="serviceitem_level_type_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.name}（{self.code}）"
+
+    def get_absolute_url(self) -> str:
+        return reverse("reforms:detail", args=[self.pk])
+
+    def clean(self):
+        errors = {}
+        if self.batch is not None and self.batch < 1:
+            errors["batch"] = BATCH_FROM_1
+        if self.landed_on is not None and self.batch is None:
+            errors["landed_on"] = LANDING_NEEDS_BATCH
+        if self.has_entered and not self.should_enter:
+            errors["has_entered"] = ENTERED_ONLY_IF_SHOULD
+        if self.one_seal and not self.nearby:
+            errors["one_seal"] = ONE_SEAL_IS_NEARBY
+        if errors:
+            raise ValidationError(errors)
+
+    def clean_fields(self, exclude=None):
+        # A unit already loaded from the database onto this item (the admin form's choice, or
+        # the import's lookup by name) exists: skip Django's second lookup of it, one query per
+        # unit per row of an import.
+        exclude = set(exclude or ())
+        for name in ("competent_department", "implementing_unit"):
+            field = self._meta.get_field(name)
+            unit = field.get_cached_value(self, default=None)
+            if unit is not None and unit.pk == getattr(self, field.attname) and not unit._state.adding:
+                exclude.add(name)
+        super().clean_fields(exclude)
+
+    def get_constraints(self):
+        # The check constraints guard the database; clean() checks the same rules without a
+        # query, with each message on its field. Django would validate each check constraint
+        # with a query of its own, four per row of a 5,000-row import.
+        checked_in_clean = {
+            "serviceitem_batch_from_1",
+            "serviceitem_landing_needs_batch",
+            "serviceitem_entered_only_if_should",
+            "serviceitem_one_seal_is_nearby",
+        }
+        return [
+            (model, [c for c in constraints if c.name not in checked_in_clean])
+            for model, constraints in super().get_constraints()
+        ]

@@ -1,0 +1,77 @@
+"""The service-item catalogue as a spreadsheet (政务服务事项目录): export, and import of the same file."""
+
+from import_export.instance_loaders import CachedInstanceLoader
+
+from units.models import Unit
+from units.resources import (
+    ChoiceWidget,
+    DateWidget,
+    IntegerWidget,
+    LedgerResource,
+    NamedForeignKeyWidget,
+    YesNoWidget,
+    column,
+)
+
+from .models import ServiceItem
+
+
+class ServiceItemResource(LedgerResource):
+    name = column("name", "事项名称")
+    code = column("code", "事项编码")
+    item_type = column("item_type", "事项类型", ChoiceWidget(ServiceItem.Type.choices))
+    competent_department = column(
+        "competent_department", "主管部门", NamedForeignKeyWidget(Unit, label="主管部门")
+    )
+    implementing_unit = column("implementing_unit", "实施主体", NamedForeignKeyWidget(Unit, label="实施主体"))
+    legal_basis = column("legal_basis", "设定依据")
+    level = column("level", "办理层级", ChoiceWidget(ServiceItem.Level.choices))
+    time_limit_days = column("time_limit_days", "承诺时限(工作日)", IntegerWidget())
+    is_free = column("is_free", "是否免费", YesNoWidget())
+    fee = column("fee", "收费标准")
+    visits = column("visits", "跑动次数", IntegerWidget())
+    online = column("online", "可网上办理", YesNoWidget())
+    nearby = column("nearby", "村(社区)就近办", YesNoWidget())
+    one_seal = column("one_seal", "一枚公章直办出证", YesNoWidget())
+    batch = column("batch", "一件事一次办批次", IntegerWidget())
+    landed_on = column("landed_on", "落地日期", DateWidget())
+    should_enter = column("should_enter", "应进驻一窗通办", YesNoWidget())
+    has_entered = column("has_entered", "已进驻一窗通办", YesNoWidget())
+
+    class Meta:
+        model = ServiceItem
+        fields = [
+            "id",
+            "name",
+            "code",
+            "item_type",
+            "competent_department",
+            "implementing_unit",
+            "legal_basis",
+            "level",
+            "time_limit_days",
+            "is_free",
+            "fee",
+            "visits",
+            "online",
+            "nearby",
+            "one_seal",
+            "batch",
+            "landed_on",
+            "should_enter",
+            "has_entered",
+        ]
+        import_id_fields = ["id"]
+        skip_unchanged = True
+        report_skipped = True
+        clean_model_instances = True
+        use_transactions = True
+        chunk_size = 500
+        # One query loads every row's existing item (through the scoped queryset).
+        instance_loader_class = CachedInstanceLoader
+
+    def get_queryset(self):
+        return super().get_queryset().select_related("competent_department", "implementing_unit")
+
+    def filter_export(self, queryset, **kwargs):
+        return queryset.select_related("competent_department", "implementing_unit")

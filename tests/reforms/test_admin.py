@@ -1,0 +1,76 @@
+"""Keeping the catalogue in the admin: editors' choices, the version check, the rules in the form."""
+
+import pytest
+
+from reforms.models import ServiceItem
+from tests.conftest import logged_in
+from tests.kit import LedgerAdmin
+
+from .factories import make_item
+
+pytestmark = pytest.mark.django_db
+
+
+def form_data(item, **changes) -> dict:
+    data = {
+        "name": item.name,
+        "code": item.code,
+        "item_type": item.item_type,
+        "competent_department": item.competent_department_id,
+        "implementing_unit": item.implementing_unit_id,
+        "legal_basis": "",
+        "level": item.level,
+        "time_limit_days": "",
+        "is_free": "on",
+        "fee": "",
+        "visits": 1,
+        "lock_version": item.version,
+    }
+    data.update(changes)
+    return {k: v for k, v in data.items() if v is not False}
+
+
+def test_editor_keeps_own_items_but_may_name_any_competent_department(client, editor_a, unit_a, unit_b):
+    item = make_item(unit_a)
+    client = logged_in(client, editor_a)
+    page = client.get(LedgerAdmin(client, ServiceItem).change_url(item))
+    form = page.context["adminform"].form
+    assert set(form.fields["implementing_unit"].queryset) == {unit_a}
+    assert set(form.fields["competent_department"].queryset) == {unit_a, unit_b}
+    response = client.post(
+        LedgerAdmin(client, ServiceItem).change_url(item), form_data(item, competent_department=unit_b.pk)
+    )
+    assert response.status_code == 302
+    item.refresh_from_db()
+    assert item.competent_department == unit_b
+    forged = client.post(
+        LedgerAdmin(client, ServiceItem).change_url(item),
+        form_data(item, implementing_unit=unit_b.pk),
+    )
+    assert forged.status_code == 200  # the form refuses a unit that is not theirs
+    item.refresh_from_db()
+    assert item.implementing_unit == unit_a
+
+
+def test_a_form_breaking_a_rule_is_refused_with_the_reason(client, office_admin, unit_a):
+    item = make_item(unit_a)
+    client = logged_in(client, office_admin)
+    response = client.post(
+        LedgerAdmin(client, ServiceItem).change_url(item), form_data(item, has_entered="on")
+    )
+    assert response.status_code == 200
+    assert "不能标为已进驻" in response.content.decode()
+    item.refresh_from_db()
+    assert not item.has_entered
+
+
+def test_a_save_from_an_outdated_version_is_refused(client, office_admin, unit_a):
+    item = make_item(unit_a)
+    stale = form_data(item, name="旧表单")
+    item.name = "别人先改了"
+    item.save()
+    client = logged_in(client, office_admin)
+    response = client.post(LedgerAdmin(client, ServiceItem).change_url(item), stale)
+    assert response.status_code == 200
+    item.refresh_from_db()
+    assert item.name == "别人先改了"

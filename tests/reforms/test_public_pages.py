@@ -1,0 +1,180 @@
+"""What a citizen sees at /reforms/: search, filters, the count, an empty result, an item page."""
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
+
+from reforms.models import ServiceItem
+from tests.units.factories import make_unit
+from units.models import Unit
+
+from .factories import item_rows, make_item
+
+pytestmark = pytest.mark.django_db
+LIST = reverse("reforms:list")
+V, C, T = ServiceItem.Level.VILLAGE, ServiceItem.Level.CITY, ServiceItem.Level.TOWNSHIP
+
+
+@pytest.fixture
+def catalogue(db):
+    civil = make_unit("市民政局", kind=Unit.Kind.DEPARTMENT)
+    health = make_unit("市卫生健康委员会", kind=Unit.Kind.DEPARTMENT)
+    housing = make_unit("市住房和城乡建设局", kind=Unit.Kind.DEPARTMENT)
+    return {
+        "elderly": make_item(
+            civil,
+            name="老年人优待证办理",
+            level=V,
+            nearby=True,
+            one_seal=True,
+            item_type=ServiceItem.Type.PUBLIC_SERVICE,
+            time_limit_days=0,
+            visits=1,
+        ),
+        "subsidy": make_item(
+            civil,
+            name="高龄老年人津贴申领",
+            level=T,
+            nearby=True,
+            item_type=ServiceItem.Type.PAYMENT,
+            batch=2,
+        ),
+        "birth": make_item(
+            health,
+            name="生育服务登记证",
+            level=V,
+            nearby=True,
+            one_seal=True,
+            item_type=ServiceItem.Type.PUBLIC_SERVICE,
+        ),
+        "permit": make_item(
+            housing,
+            name="建筑工程施工许可证核发",
+            level=C,
+            should_enter=True,
+            has_entered=True,
+            time_limit_days=5,
+            visits=0,
+            is_free=False,
+            fee="按规定标准收取",
+        ),
+    }
+
+
+def names(response) -> set[str]:
+    return {item.name for item in response.context["page"]}
+
+
+@pytest.mark.parametrize(
+    ("query", "expected"),
+    [
+        ({"q": "老年"}, {"老年人优待证办理", "高龄老年人津贴申领"}),
+        ({"q": "老年 津贴"}, {"高龄老年人津贴申领"}),
+        ({"q": "证 登记"}, {"生育服务登记证"}),
+        ({"reform": "nearby"}, {"老年人优待证办理", "高龄老年人津贴申领", "生育服务登记证"}),
+        ({"reform": "one_seal"}, {"老年人优待证办理", "生育服务登记证"}),
+        ({"reform": "one_go"}, {"高龄老年人津贴申领"}),
+        ({"reform": "one_window"}, {"建筑工程施工许可证核发"}),
+        ({"level": "village"}, {"老年人优待证办理", "生育服务登记证"}),
+        ({"item_type": "payment"}, {"高龄老年人津贴申领"}),
+        ({"q": "老年", "level": "village", "reform": "one_seal"}, {"老年人优待证办理"}),
+        ({"q": "证", "item_type": "licensing"}, {"建筑工程施工许可证核发"}),
+        ({"level": "nowhere", "q": "生育"}, {"生育服务登记证"}),  # an unknown value is ignored
+    ],
+)
+def test_search_and_filters(client, catalogue, query, expected):
+    response = client.get(LIST, query)
+    assert response.status_code == 200
+    assert names(response) == expected
+    assert response.context["page"].paginator.count == len(expected)
+
+
+def test_department_filter_offers_departments_with_items(client, catalogue, unit_a):
+    response = client.get(LIST)
+    offered = {unit.name for unit in response.context["form"].fields["department"].queryset}
+    assert offered == {"市民政局", "市卫生健康委员会", "市住房和城乡建设局"}
+    civil = Unit.objects.get(name="市民政局")
+    response = client.get(LIST, {"department": civil.pk, "q": "老年"})
+    assert names(response) == {"老年人优待证办理", "高龄老年人津贴申领"}
+
+
+def test_the_count_is_shown(client, catalogue):
+    response = client.get(LIST, {"q": "老年"})
+    assert "2" in response.content.decode().split('id="match-count"')[1].split("</p>")[0]
+
+
+def test_an_empty_result_says_so_and_offers_to_clear_filters(client, catalogue):
+    response = client.get(LIST, {"q": "不存在的事项", "level": "city"})
+    text = response.content.decode()
+    assert names(response) == set()
+    assert "没有匹配的事项" in text
+    assert f'href="{LIST}"' in text and "清除全部筛选" in text
+
+
+def test_figures_on_the_page_say_what_each_rate_divides_by(client, catalogue):
+    text = client.get(LIST).content.decode()
+    figures = client.get(LIST).context["figures"]
+    assert figures["nearby"] == 3 and figures["window_entry_rate"] == 100
+    assert "已进驻事项 ÷ 应进驻事项" in text
+    assert "已落地事项 ÷ 纳入批次的事项" in text
+    assert "四舍五入" in text
+
+
+def test_no_item_should_enter_shows_a_dash_not_zero(client, unit_a):
+    make_item(unit_a, nearby=True)
+    text = client.get(LIST).content.decode()
+    assert "—" in text.split('class="figures reform-figures"')[1].split("</dl>")[0]
+
+
+def test_detail_says_where_at_which_level_seal_time_visits_fee(client, catalogue):
+    text = client.get(catalogue["elderly"].get_absolute_url()).content.decode()
+    for expected in [
+        "老年人优待证办理",
+        "市民政局",
+        "村社区",
+        "村(社区)直接出具",
+        "即办",
+        "最多跑1次",
+        "免费",
+    ]:
+        assert expected in text, expected
+    text = client.get(catalogue["permit"].get_absolute_url()).content.decode()
+    for expected in ["5个工作日", "不用跑", "按规定标准收取", "一窗受理"]:
+        assert expected in text, expected
+
+
+def test_unknown_item_is_404(client, db):
+    assert client.get(reverse("reforms:detail", args=[999999])).status_code == 404
+
+
+def _queries(client, url) -> int:
+    with CaptureQueriesContext(connection) as captured:
+        assert client.get(url).status_code == 200
+    return len(captured.captured_queries)
+
+
+@pytest.mark.parametrize("url", [LIST, LIST + "?q=批量+事项&level=village&reform=one_go&page=2"])
+def test_the_list_runs_the_same_queries_for_50_and_5000_items(client, url, django_assert_num_queries):
+    units = [make_unit(f"市直单位{n}", kind=Unit.Kind.DEPARTMENT) for n in range(5)]
+    for n, unit in enumerate(units):
+        ServiceItem.objects.bulk_create(item_rows(unit, 10, start=n * 10_000, batch=1))
+    assert ServiceItem.objects.count() == 50
+    with_50 = _queries(client, url)
+    for n, unit in enumerate(units):
+        ServiceItem.objects.bulk_create(item_rows(unit, 990, start=n * 10_000 + 10, batch=2))
+    assert ServiceItem.objects.count() == 5000
+    with django_assert_num_queries(with_50):
+        response = client.get(url)
+    assert response.context["page"].paginator.count >= 21
+
+
+def test_dashboard_shows_the_catalogues_figures_from_the_same_query(client, catalogue):
+    response = client.get("/")
+    assert response.context["reform_figures"] == client.get(LIST).context["figures"]
+    text = response.content.decode()
+    figures = text.split('class="figures reform-figures"')[1].split("</dl>")[0]
+    assert "<dd>3</dd>" in figures and "<dd>100%</dd>" in figures
+    assert f'href="{LIST}"' in text
+    make_item(Unit.objects.get(name="市民政局"), should_enter=True)
+    assert client.get("/").context["reform_figures"]["window_entry_rate"] == 50
