@@ -44,11 +44,12 @@ class VolunteerResource(LedgerResource):
         use_transactions = True
         instance_loader_class = CachedInstanceLoader
 
-    def __init__(self, user=None, **kwargs):
-        super().__init__(user=user, **kwargs)
-        if not self.keeps_volunteers(user):
-            # A reader's export (the leader's) leaves the private column out altogether.
-            del self.fields["phone"]
+    def get_export_fields(self, selected_fields=None):
+        exported = super().get_export_fields(selected_fields)
+        if self.keeps_volunteers(self.user):
+            return exported
+        # A reader's export (the leader's) leaves the private column out altogether.
+        return [field for field in exported if field.attribute != "phone"]
 
     @staticmethod
     def keeps_volunteers(user) -> bool:
