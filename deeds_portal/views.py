@@ -4,6 +4,7 @@ from django.shortcuts import render
 from django.views.decorators.cache import never_cache
 
 from projects.models import ProgressUpdate, Project, Round
+from volunteers.services import headline_figures as volunteer_figures
 
 LATEST_UPDATES = 6
 
@@ -21,7 +22,12 @@ def dashboard(request):
     return render(
         request,
         "portal/dashboard.html",
-        {"round": current_round, "figures": figures, "latest_updates": latest_updates},
+        {
+            "round": current_round,
+            "figures": figures,
+            "latest_updates": latest_updates,
+            "volunteers": volunteer_figures(),
+        },
     )
 
 

@@ -243,3 +243,13 @@ def public_totals():
     for s in services:
         s["volunteers"] = service_volunteers.get(s["service"], 0)
     return {"months": list(reversed(by_month)), "services": services, "totals": totals}
+
+
+def headline_figures() -> dict:
+    """The dashboard's figures: shifts held, attended hours, problems solved (three queries)."""
+    return {
+        "shifts": Shift.objects.held().count(),
+        "hours": attended_hours(Assignment.objects.all()),
+        "problems": ProblemSolved.objects.filter(shift__is_cancelled=False).aggregate(n=Sum("count"))["n"]
+        or 0,
+    }
