@@ -41,7 +41,7 @@ def main(argv=None) -> int:
         database.migrate()
         database.ensure_empty(db)
 
-        from bench import data, ledger_io, pages, report  # after setup: they import models
+        from bench import data, ledger_io, pages, report, volunteers  # after setup: they import models
 
         stage(f"database {db.describe()}")
         stage("generating the ledger")
@@ -54,6 +54,8 @@ def main(argv=None) -> int:
         growth = pages.query_growth()
         stage(f"measuring xlsx export/import ({args.repeats} repeats each)")
         io_results = ledger_io.run(repeats=args.repeats)
+        stage("measuring the volunteer rosters (2,000 volunteers, 50 posts, a year of shifts)")
+        volunteer_results = volunteers.run(repeats=args.repeats, requests=args.requests, warmup=args.warmup)
         results = {
             "meta": {
                 "when": datetime.datetime.now(datetime.UTC).strftime("%Y-%m-%d %H:%M UTC"),
@@ -71,12 +73,14 @@ def main(argv=None) -> int:
             "pages": page_results,
             "query_growth": growth,
             "ledger_io": io_results,
+            "volunteers": volunteer_results,
         }
     finally:
         cleanup = database.cleanup(db, keep=args.keep_db)
     results["meta"]["cleanup"] = cleanup
     results["meta"]["total_seconds"] = round(time.perf_counter() - started, 1)
     print(report.render(results))
+    print(volunteers.render(results["volunteers"]))
     path = report.write_json(results)
     print(f"JSON written to {os.path.relpath(path)}")
     return 0

@@ -13,6 +13,7 @@ from django.contrib import admin, messages
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.shortcuts import render
+from django.urls import reverse
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
@@ -121,7 +122,7 @@ class PostAdmin(UnitScopedAdminMixin, VersionAdmin):
 @admin.register(Volunteer)
 class VolunteerAdmin(UnitScopedAdminMixin, LockVersionAdminMixin, LedgerImportExportMixin, VersionAdmin):
     resource_classes = [VolunteerResource]
-    list_display = ["name", "unit", "is_party_member", "phone", "is_active"]
+    list_display = ["name", "unit", "is_party_member", "phone", "is_active", "certificate_link"]
     list_filter = [("unit", admin.RelatedOnlyFieldListFilter), "is_party_member", "is_active"]
     list_select_related = ["unit"]
     search_fields = ["name", "phone", "skills"]
@@ -133,6 +134,12 @@ class VolunteerAdmin(UnitScopedAdminMixin, LockVersionAdminMixin, LedgerImportEx
         if not request.user.has_perm("volunteers.change_volunteer"):
             return [name for name in shown if name != "phone"]
         return shown
+
+    @admin.display(description=_("service record certificate"))
+    def certificate_link(self, volunteer):
+        return format_html(
+            '<a href="{}">{}</a>', reverse("volunteers:issue-certificate", args=[volunteer.pk]), _("Issue")
+        )
 
     @admin.action(description=_("Book the selected volunteers on a shift"), permissions=["change"])
     def book_on_shift(self, request, queryset):
@@ -337,6 +344,7 @@ class ShiftAdmin(DoubleBookingAdminMixin, UnitScopedAdminMixin, LockVersionAdmin
         (None, {"fields": ["pattern"], "classes": ["collapse"]}),
     ]
     actions = ["cancel_shifts", "assign_regular_volunteers"]
+    change_list_template = "admin/volunteers/shift/change_list.html"
 
     def get_queryset(self, request):
         return super().get_queryset(request).with_staffing()

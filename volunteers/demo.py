@@ -29,6 +29,11 @@ NAME_PREFIX = "演示志愿者"
 PHONE_PREFIX = "1380000"
 CROSSING = "大庸路与机场路交叉路口"
 STATION = "社区新时代文明实践站"
+SERVICE_TYPES = [
+    ("三导", "文明交通劝导 / 文明行为引导 / 文明旅游督导", 10),
+    ("反诈骗宣传", "深入小区社区开展反诈骗宣传", 20),
+    ("法律咨询", "为群众解答法律疑问", 30),
+]
 # (unit, party member, skills) of the invented volunteers 01–10.
 VOLUNTEERS = [
     ("机关党委", True, "交通劝导"),
@@ -64,7 +69,13 @@ def phone(n: int) -> str:
 
 
 def load(unit_map) -> None:
-    services = {s.name: s for s in ServiceType.objects.all()}
+    # Created by a migration too; again here, since a test database may have been flushed.
+    services = {
+        name: ServiceType.objects.get_or_create(
+            name=name, defaults={"description": text, "sort_order": order}
+        )[0]
+        for name, text, order in SERVICE_TYPES
+    }
     volunteers = {}
     for n, (unit, member, skills) in enumerate(VOLUNTEERS, start=1):
         volunteers[n], _ = Volunteer.objects.get_or_create(

@@ -8,7 +8,7 @@ from django.urls import reverse
 from tests.kit import read_xlsx
 from volunteers.models import Attendance, Certificate
 
-from .factories import book, make_shift, make_volunteer
+from .factories import book, make_shift
 
 D = datetime.date
 
