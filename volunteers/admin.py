@@ -340,14 +340,25 @@ class ShiftAdmin(DoubleBookingAdminMixin, UnitScopedAdminMixin, LockVersionAdmin
     search_fields = ["post__name", "service__name"]
     fieldsets = [
         (None, {"fields": ["post", "service", ("starts_at", "ends_at"), "headcount", "is_cancelled"]}),
+        (None, {"fields": ["free_volunteers"]}),
         (_("What happened"), {"fields": ["citizens_served", "notes"]}),
         (None, {"fields": ["pattern"], "classes": ["collapse"]}),
     ]
     actions = ["cancel_shifts", "assign_regular_volunteers"]
     change_list_template = "admin/volunteers/shift/change_list.html"
 
+    readonly_fields = ["free_volunteers"]
+
     def get_queryset(self, request):
         return super().get_queryset(request).with_staffing()
+
+    @admin.display(description=_("free at this time"))
+    def free_volunteers(self, shift):
+        """Active volunteers of the post's unit not booked on this or an overlapping shift."""
+        if shift.pk is None:
+            return "—"
+        free = services.free_volunteers(shift).values_list("name", flat=True)
+        return "、".join(free) or "—"
 
     @admin.display(description=_("booked / needed"), ordering="assigned")
     def staffing(self, shift):

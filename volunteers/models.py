@@ -305,7 +305,10 @@ class AssignmentQuerySet(UnitScopedQuerySet):
     unit_path = "shift__post__unit"
 
     def overlapping(self, volunteer_id, starts_at, ends_at):
-        return self.filter(volunteer_id=volunteer_id, starts_at__lt=ends_at, ends_at__gt=starts_at)
+        return self.overlapping_any(starts_at, ends_at).filter(volunteer_id=volunteer_id)
+
+    def overlapping_any(self, starts_at, ends_at):
+        return self.filter(starts_at__lt=ends_at, ends_at__gt=starts_at)
 
     def attended(self):
         return self.filter(attendance=Attendance.PRESENT, shift__is_cancelled=False)

@@ -95,6 +95,16 @@ def book(volunteer: Volunteer, shift: Shift) -> Assignment:
         ) from None
 
 
+def free_volunteers(shift: Shift):
+    """Active volunteers of the shift's unit who could be booked on it (none overlapping)."""
+    busy = Assignment.objects.overlapping_any(shift.starts_at, shift.ends_at).values("volunteer")
+    return (
+        Volunteer.objects.filter(unit_id=shift.post.unit_id, is_active=True)
+        .exclude(pk__in=busy)
+        .order_by("name")
+    )
+
+
 def attended_hours(assignments) -> Decimal:
     return assignments.attended().aggregate(total=Sum("hours"))["total"] or Decimal(0)
 

@@ -141,3 +141,35 @@ def test_shifts_below_headcount_are_flagged_in_the_list(client, coordinator_a, p
     flagged = client.get(url, {"staffing": "short"}).context["cl"].result_list
     assert [s.pk for s in flagged] == [short.pk]
     assert cancelled.pk not in [s.pk for s in flagged]
+
+
+def test_shift_page_shows_who_is_free(client, coordinator_a, post_a, unit_a):
+    busy = make_volunteer(unit_a, name="忙碌者")
+    make_volunteer(unit_a, name="空闲者")
+    make_volunteer(unit_a, name="不在册者", is_active=False)
+    book(busy, make_shift(post_a, D(2021, 5, 3), "08:00", "09:30"))
+    shift = make_shift(post_a, D(2021, 5, 3), "07:30", "09:00")
+    client.force_login(coordinator_a)
+    page = client.get(reverse("admin:volunteers_shift_change", args=[shift.pk])).content.decode()
+    assert "空闲者" in page
+    assert "忙碌者" not in page
+    assert "不在册者" not in page
+
+
+def test_moving_a_shift_onto_a_booked_volunteers_other_shift_is_refused(
+    client, coordinator_a, post_a, unit_a
+):
+    volunteer = make_volunteer(unit_a, name="赵六")
+    book(volunteer, make_shift(post_a, D(2021, 5, 3), "07:30", "09:00"))
+    later = make_shift(post_a, D(2021, 5, 3), "10:00", "11:00")
+    book(volunteer, later)
+    client.force_login(coordinator_a)
+    from tests.volunteers.test_double_booking import inline_post
+
+    data = inline_post(later, [], **{"starts_at_1": "08:30", "ends_at_1": "10:00"})
+    data.update({"assignments-INITIAL_FORMS": 0})
+    response = client.post(reverse("admin:volunteers_shift_change", args=[later.pk]), data)
+    assert response.status_code == 200
+    assert "赵六 已被安排在时间重叠的班次 2021-05-03 07:30–09:00" in response.content.decode()
+    later.refresh_from_db()
+    assert later.starts_at == combine(D(2021, 5, 3), datetime.time(10, 0))
