@@ -130,29 +130,39 @@ def service_record(volunteer: Volunteer, start: datetime.date, end: datetime.dat
 
 
 def issue_certificate(volunteer: Volunteer, start, end, user, issuing_unit=None) -> Certificate:
-    """Record a certificate with the next number of the year, e.g. 志证〔2021〕第0007号."""
+    """Record a certificate with the next number of the year, e.g. ZYFW-2021-00007.
+
+    The number is unique in the database; two certificates issued at the same
+    moment that pick the same number are resolved by taking the next one.
+    """
     record = service_record(volunteer, start, end)
     now = timezone.now()
-    year = timezone.localdate(now).year
-    with transaction.atomic():
-        prefix = f"ZYFW-{year}-"
-        count = Certificate.objects.select_for_update().filter(number__startswith=prefix).count()
-        for attempt in range(count + 1, count + 50):
-            number = f"{prefix}{attempt:05d}"
-            if not Certificate.objects.filter(number=number).exists():
-                break
-        return Certificate.objects.create(
-            number=number,
-            volunteer=volunteer,
-            issued_at=now,
-            issued_by=user if getattr(user, "pk", None) else None,
-            issuing_unit=issuing_unit or volunteer.unit,
-            period_start=start,
-            period_end=end,
-            hours=record.hours,
-            shifts_attended=record.shifts,
-            services="、".join(record.services),
+    prefix = f"ZYFW-{timezone.localdate(now).year}-"
+    for _attempt in range(20):
+        last = (
+            Certificate.objects.filter(number__startswith=prefix)
+            .order_by("-number")
+            .values_list("number", flat=True)
+            .first()
         )
+        number = f"{prefix}{int(last.removeprefix(prefix)) + 1 if last else 1:05d}"
+        try:
+            with transaction.atomic():
+                return Certificate.objects.create(
+                    number=number,
+                    volunteer=volunteer,
+                    issued_at=now,
+                    issued_by=user if getattr(user, "pk", None) else None,
+                    issuing_unit=issuing_unit or volunteer.unit,
+                    period_start=start,
+                    period_end=end,
+                    hours=record.hours,
+                    shifts_attended=record.shifts,
+                    services="、".join(record.services),
+                )
+        except IntegrityError:
+            continue
+    raise RuntimeError("no free certificate number after 20 attempts")
 
 
 def hours_by_volunteer(volunteers, start: datetime.date, end: datetime.date):
