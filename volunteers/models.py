@@ -193,6 +193,7 @@ class ShiftPattern(LockVersionedModel):
             "post_id": self.post_id,
             "service_id": self.service_id,
             "date": day,
+            "month": day.replace(day=1),
             "starts_at": combine(day, self.start_time),
             "ends_at": combine(day, self.end_time),
             "headcount": self.headcount,
@@ -244,6 +245,9 @@ class Shift(LockVersionedModel):
         ServiceType, verbose_name=_("service"), on_delete=models.PROTECT, related_name="shifts"
     )
     date = models.DateField(_("date"), editable=False)
+    # The first day of the date's month: the public figures group by it without a
+    # date function per row (SQLite runs those in Python).
+    month = models.DateField(_("month"), editable=False)
     starts_at = models.DateTimeField(_("starts at"))
     ends_at = models.DateTimeField(_("ends at"))
     headcount = models.PositiveSmallIntegerField(_("volunteers needed"), validators=[MinValueValidator(1)])
@@ -266,7 +270,10 @@ class Shift(LockVersionedModel):
                 condition=models.Q(ends_at__gt=models.F("starts_at")), name="shift_ends_after_start"
             ),
         ]
-        indexes = [models.Index(fields=["date"], name="shift_date")]
+        indexes = [
+            models.Index(fields=["date"], name="shift_date"),
+            models.Index(fields=["month", "service"], name="shift_month_service"),
+        ]
 
     def __str__(self) -> str:
         local = timezone.localtime(self.starts_at)
@@ -282,6 +289,7 @@ class Shift(LockVersionedModel):
 
     def save(self, *args, **kwargs):
         self.date = timezone.localdate(self.starts_at)
+        self.month = self.date.replace(day=1)
         moved = self.pk is not None and (
             Shift.objects.filter(pk=self.pk).exclude(starts_at=self.starts_at, ends_at=self.ends_at).exists()
         )

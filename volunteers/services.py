@@ -6,7 +6,6 @@ from decimal import Decimal
 
 from django.db import IntegrityError, transaction
 from django.db.models import Count, Q, Sum
-from django.db.models.functions import TruncMonth
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -186,26 +185,22 @@ def public_totals():
     """
     shifts = (
         Shift.objects.held()
-        .annotate(month=TruncMonth("date"))
         .values("month", "service__name", "service__sort_order")
         .annotate(shifts=Count("pk"), citizens=Sum("citizens_served"))
     )
     attended = (
         Assignment.objects.attended()
-        .annotate(month=TruncMonth("shift__date"))
-        .values("month", "shift__service__name")
+        .values("shift__month", "shift__service__name")
         .annotate(volunteers=Count("volunteer", distinct=True), hours=Sum("hours"))
     )
     problems = (
         ProblemSolved.objects.filter(shift__is_cancelled=False)
-        .annotate(month=TruncMonth("shift__date"))
-        .values("month", "shift__service__name")
+        .values("shift__month", "shift__service__name")
         .annotate(solved=Sum("count"))
     )
     rows: dict = {}
 
     def row(month, service, order=100):
-        month = month.date() if isinstance(month, datetime.datetime) else month
         return rows.setdefault(
             (month, service),
             {
@@ -225,11 +220,11 @@ def public_totals():
         entry["shifts"] = item["shifts"]
         entry["citizens"] = item["citizens"] or 0
     for item in attended:
-        entry = row(item["month"], item["shift__service__name"])
+        entry = row(item["shift__month"], item["shift__service__name"])
         entry["volunteers"] = item["volunteers"]
         entry["hours"] = item["hours"] or Decimal(0)
     for item in problems:
-        row(item["month"], item["shift__service__name"])["problems"] = item["solved"] or 0
+        row(item["shift__month"], item["shift__service__name"])["problems"] = item["solved"] or 0
     by_month = sorted(rows.values(), key=lambda r: (r["month"], r["order"], r["service"]), reverse=False)
     totals = {
         "shifts": sum(r["shifts"] for r in by_month),
