@@ -92,7 +92,24 @@ def _staff_client() -> Client:
     return client
 
 
+def teardown() -> None:
+    """Remove every row this module inserted (a caller's database is left as it was found)."""
+    Assignment.objects.filter(volunteer__name__startswith="基准志愿者").delete()
+    drop_shifts()
+    ShiftPattern.objects.filter(post__name__startswith="基准岗位").delete()
+    Post.objects.filter(name__startswith="基准岗位").delete()
+    Volunteer.objects.filter(name__startswith="基准志愿者").delete()
+    get_user_model().objects.filter(username="bench-volunteers").delete()
+
+
 def run(repeats: int = 3, requests: int = 30, warmup: int = 5) -> dict:
+    try:
+        return _run(repeats, requests, warmup)
+    finally:
+        teardown()
+
+
+def _run(repeats: int, requests: int, warmup: int) -> dict:
     data = build()
     generated = measure(generate_year, repeats, before=drop_shifts, connection=connection)
     drop_shifts()
