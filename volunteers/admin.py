@@ -352,6 +352,11 @@ class ShiftAdmin(DoubleBookingAdminMixin, UnitScopedAdminMixin, LockVersionAdmin
     def get_queryset(self, request):
         return super().get_queryset(request).with_staffing()
 
+    def changelist_view(self, request, extra_context=None):
+        upcoming = Shift.objects.for_user(request.user).filter(date__gte=today()).short_staffed()
+        extra_context = {**(extra_context or {}), "upcoming_short": upcoming.count(), "today": today()}
+        return super().changelist_view(request, extra_context)
+
     @admin.display(description=_("free at this time"))
     def free_volunteers(self, shift):
         """Active volunteers of the post's unit not booked on this or an overlapping shift."""

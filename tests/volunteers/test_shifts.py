@@ -173,3 +173,15 @@ def test_moving_a_shift_onto_a_booked_volunteers_other_shift_is_refused(
     assert "赵六 已被安排在时间重叠的班次 2021-05-03 07:30–09:00" in response.content.decode()
     later.refresh_from_db()
     assert later.starts_at == combine(D(2021, 5, 3), datetime.time(10, 0))
+
+
+def test_coordinator_sees_how_many_upcoming_shifts_of_their_units_are_short(
+    client, coordinator_a, post_a, post_b
+):
+    soon = today() + datetime.timedelta(days=3)
+    make_shift(post_a, soon, headcount=2)
+    make_shift(post_a, D(2021, 5, 3), headcount=2)  # past: not upcoming
+    make_shift(post_b, soon, headcount=2)  # another unit's
+    client.force_login(coordinator_a)
+    page = client.get(reverse("admin:volunteers_shift_changelist")).content.decode()
+    assert "1 个本单位即将到来的班次人数不足" in page
