@@ -466,10 +466,27 @@ class AssignmentAdmin(DoubleBookingAdminMixin, UnitScopedAdminMixin, LedgerImpor
 
 @admin.register(Certificate)
 class CertificateAdmin(UnitScopedAdminMixin, admin.ModelAdmin):
-    list_display = ["number", "volunteer", "period_start", "period_end", "hours", "issuing_unit", "issued_at"]
+    list_display = [
+        "number",
+        "volunteer",
+        "period_start",
+        "period_end",
+        "hours",
+        "issuing_unit",
+        "issued_at",
+        "print_link",
+    ]
     list_select_related = ["volunteer", "issuing_unit"]
     search_fields = ["number", "volunteer__name"]
     readonly_fields = [f.name for f in Certificate._meta.fields]
+
+    @admin.display(description=_("print"))
+    def print_link(self, certificate):
+        return format_html(
+            '<a href="{}">{}</a>',
+            reverse("volunteers:certificate", args=[certificate.pk]),
+            certificate.number,
+        )
 
     def has_add_permission(self, request):
         return False  # issued from the certificate page, which records it
