@@ -176,6 +176,15 @@ class BookOnShiftForm(forms.Form):
 
 
 def book_many(volunteers, shifts):
+    """Book each volunteer on each shift; a clash is reported and the others still booked.
+
+    One transaction for the lot (each booking in a savepoint of its own): one commit, not one per row.
+    """
+    with transaction.atomic():
+        return _book_each(volunteers, shifts)
+
+
+def _book_each(volunteers, shifts):
     booked, refusals = 0, []
     for shift in shifts:
         for volunteer in volunteers:
