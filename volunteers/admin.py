@@ -26,6 +26,7 @@ from . import services
 from .models import (
     WEEKDAYS,
     Assignment,
+    Attendance,
     Certificate,
     DoubleBooking,
     Post,
@@ -286,9 +287,25 @@ class ShiftPatternAdmin(UnitScopedAdminMixin, LockVersionAdminMixin, VersionAdmi
         )
 
 
+class KeepsRecordedAttendance(forms.BaseInlineFormSet):
+    """A booking whose attendance is recorded is part of the record: it cannot be deleted."""
+
+    def clean(self):
+        super().clean()
+        for form in self.deleted_forms:
+            if form.instance.pk and form.initial.get("attendance") != Attendance.EXPECTED:
+                raise ValidationError(
+                    _(
+                        "%(volunteer)s's attendance is recorded; a record is kept, not deleted (mark absent instead)."
+                    )
+                    % {"volunteer": form.instance.volunteer}
+                )
+
+
 class AssignmentInline(admin.TabularInline):
     model = Assignment
     form = AssignmentForm
+    formset = KeepsRecordedAttendance
     extra = 0
     fields = ["volunteer", "attendance", "hours"]
     autocomplete_fields = ["volunteer"]
@@ -442,6 +459,14 @@ class AssignmentAdmin(DoubleBookingAdminMixin, UnitScopedAdminMixin, LedgerImpor
     autocomplete_fields = ["volunteer", "shift"]
     date_hierarchy = "starts_at"
     actions = ["mark_present", "mark_absent"]
+
+    def has_delete_permission(self, request, obj=None):
+        if obj is not None and obj.attendance != Attendance.EXPECTED:
+            return False  # recorded attendance, a no-show included, is kept
+        return super().has_delete_permission(request, obj)
+
+    def delete_queryset(self, request, queryset):
+        super().delete_queryset(request, queryset.filter(attendance=Attendance.EXPECTED))
 
     def save_model(self, request, obj, form, change):
         with refusing_double_booking(lambda: self.explain_refusal([obj])):

@@ -249,3 +249,38 @@ def test_admin_explains_a_refusal_that_slipped_past_the_form(client, unit_a):
     assert "已被安排在时间重叠的班次" in response.content.decode()
     assert "大庸路与机场路交叉路口" in response.content.decode()
     assert not Assignment.objects.filter(shift=second).exists()
+
+
+def test_a_recorded_no_show_is_kept(client, coordinator_a, post_a, volunteer_a, unit_a):
+    shift = make_shift(post_a)
+    no_show = book(volunteer_a, shift, Attendance.ABSENT)
+    pending = book(make_volunteer(unit_a), shift)
+    client.force_login(coordinator_a)
+    assert (
+        client.post(
+            reverse("admin:volunteers_assignment_delete", args=[no_show.pk]), {"post": "yes"}
+        ).status_code
+        == 403
+    )
+    client.post(
+        reverse("admin:volunteers_assignment_changelist"),
+        {"action": "delete_selected", "_selected_action": [no_show.pk, pending.pk], "post": "yes"},
+    )
+    assert Assignment.objects.filter(pk=no_show.pk).exists()
+    data = inline_post(shift, [], **{"starts_at_1": "07:30", "ends_at_1": "09:00"})
+    data.update(
+        {
+            "assignments-TOTAL_FORMS": 1,
+            "assignments-INITIAL_FORMS": 1,
+            "assignments-0-id": no_show.pk,
+            "assignments-0-shift": shift.pk,
+            "assignments-0-volunteer": volunteer_a.pk,
+            "assignments-0-attendance": Attendance.ABSENT,
+            "assignments-0-hours": "0",
+            "assignments-0-DELETE": "on",
+        }
+    )
+    response = client.post(reverse("admin:volunteers_shift_change", args=[shift.pk]), data)
+    assert response.status_code == 200
+    assert "记录予以保留" in response.content.decode()
+    assert Assignment.objects.filter(pk=no_show.pk).exists()
