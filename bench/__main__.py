@@ -44,7 +44,14 @@ def main(argv=None) -> int:
         database.migrate()
         database.ensure_empty(db)
 
-        from bench import data, ledger_io, pages, report, workbook  # after setup: they import models
+        from bench import (  # after setup: they import models
+            data,
+            ledger_io,
+            pages,
+            report,
+            volunteers,
+            workbook,
+        )
         from bench import reforms as reform_bench
 
         stage(f"database {db.describe()}")
@@ -63,6 +70,8 @@ def main(argv=None) -> int:
         )
         stage(f"measuring the monthly workbook ({args.repeats} repeats)")
         workbook_results = workbook.run(repeats=args.repeats)
+        stage("measuring the volunteer rosters (2,000 volunteers, 50 posts, a year of shifts)")
+        volunteer_results = volunteers.run(repeats=args.repeats, requests=args.requests, warmup=args.warmup)
         results = {
             "meta": {
                 "when": datetime.datetime.now(datetime.UTC).strftime("%Y-%m-%d %H:%M UTC"),
@@ -82,12 +91,14 @@ def main(argv=None) -> int:
             "ledger_io": io_results,
             "workbook": workbook_results,
             "reforms": reform_results,
+            "volunteers": volunteer_results,
         }
     finally:
         cleanup = database.cleanup(db, keep=args.keep_db)
     results["meta"]["cleanup"] = cleanup
     results["meta"]["total_seconds"] = round(time.perf_counter() - started, 1)
     print(report.render(results))
+    print(volunteers.render(results["volunteers"]))
     path = report.write_json(results)
     print(f"JSON written to {os.path.relpath(path)}")
     return 0

@@ -14,7 +14,7 @@ class PublicPagesSitemap(Sitemap):
     changefreq = "daily"
 
     def items(self):
-        return ["dashboard", "projects:list", "reforms:list", "open-data"]
+        return ["dashboard", "projects:list", "reforms:list", "volunteers:index", "open-data"]
 
     def location(self, item):
         return reverse(item)

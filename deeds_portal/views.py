@@ -9,11 +9,13 @@ from projects.models import ProgressUpdate, Project, Round
 from reforms.models import ServiceItem
 from units.models import Unit
 from units.public_pages import public_page
+from volunteers.models import Assignment, ProblemSolved, Shift
+from volunteers.services import headline_figures as volunteer_figures
 
 LATEST_UPDATES = 6
 
 
-@public_page(Project, ProgressUpdate, Round, Unit, ServiceItem)
+@public_page(Project, ProgressUpdate, Round, Unit, ServiceItem, Shift, Assignment, ProblemSolved)
 def dashboard(request):
     current_round = Round.objects.current()
     figures = None
@@ -33,6 +35,7 @@ def dashboard(request):
             "latest_updates": latest_updates,
             # The same one aggregate query as /reforms/.
             "reform_figures": ServiceItem.objects.figures(),
+            "volunteers": volunteer_figures(),
         },
     )
 

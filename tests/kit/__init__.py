@@ -18,6 +18,7 @@ from .ledger import (
     preview_errors,
     read_csv,
     read_xlsx,
+    rendered,
     write_csv,
     write_xlsx,
 )
@@ -30,6 +31,7 @@ __all__ = [
     "preview_errors",
     "read_csv",
     "read_xlsx",
+    "rendered",
     "write_csv",
     "write_xlsx",
 ]

@@ -148,3 +148,11 @@ def assert_unit_scoped(client, model, *, mine, theirs, editor, column_of_theirs)
         assert column_of_theirs not in forged.text
     else:
         assert column_of_theirs not in str(read_xlsx(forged.content))
+
+
+def rendered(client, url, **extra):
+    """The page rendered anew (its template context available), not served from the page cache."""
+    from django.core.cache import cache
+
+    cache.clear()
+    return client.get(url, **extra)

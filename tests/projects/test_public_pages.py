@@ -135,7 +135,7 @@ def test_public_pages_run_the_same_number_of_queries_for_10_and_500_projects(cli
     build_ledger(round_, unit_a, 490, start=10)
     large = count_queries(client, url)
     assert small == large
-    assert large <= 6
+    assert large <= (12 if url == "/" else 6)  # the dashboard also shows the other tasks
 
 
 def test_detail_page_queries_do_not_grow_with_updates(client, make_project):

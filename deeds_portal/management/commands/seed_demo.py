@@ -9,19 +9,21 @@ from django.db import transaction
 import projects.demo
 import reforms.demo
 import units.demo
-from units.roles import LEADER, OFFICE_ADMIN, UNIT_EDITOR
+import volunteers.demo
+from units.roles import LEADER, OFFICE_ADMIN, UNIT_EDITOR, VOLUNTEER_COORDINATOR
 
 DEMO_USERS = [
     # username, role, unit, last name
     ("demo-admin", OFFICE_ADMIN, None, "演示·办公室管理员"),
     ("demo-editor", UNIT_EDITOR, "第一党支部", "演示·第一党支部台账员"),
     ("demo-leader", LEADER, None, "演示·领导"),
+    ("demo-coordinator", VOLUNTEER_COORDINATOR, "机关党委", "演示·志愿服务协调员"),
 ]
 DEMO_PASSWORD = "demo-password-2021"
 
 
 class Command(BaseCommand):
-    help = "Load the article's real data (the ten projects …) idempotently."
+    help = "Load the article's real data (the ten projects, the Monday volunteer roster …) idempotently."
 
     def add_arguments(self, parser):
         parser.add_argument(
@@ -37,6 +39,7 @@ class Command(BaseCommand):
         unit_map = units.demo.load()
         projects.demo.load(unit_map)
         reforms.demo.load(unit_map)
+        volunteers.demo.load(unit_map)
         if users:
             self._load_users(unit_map)
         self.stdout.write(self.style.SUCCESS("Demo data loaded."))
