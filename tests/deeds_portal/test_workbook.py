@@ -2,6 +2,7 @@
 
 import datetime
 import io
+from decimal import Decimal
 
 import openpyxl
 import pytest
@@ -14,6 +15,9 @@ from deeds_portal.models import IssuedWorkbook
 from deeds_portal.workbook.build import MonthContext, build, parse_month
 from tests.conftest import add_update, logged_in
 from tests.projects.factories import make_round
+from tests.reforms.factories import make_item
+from tests.volunteers.factories import book, make_post, make_shift, make_volunteer
+from volunteers.models import Attendance
 
 pytestmark = pytest.mark.django_db
 D = datetime.date
@@ -51,7 +55,7 @@ def ledger(make_project, unit_a, unit_b):
 
 def test_the_workbook_is_laid_out_for_print_and_reading(ledger):
     book = open_book(build(MonthContext(month=D(2021, 6, 1))).content)
-    assert book.sheetnames == ["汇总", "开门办实事"]
+    assert book.sheetnames == ["汇总", "开门办实事", "深化简政放权", "党员志愿者服务"]
     for sheet in book.worksheets:
         assert "2021年6月" in sheet["A1"].value and "截至2021年6月30日" in sheet["A1"].value
         assert any(str(cell.value or "").startswith("生成时间：2021-08-03 18:00") for cell in sheet[1])
@@ -197,3 +201,45 @@ def test_a_unit_editor_with_the_permission_gets_only_their_units_rows(client, le
     )
     download = reverse("admin:deeds_portal_issuedworkbook_download", args=[office_issue.pk])
     assert client.get(download).status_code == 404
+
+
+def summary_of(content) -> dict:
+    return {(row[0], row[1]): row[2] for row in rows_of(open_book(content)["汇总"])[2:]}
+
+
+def test_reforms_count_only_what_landed_by_the_months_end(unit_a):
+    for landed in [D(2021, 5, 20), D(2021, 6, 30), D(2021, 7, 1)]:
+        make_item(unit_a, batch=1, landed_on=landed)
+    make_item(unit_a, batch=2)
+    make_item(unit_a, should_enter=True, has_entered=True)
+    make_item(unit_a, should_enter=True)
+    june = summary_of(build(MonthContext(month=D(2021, 6, 1))).content)
+    assert june[("深化简政放权", "一件事一次办事项")] == 4
+    assert june[("深化简政放权", "月末已落地")] == 2  # 1 July is after June
+    assert june[("深化简政放权", "落地率")] == pytest.approx(0.5)
+    assert june[("深化简政放权", "入驻率")] == pytest.approx(0.5)
+    july = summary_of(build(MonthContext(month=D(2021, 7, 1))).content)
+    assert july[("深化简政放权", "月末已落地")] == 3
+    sheet = rows_of(open_book(build(MonthContext(month=D(2021, 6, 1))).content)["深化简政放权"])
+    assert ["第1批", 3, 2, pytest.approx(2 / 3, abs=1e-4), *[None] * 0] == sheet[2][:4]
+
+
+def test_volunteers_count_the_months_attended_shifts_across_month_and_year_ends(unit_a):
+    post = make_post(unit_a)
+    alice, bob = make_volunteer(unit_a), make_volunteer(unit_a)
+    for day in [D(2021, 12, 27), D(2021, 12, 31), D(2022, 1, 1)]:
+        shift = make_shift(post, day=day, citizens_served=10)
+        book(alice, shift, Attendance.PRESENT, hours=Decimal("1.5"))
+        book(bob, shift, Attendance.ABSENT)  # a no-show: kept, never counted as hours
+    cancelled = make_shift(post, day=D(2021, 12, 20), is_cancelled=True)
+    book(alice, cancelled, Attendance.PRESENT, hours=Decimal(3))
+    with time_machine.travel(datetime.datetime(2022, 2, 1, 2, 0, tzinfo=datetime.UTC), tick=False):
+        december = summary_of(build(MonthContext(month=D(2021, 12, 1))).content)
+        january = summary_of(build(MonthContext(month=D(2022, 1, 1))).content)
+    assert december[("党员志愿者服务", "开展班次")] == 2
+    assert december[("党员志愿者服务", "服务志愿者(人)")] == 1
+    assert december[("党员志愿者服务", "服务时长(小时)")] == pytest.approx(3.0)
+    assert december[("党员志愿者服务", "服务群众(人次)")] == 20
+    assert december[("党员志愿者服务", "未满员班次")] == 2  # 2 of 4 booked
+    assert january[("党员志愿者服务", "开展班次")] == 1
+    assert january[("党员志愿者服务", "服务时长(小时)")] == pytest.approx(1.5)

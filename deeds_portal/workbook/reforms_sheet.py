@@ -1,0 +1,101 @@
+"""深化简政放权 in the monthly workbook: the catalogue's figures at the month's end.
+
+"Landed" counts only items whose landing date (落地) is on or before the month's end.
+The catalogue keeps no date for entering the one-window hall, so the 一窗通办 figures
+are those of the day the workbook is made (noted on the sheet).
+"""
+
+from django.db.models import Count, Q
+
+from reforms.models import ServiceItem
+from units.rates import percentage
+
+from .layout import INTEGER, PERCENT, TEXT, Column, SheetWriter
+
+NAME = "深化简政放权"
+WINDOW_NOTE = "一窗通办按生成时的进驻情况统计（目录未记录进驻日期）"
+
+
+def _items(context):
+    queryset = ServiceItem.objects.all()
+    return queryset.for_user(context.user) if context.user is not None else queryset
+
+
+def figures(context) -> dict:
+    items = _items(context)
+    values = items.figures()
+    landed = items.filter(batch__isnull=False, landed_on__lte=context.month_end).count()
+    return {
+        "就近办事项": values["nearby"],
+        "一枚公章": values["one_seal"],
+        "一件事一次办批次": values["one_go_batches"],
+        "一件事一次办事项": values["one_go"],
+        "月末已落地": landed,
+        "落地率(%)": percentage(landed, values["one_go"]),
+        "一窗通办单位": values["window_units"],
+        "应进驻事项": values["window_items"],
+        "已进驻事项": values["window_entered"],
+        "入驻率(%)": percentage(values["window_entered"], values["window_items"]),
+    }
+
+
+def summary_rows(values: dict):
+    return [
+        ("就近办事项", values["就近办事项"], INTEGER, "村(社区)就近办高频事项"),
+        ("一件事一次办事项", values["一件事一次办事项"], INTEGER, f"共 {values['一件事一次办批次']} 批"),
+        ("月末已落地", values["月末已落地"], INTEGER, "落地日期不晚于月末"),
+        ("落地率", values["落地率(%)"], PERCENT, "月末已落地 ÷ 一件事一次办事项"),
+        ("一窗通办单位", values["一窗通办单位"], INTEGER, "有应进驻事项的市直单位"),
+        ("入驻率", values["入驻率(%)"], PERCENT, f"已进驻 ÷ 应进驻；{WINDOW_NOTE}"),
+    ]
+
+
+def write(book, context, figures_out: dict) -> None:
+    items = _items(context)
+    sheet = SheetWriter(
+        book,
+        NAME,
+        f"{context.title} · 深化简政放权（截至{context.month_end:%Y年%-m月%-d日}）",
+        context.made_at,
+        [
+            Column("一件事一次办批次", TEXT, 18),
+            Column("事项数", INTEGER, 10),
+            Column("月末已落地", INTEGER, 12),
+            Column("落地率", PERCENT, 10),
+        ],
+    )
+    batches = (
+        items.filter(batch__isnull=False)
+        .values("batch")
+        .annotate(total=Count("pk"), landed=Count("pk", filter=Q(landed_on__lte=context.month_end)))
+        .order_by("batch")
+    )
+    for row in batches:
+        sheet.row(
+            [f"第{row['batch']}批", row["total"], row["landed"], percentage(row["landed"], row["total"])]
+        )
+        figures_out[f"第{row['batch']}批/月末已落地"] = row["landed"]
+    windows = (
+        items.filter(should_enter=True)
+        .values("implementing_unit__name")
+        .annotate(total=Count("pk"), entered=Count("pk", filter=Q(has_entered=True)))
+        .order_by("implementing_unit__name")
+    )
+    sheet.section(
+        f"一窗通办（{WINDOW_NOTE}）",
+        [
+            Column("市直单位", TEXT),
+            Column("应进驻", INTEGER),
+            Column("已进驻", INTEGER),
+            Column("入驻率", PERCENT),
+        ],
+        [
+            [
+                row["implementing_unit__name"],
+                row["total"],
+                row["entered"],
+                percentage(row["entered"], row["total"]),
+            ]
+            for row in windows
+        ],
+    )
