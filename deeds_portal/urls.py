@@ -14,6 +14,7 @@ urlpatterns = [
     path("", views.dashboard, name="dashboard"),
     path("healthz", views.healthz, name="healthz"),
     path("projects/", include("projects.urls")),
+    path("hotline/", include("hotline.urls")),
     path("media/<path:name>", progress_photo, name="progress-photo"),
     path("i18n/", include("django.conf.urls.i18n")),
     path("admin/", admin.site.urls),

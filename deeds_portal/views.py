@@ -3,6 +3,7 @@ from django.http import HttpResponse
 from django.shortcuts import render
 from django.views.decorators.cache import never_cache
 
+import hotline.views
 from projects.models import ProgressUpdate, Project, Round
 
 LATEST_UPDATES = 6
@@ -21,7 +22,12 @@ def dashboard(request):
     return render(
         request,
         "portal/dashboard.html",
-        {"round": current_round, "figures": figures, "latest_updates": latest_updates},
+        {
+            "round": current_round,
+            "figures": figures,
+            "latest_updates": latest_updates,
+            "hotline": hotline.views.headline(),
+        },
     )
 
 

@@ -32,6 +32,8 @@ INSTALLED_APPS = [
     "axes",
     "reversion",
     "import_export",
+    "django_tasks",
+    "django_tasks_db",
     # Shared reference data first, then one app per special task, then the
     # portal that combines them (dependencies point from later to earlier).
     "units",
@@ -126,6 +128,9 @@ STORAGES = {
 }
 
 # Uploads: a photo or a ledger spreadsheet is never larger than this.
+# Background jobs (the hotline's case import): rows in the database, run by `manage.py db_worker`.
+TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
+
 MAX_UPLOAD_BYTES = env.int("MAX_UPLOAD_BYTES", default=10 * 1024 * 1024)
 FILE_UPLOAD_MAX_MEMORY_SIZE = 2_621_440
 

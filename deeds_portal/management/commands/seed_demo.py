@@ -6,6 +6,7 @@ from django.contrib.auth.models import Group
 from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 
+import hotline.demo
 import projects.demo
 import units.demo
 from units.roles import LEADER, OFFICE_ADMIN, UNIT_EDITOR
@@ -20,7 +21,7 @@ DEMO_PASSWORD = "demo-password-2021"
 
 
 class Command(BaseCommand):
-    help = "Load the article's real data (the ten projects …) idempotently."
+    help = "Load the article's real data (the ten projects, the hotline months …) idempotently."
 
     def add_arguments(self, parser):
         parser.add_argument(
@@ -35,6 +36,7 @@ class Command(BaseCommand):
             raise CommandError("Demo accounts have a published password: only with DEBUG on.")
         unit_map = units.demo.load()
         projects.demo.load(unit_map)
+        hotline.demo.load(unit_map)
         if users:
             self._load_users(unit_map)
         self.stdout.write(self.style.SUCCESS("Demo data loaded."))
