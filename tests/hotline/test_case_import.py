@@ -57,11 +57,19 @@ def test_an_overlapping_export_counts_nothing_twice_and_a_changed_status_updates
 
 def test_header_aliases_of_other_platform_versions(db):
     rows = [
-        {"12345工单编号": "GD1", "来电时间": "2021-06-01 09:00", "一级业务分类": "城乡建设", "工单状态": "已办结"},
+        {
+            "12345工单编号": "GD1",
+            "来电时间": "2021-06-01 09:00",
+            "一级业务分类": "城乡建设",
+            "工单状态": "已办结",
+        },
     ]
     outcome = run(case_file(rows))
     assert not outcome.refused, outcome.as_dict()
-    assert ("12345工单编号", "工单编号") in outcome.mapping and ("一级业务分类", "一级分类") in outcome.mapping
+    assert ("12345工单编号", "工单编号") in outcome.mapping and (
+        "一级业务分类",
+        "一级分类",
+    ) in outcome.mapping
     assert Case.objects.get().category == "城乡建设"
 
 

@@ -31,7 +31,8 @@ def test_upload_returns_at_once_and_the_worker_checks_then_imports(client, offic
     assert not Case.objects.exists()
 
     client.post(
-        reverse("admin:hotline_caseimport_changelist"), {"action": "confirm_import", "_selected_action": [job.pk]}
+        reverse("admin:hotline_caseimport_changelist"),
+        {"action": "confirm_import", "_selected_action": [job.pk]},
     )
     call_command("db_worker", "--batch", "--no-startup-delay", "--no-reload")
     job.refresh_from_db()
