@@ -17,6 +17,10 @@ def parse_args(argv=None):
     parser.add_argument(
         "--repeats", type=int, default=5, help="timed repeats of each xlsx operation (default 5)"
     )
+    parser.add_argument(
+        "--hotline-repeats", type=int, default=3, help="timed repeats of each 200,000-case import (default 3)"
+    )
+    parser.add_argument("--skip-hotline", action="store_true", help="leave out the hotline measurements")
     parser.add_argument("--seed", type=int, default=20210701, help="seed of the data generator")
     parser.add_argument("--keep-db", action="store_true", help="keep the temporary SQLite file")
     return parser.parse_args(argv)
@@ -41,7 +45,7 @@ def main(argv=None) -> int:
         database.migrate()
         database.ensure_empty(db)
 
-        from bench import data, ledger_io, pages, report  # after setup: they import models
+        from bench import data, hotline, ledger_io, pages, report  # after setup: they import models
 
         stage(f"database {db.describe()}")
         stage("generating the ledger")
@@ -54,6 +58,12 @@ def main(argv=None) -> int:
         growth = pages.query_growth()
         stage(f"measuring xlsx export/import ({args.repeats} repeats each)")
         io_results = ledger_io.run(repeats=args.repeats)
+        hotline_results = None
+        if not args.skip_hotline:
+            stage(f"measuring the hotline: 200,000-case imports ({args.hotline_repeats} repeats), page")
+            hotline_results = hotline.run(
+                repeats=args.hotline_repeats, requests=args.requests, warmup=args.warmup, seed=args.seed
+            )
         results = {
             "meta": {
                 "when": datetime.datetime.now(datetime.UTC).strftime("%Y-%m-%d %H:%M UTC"),
@@ -71,12 +81,15 @@ def main(argv=None) -> int:
             "pages": page_results,
             "query_growth": growth,
             "ledger_io": io_results,
+            "hotline": hotline_results,
         }
     finally:
         cleanup = database.cleanup(db, keep=args.keep_db)
     results["meta"]["cleanup"] = cleanup
     results["meta"]["total_seconds"] = round(time.perf_counter() - started, 1)
     print(report.render(results))
+    if results["hotline"]:
+        print(hotline.render(results["hotline"]))
     path = report.write_json(results)
     print(f"JSON written to {os.path.relpath(path)}")
     return 0

@@ -16,7 +16,7 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 
 from django.conf import settings
-from django.db import transaction
+from django.db import connection, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -65,13 +65,13 @@ PERSONAL = frozenset(
 )
 COMPLETED_STATUSES = frozenset({"已办结", "办结", "已完成", "已归档", "办结归档", "已回访", "已评价"})
 ONLINE_WORDS = frozenset({"直接办结", "在线办结", "热线直办", "即时办结", "直办"})
-FEEDBACK_WORDS = {
-    "满意": Feedback.SATISFIED,
-    "非常满意": Feedback.SATISFIED,
-    "基本满意": Feedback.BASICALLY,
-    "不满意": Feedback.UNSATISFIED,
-    "未回访": Feedback.NONE,
-    "": Feedback.NONE,
+FEEDBACK_WORDS = {  # plain strings: they go to the database driver as they are
+    "满意": Feedback.SATISFIED.value,
+    "非常满意": Feedback.SATISFIED.value,
+    "基本满意": Feedback.BASICALLY.value,
+    "不满意": Feedback.UNSATISFIED.value,
+    "未回访": Feedback.NONE.value,
+    "": Feedback.NONE.value,
 }
 COMPARED = (
     "received_at",
@@ -416,10 +416,51 @@ def _flush(batch: list[dict], outcome: Outcome, months: set, *, commit: bool, is
         months.add(values["month"])
         to_write.append(values)
     if commit and to_write:
-        Case.objects.bulk_create(
-            [Case(is_demo=is_demo, **values) for values in to_write],
-            update_conflicts=True,
-            unique_fields=["number"],
-            update_fields=["month", *COMPARED, "updated_at"],
-            batch_size=BATCH,
-        )
+        _upsert(to_write, is_demo)
+
+
+WRITTEN = ["number", "month", *COMPARED, "is_demo", "updated_at"]
+
+
+def _upsert(rows: list[dict], is_demo: bool) -> None:
+    """Insert new cases and update changed ones, keyed by the number, in multi-row statements.
+
+    Plain SQL (``INSERT … ON CONFLICT (number) DO UPDATE``, SQLite and PostgreSQL alike):
+    compiling ``bulk_create`` costs several times what the database spends writing.
+    """
+    ops = connection.ops
+    table = ops.quote_name(Case._meta.db_table)
+    columns = [Case._meta.get_field(name).column for name in WRITTEN]
+    per_statement = max(1, min(500, (connection.features.max_query_params or 10_000) // len(columns)))
+    placeholder = "(" + ", ".join(["%s"] * len(columns)) + ")"
+    updates = ", ".join(f"{ops.quote_name(c)} = excluded.{ops.quote_name(c)}" for c in columns[1:])
+    adapt_time = _time_adapter()
+    now = adapt_time(timezone.now())
+    params_of = []
+    for values in rows:
+        params = []
+        for name in WRITTEN[:-2]:
+            value = values[name]
+            if isinstance(value, datetime.datetime):
+                value = adapt_time(value)
+            elif isinstance(value, datetime.date):
+                value = ops.adapt_datefield_value(value)
+            params.append(value)
+        params += [is_demo, now]
+        params_of.append(params)
+    with connection.cursor() as cursor:
+        for start in range(0, len(params_of), per_statement):
+            chunk = params_of[start : start + per_statement]
+            cursor.execute(
+                f"INSERT INTO {table} ({', '.join(ops.quote_name(c) for c in columns)}) "
+                f"VALUES {', '.join([placeholder] * len(chunk))} "
+                f"ON CONFLICT ({ops.quote_name('number')}) DO UPDATE SET {updates}",
+                [value for params in chunk for value in params],
+            )
+
+
+def _time_adapter():
+    """Aware datetimes as the backend stores them; SQLite's is done here for speed (same text as Django's)."""
+    if connection.vendor == "sqlite":
+        return lambda value: str(value.astimezone(datetime.UTC).replace(tzinfo=None))
+    return connection.ops.adapt_datetimefield_value

@@ -88,6 +88,9 @@ class RowErrors:
 
 def text_cell(value) -> str:
     """A text cell as typed: numbers a spreadsheet made of codes lose their “.0”, formulas their guard."""
+    if type(value) is str:  # the common case first: most cells are plain text
+        text = value.strip()
+        return restore_neutralised(text) if text[:1] == "'" else text
     if value is None:
         return ""
     if isinstance(value, float) and value.is_integer():
