@@ -10,6 +10,7 @@ from dataclasses import dataclass, field
 
 from django.db.models import Count, F, Max, Q, Sum
 from django.utils import timezone
+from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
 from units.rates import change_percentage, percentage
@@ -42,6 +43,10 @@ class Period:
         return Period(add_months(self.start, -12), add_months(self.end, -12))
 
     def label(self) -> str:
+        if not (get_language() or "zh-hans").startswith("zh"):
+            return (
+                f"{self.start:%Y-%m}" if self.start == self.end else f"{self.start:%Y-%m} – {self.end:%Y-%m}"
+            )
         if self.start == self.end:
             return f"{self.start.year}年{self.start.month}月"
         if self.start.year == self.end.year:

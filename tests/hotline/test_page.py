@@ -174,3 +174,11 @@ def test_same_number_of_queries_whatever_the_data(client, db, django_assert_num_
     with django_assert_num_queries(6):
         response = client.get(URL, {"start": f"{2021 - years + 1}-01", "end": "2021-12"})
     assert response.status_code == 200
+
+
+def test_english_page(client, db, settings):
+    demo.load({})
+    client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
+    response = client.get(URL)
+    assert response.status_code == 200
+    assert "2021-01 – 2021-06" in response.text and "52,441" in response.text
