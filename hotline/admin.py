@@ -9,8 +9,9 @@ from reversion.admin import VersionAdmin
 from units.admin import LedgerImportExportMixin, LockVersionAdminMixin
 
 from . import tasks
-from .models import Case, CaseImport, Month
+from .models import Case, CaseImport, Month, MonthSource
 from .resources import MonthResource
+from .rollup import roll_up
 
 # A 200,000-row export is about 40 MB as csv, 15 MB as xlsx.
 MAX_CASE_IMPORT_BYTES = 100 * 1024 * 1024
@@ -33,6 +34,7 @@ class MonthAdmin(LockVersionAdminMixin, LedgerImportExportMixin, VersionAdmin):
     list_filter = ["source", "is_demo"]
     date_hierarchy = "month"
     readonly_fields = ["version", "is_demo", "updated_at"]
+    actions = ["roll_up_from_cases"]
     fieldsets = [
         (None, {"fields": ["month", "source"]}),
         (
@@ -41,6 +43,19 @@ class MonthAdmin(LockVersionAdminMixin, LedgerImportExportMixin, VersionAdmin):
         ),
         (_("Record"), {"fields": ["version", "is_demo", "updated_at"], "classes": ["collapse"]}),
     ]
+
+    @admin.action(
+        description=_("Replace the figures with those rolled up from the cases"), permissions=["change"]
+    )
+    def roll_up_from_cases(self, request, queryset):
+        # The explicit switch: a typed month becomes a rolled-up one only when staff ask for it.
+        months = list(queryset.values_list("month", flat=True))
+        queryset.update(source=MonthSource.CASES)
+        roll_up(months)
+        self.message_user(
+            request,
+            _("Rolled up from the cases: %(months)s") % {"months": "、".join(f"{m:%Y-%m}" for m in months)},
+        )
 
 
 @admin.register(Case)

@@ -163,3 +163,16 @@ def test_caller_phone_and_name_never_reach_the_database_a_page_an_export_or_a_lo
     for text in [stored, caplog.text, *pages]:
         assert PHONE not in text and CALLER not in text
     assert "GD1" in pages[2]
+
+
+def test_office_switches_a_typed_month_to_its_cases_explicitly(client, office_admin):
+    month = make_month(D(2021, 6, 1), accepted=500)
+    run(case_file([case_row("GD1"), case_row("GD2", status="办理中")]))
+    assert Month.objects.get().accepted == 500  # typed: left alone
+    logged_in(client, office_admin)
+    client.post(
+        reverse("admin:hotline_month_changelist"),
+        {"action": "roll_up_from_cases", "_selected_action": [month.pk]},
+    )
+    month.refresh_from_db()
+    assert (month.source, month.accepted, month.completed) == (MonthSource.CASES, 2, 1)
