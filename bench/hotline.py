@@ -13,6 +13,7 @@
 import csv
 import datetime
 import random
+import sys
 import tempfile
 import time
 from pathlib import Path
@@ -23,7 +24,7 @@ from django.test import Client
 from django.test.utils import CaptureQueriesContext, override_settings
 from python_calamine import CalamineWorkbook
 
-from hotline.case_import import BATCH, LOCAL, import_cases
+from hotline.case_import import BATCH, EXCEL_EPOCH, LOCAL, import_cases
 from hotline.case_import import _upsert as upsert
 from hotline.models import Case, Feedback, Month, MonthSource
 
@@ -109,6 +110,10 @@ def _plain_time(value):
         return None
     if isinstance(value, datetime.datetime):
         return value.replace(tzinfo=LOCAL)
+    if isinstance(value, datetime.date):
+        return datetime.datetime(value.year, value.month, value.day, tzinfo=LOCAL)
+    if isinstance(value, float | int):
+        return (EXCEL_EPOCH + datetime.timedelta(days=value)).replace(tzinfo=LOCAL)
     return datetime.datetime.fromisoformat(value).replace(tzinfo=LOCAL)
 
 
@@ -202,7 +207,7 @@ def measure_imports(repeats: int, seed: int) -> dict:
             imported = measure(validated, repeats, after=after)
             baseline = measure(lambda path=path: plain_import(path), repeats, after=_clear)
             orm = measure(lambda path=path: plain_import(path, orm=True), 1, after=_clear, traced=False)
-            out[fmt] = {
+            out[fmt] = result = {
                 "rows": IMPORT_ROWS,
                 "file_bytes": path.stat().st_size,
                 "file_written_s": round(written_s, 1),
@@ -215,6 +220,7 @@ def measure_imports(repeats: int, seed: int) -> dict:
                 "ratio": round(imported.median_s / baseline.median_s, 2),
                 "check": check,
             }
+            print(f"bench: hotline {fmt}: {result}", file=sys.stderr, flush=True)
     return out
 
 
@@ -314,6 +320,7 @@ def run(repeats: int = 3, requests: int = 30, warmup: int = 3, seed: int = 20210
     _clear()
     imports = measure_imports(repeats, seed)
     data = generate_page_data(seed)
+    print(f"bench: hotline page data: {data}", file=sys.stderr, flush=True)
     try:
         page = measure_page(requests, warmup)
     finally:
