@@ -35,6 +35,7 @@ def _run(job_pk: int, *, commit: bool, running: str, passed: str, refused: str) 
         # Only the job id and the exception: a row's content may carry what a caller said.
         logger.exception("hotline case import %s failed", job_pk)
         CaseImport.objects.filter(pk=job_pk).update(state=CaseImport.State.FAILED, finished_at=timezone.now())
+        _discard_file(job)
         raise
     state = refused if outcome.refused else passed
     logger.info(
@@ -49,6 +50,14 @@ def _run(job_pk: int, *, commit: bool, running: str, passed: str, refused: str) 
     CaseImport.objects.filter(pk=job_pk).update(
         state=state, rows_done=outcome.rows, result=outcome.as_dict(), finished_at=timezone.now()
     )
+    if state != CaseImport.State.CHECKED:
+        _discard_file(job)
+
+
+def _discard_file(job: CaseImport) -> None:
+    """The uploaded export carries callers' phones and names: kept only until the import is over."""
+    job.file.delete(save=False)
+    CaseImport.objects.filter(pk=job.pk).update(file="")
 
 
 @task()

@@ -124,7 +124,7 @@ def test_feedback_words(db):
 
 
 def test_caller_phone_and_name_never_reach_the_database_a_page_an_export_or_a_log(
-    client, office_admin, caplog, django_capture_on_commit_callbacks
+    client, office_admin, caplog, django_capture_on_commit_callbacks, settings
 ):
     rows = [case_row("GD1", **{"来电号码": PHONE, "来电人": CALLER}), case_row("GD2", **{"来电号码": PHONE})]
     rows[1]["受理时间"] = "2021-02-30 09:00"  # a bad row: its error names the row, never the caller
@@ -152,6 +152,7 @@ def test_caller_phone_and_name_never_reach_the_database_a_page_an_export_or_a_lo
         )
     job.refresh_from_db()
     assert job.state == CaseImport.State.DONE and Case.objects.count() == 2
+    assert not job.file and not list((settings.MEDIA_ROOT / "hotline-imports").iterdir())  # upload deleted
     assert "来电号码" in job.result["dropped_columns"]
 
     stored = str(list(Case.objects.values())) + str(list(CaseImport.objects.values("result")))
