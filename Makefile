@@ -16,9 +16,11 @@ $(STAMP): requirements.txt requirements-dev.txt
 migrate: $(STAMP)
 	$(BIN)/python manage.py migrate --noinput
 
+# The background worker (the hotline's case imports) runs beside the server and stops with it.
 run: migrate
 	$(BIN)/python manage.py seed_demo --users
-	$(BIN)/python manage.py runserver 127.0.0.1:8000
+	$(BIN)/python manage.py db_worker & trap 'kill $$!' EXIT INT TERM; \
+	  $(BIN)/python manage.py runserver 127.0.0.1:8000
 
 # Lint, migrations in step with models, then the whole suite with coverage.
 test: $(STAMP)

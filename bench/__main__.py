@@ -17,6 +17,10 @@ def parse_args(argv=None):
     parser.add_argument(
         "--repeats", type=int, default=5, help="timed repeats of each xlsx operation (default 5)"
     )
+    parser.add_argument(
+        "--hotline-repeats", type=int, default=3, help="timed repeats of each 200,000-case import (default 3)"
+    )
+    parser.add_argument("--skip-hotline", action="store_true", help="leave out the hotline measurements")
     parser.add_argument("--seed", type=int, default=20210701, help="seed of the data generator")
     parser.add_argument(
         "--reform-items", type=int, default=5_000, help="service items in the catalogue (default 5,000)"
@@ -46,6 +50,7 @@ def main(argv=None) -> int:
 
         from bench import (  # after setup: they import models
             data,
+            hotline,
             ledger_io,
             pages,
             report,
@@ -72,6 +77,12 @@ def main(argv=None) -> int:
         workbook_results = workbook.run(repeats=args.repeats)
         stage("measuring the volunteer rosters (2,000 volunteers, 50 posts, a year of shifts)")
         volunteer_results = volunteers.run(repeats=args.repeats, requests=args.requests, warmup=args.warmup)
+        hotline_results = None
+        if not args.skip_hotline:
+            stage(f"measuring the hotline: 200,000-case imports ({args.hotline_repeats} repeats), page")
+            hotline_results = hotline.run(
+                repeats=args.hotline_repeats, requests=args.requests, warmup=args.warmup, seed=args.seed
+            )
         results = {
             "meta": {
                 "when": datetime.datetime.now(datetime.UTC).strftime("%Y-%m-%d %H:%M UTC"),
@@ -92,6 +103,7 @@ def main(argv=None) -> int:
             "workbook": workbook_results,
             "reforms": reform_results,
             "volunteers": volunteer_results,
+            "hotline": hotline_results,
         }
     finally:
         cleanup = database.cleanup(db, keep=args.keep_db)
@@ -99,6 +111,8 @@ def main(argv=None) -> int:
     results["meta"]["total_seconds"] = round(time.perf_counter() - started, 1)
     print(report.render(results))
     print(volunteers.render(results["volunteers"]))
+    if results["hotline"]:
+        print(hotline.render(results["hotline"]))
     path = report.write_json(results)
     print(f"JSON written to {os.path.relpath(path)}")
     return 0

@@ -14,7 +14,14 @@ class PublicPagesSitemap(Sitemap):
     changefreq = "daily"
 
     def items(self):
-        return ["dashboard", "projects:list", "reforms:list", "volunteers:index", "open-data"]
+        return [
+            "dashboard",
+            "projects:list",
+            "reforms:list",
+            "hotline:index",
+            "volunteers:index",
+            "open-data",
+        ]
 
     def location(self, item):
         return reverse(item)

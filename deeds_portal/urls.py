@@ -28,6 +28,7 @@ urlpatterns += i18n_patterns(
     path("", views.dashboard, name="dashboard"),
     path("projects/", include("projects.urls")),
     path("reforms/", include("reforms.urls")),
+    path("hotline/", include("hotline.urls")),
     path("volunteers/", include("volunteers.urls")),
     path("open-data/", include(open_data.urlpatterns)),
     prefix_default_language=False,

@@ -5,6 +5,8 @@ from django.shortcuts import render
 from django.urls import reverse
 from django.views.decorators.cache import never_cache
 
+import hotline.views
+from hotline.models import Case, Month
 from projects.models import ProgressUpdate, Project, Round
 from reforms.models import ServiceItem
 from units.models import Unit
@@ -15,7 +17,7 @@ from volunteers.services import headline_figures as volunteer_figures
 LATEST_UPDATES = 6
 
 
-@public_page(Project, ProgressUpdate, Round, Unit, ServiceItem, Shift, Assignment, ProblemSolved)
+@public_page(Project, ProgressUpdate, Round, Unit, ServiceItem, Month, Case, Shift, Assignment, ProblemSolved)
 def dashboard(request):
     current_round = Round.objects.current()
     figures = None
@@ -36,6 +38,7 @@ def dashboard(request):
             # The same one aggregate query as /reforms/.
             "reform_figures": ServiceItem.objects.figures(),
             "volunteers": volunteer_figures(),
+            "hotline": hotline.views.headline(),
         },
     )
 

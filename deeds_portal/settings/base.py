@@ -33,6 +33,8 @@ INSTALLED_APPS = [
     "deeds_portal.login_lock.LoginLockConfig",  # django-axes, named in Chinese
     "reversion",
     "import_export",
+    "django_tasks",
+    "django_tasks_db",
     # Shared reference data first, then one app per special task, then the
     # portal that combines them (dependencies point from later to earlier).
     "units",
@@ -144,6 +146,9 @@ STORAGES = {
 }
 
 # Uploads: a photo or a ledger spreadsheet is never larger than this.
+# Background jobs (the hotline's case import): rows in the database, run by `manage.py db_worker`.
+TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
+
 MAX_UPLOAD_BYTES = env.int("MAX_UPLOAD_BYTES", default=10 * 1024 * 1024)
 FILE_UPLOAD_MAX_MEMORY_SIZE = 2_621_440
 # Ledger imports: the largest file must finish well within gunicorn's 30 s worker

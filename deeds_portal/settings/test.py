@@ -16,3 +16,5 @@ STORAGES = {
 WHITENOISE_AUTOREFRESH = True
 WHITENOISE_USE_FINDERS = True
 LOGGING["loggers"]["axes"] = {"level": "WARNING"}  # noqa: F405
+# Background jobs run at once, inside the test (their code is the same).
+TASKS = {"default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBackend"}}

@@ -6,6 +6,7 @@ from django.contrib.auth.models import Group
 from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 
+import hotline.demo
 import projects.demo
 import reforms.demo
 import units.demo
@@ -23,7 +24,7 @@ DEMO_PASSWORD = "demo-password-2021"
 
 
 class Command(BaseCommand):
-    help = "Load the article's real data (the ten projects, the Monday volunteer roster …) idempotently."
+    help = "Load the article's real data (the ten projects, the hotline months, the Monday volunteer roster …) idempotently."
 
     def add_arguments(self, parser):
         parser.add_argument(
@@ -40,6 +41,7 @@ class Command(BaseCommand):
         projects.demo.load(unit_map)
         reforms.demo.load(unit_map)
         volunteers.demo.load(unit_map)
+        hotline.demo.load(unit_map)
         if users:
             self._load_users(unit_map)
         self.stdout.write(self.style.SUCCESS("Demo data loaded."))

@@ -1,0 +1,359 @@
+"""The hotline at city scale: the 200,000-case import and the /hotline/ page.
+
+* Case import: a 200,000-row platform export (with caller phone and name columns,
+  which the import drops) as csv and as xlsx, imported validated and all-or-nothing
+  through ``hotline.case_import.import_cases``, beside a baseline that parses the same
+  file (``csv.reader`` / python-calamine) and bulk-inserts the rows unvalidated.
+  Median time over the repeats, peak memory (tracemalloc peak and RSS high-water growth).
+  Every run starts from an empty case table (all rows new); writes are undone after each.
+* Page: ``/hotline/`` over 10 years of months and 1,000,000 cases (default period and
+  the whole ten years), beside the trivial view, through ``django.test.Client``.
+"""
+
+import csv
+import datetime
+import random
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import openpyxl
+from django.db import connection, transaction
+from django.test import Client
+from django.test.utils import CaptureQueriesContext, override_settings
+from python_calamine import CalamineWorkbook
+
+from hotline.case_import import BATCH, EXCEL_EPOCH, LOCAL, import_cases
+from hotline.case_import import _upsert as upsert
+from hotline.models import Case, Feedback, Month, MonthSource
+
+from .stats import measure, median
+
+IMPORT_ROWS = 200_000
+PAGE_CASES = 1_000_000
+YEARS = 10
+HEADERS = [
+    "工单编号",
+    "受理时间",
+    "来电号码",
+    "来电人",
+    "来源渠道",
+    "诉求类型",
+    "一级分类",
+    "二级分类",
+    "承办单位",
+    "办理状态",
+    "办结时间",
+    "应办结时间",
+    "回访结果",
+    "办理方式",
+]
+CHANNELS = ["电话", "网站", "微信", "省平台转办", "市长信箱"]
+CATEGORIES = [(f"一级分类{i:02d}", f"二级分类{i:02d}-{j}") for i in range(30) for j in range(4)]
+UNITS = [f"承办单位{i:02d}" for i in range(60)]
+FEEDBACK = ["满意"] * 7 + ["基本满意", "不满意", "未回访", "未回访"]
+FEEDBACK_VALUES = {"满意": Feedback.SATISFIED, "基本满意": Feedback.BASICALLY, "不满意": Feedback.UNSATISFIED}
+
+
+def export_rows(count: int, seed: int):
+    """Rows of a platform export: times as datetimes (the writer decides text or serial)."""
+    rng = random.Random(seed)
+    start = datetime.datetime(2021, 1, 1)
+    span = int((datetime.datetime(2021, 6, 30) - start).total_seconds())
+    for n in range(count):
+        received = start + datetime.timedelta(seconds=rng.randrange(span))
+        category, subcategory = rng.choice(CATEGORIES)
+        completed = rng.random() < 0.97
+        yield [
+            f"GD2021{n:08d}",
+            received,
+            f"139{rng.randrange(10**8):08d}",
+            "演示来电人",
+            rng.choice(CHANNELS),
+            rng.choice(["投诉", "求助", "咨询", "建议"]),
+            category,
+            subcategory,
+            rng.choice(UNITS),
+            "已办结" if completed else "办理中",
+            received + datetime.timedelta(hours=rng.randrange(1, 240)) if completed else None,
+            received + datetime.timedelta(days=rng.choice([3, 5, 7, 15])),
+            rng.choice(FEEDBACK) if completed else "未回访",
+            "直接办结" if rng.random() < 0.3 else "转办",
+        ]
+
+
+def write_csv(path: Path, count: int, seed: int) -> None:
+    with open(path, "w", encoding="utf-8-sig", newline="") as out:
+        writer = csv.writer(out)
+        writer.writerow(HEADERS)
+        for row in export_rows(count, seed):
+            writer.writerow(
+                [f"{v:%Y-%m-%d %H:%M:%S}" if isinstance(v, datetime.datetime) else v for v in row]
+            )
+
+
+def write_xlsx(path: Path, count: int, seed: int) -> None:
+    book = openpyxl.Workbook(write_only=True)
+    sheet = book.create_sheet()
+    sheet.append(HEADERS)
+    for row in export_rows(count, seed):
+        sheet.append(row)  # datetimes become Excel serial numbers with a date format
+    book.save(path)
+
+
+# The unvalidated baseline ------------------------------------------------------------------
+
+
+def _plain_time(value):
+    if value in (None, ""):
+        return None
+    if isinstance(value, datetime.datetime):
+        return value.replace(tzinfo=LOCAL)
+    if isinstance(value, datetime.date):
+        return datetime.datetime(value.year, value.month, value.day, tzinfo=LOCAL)
+    if isinstance(value, float | int):
+        return (EXCEL_EPOCH + datetime.timedelta(days=value)).replace(tzinfo=LOCAL)
+    return datetime.datetime.fromisoformat(value).replace(tzinfo=LOCAL)
+
+
+def _plain_rows(path: Path):
+    if path.suffix == ".xlsx":
+        rows = CalamineWorkbook.from_path(str(path)).get_sheet_by_index(0).iter_rows()
+        next(rows)
+        yield from rows
+        return
+    with open(path, encoding="utf-8-sig", newline="") as handle:
+        rows = csv.reader(handle)
+        next(rows)
+        yield from rows
+
+
+def _plain_values(row) -> dict:
+    received = _plain_time(row[1])
+    return {
+        "number": row[0],
+        "received_at": received,
+        "month": received.date().replace(day=1),
+        "channel": row[4],
+        "kind": row[5],
+        "category": row[6],
+        "subcategory": row[7],
+        "handling_unit": row[8],
+        "status": row[9],
+        "is_completed": row[9] == "已办结",
+        "completed_at": _plain_time(row[10]),
+        "due_at": _plain_time(row[11]),
+        "feedback": FEEDBACK_VALUES.get(row[12], Feedback.NONE).value,
+        "is_online": row[13] == "直接办结",
+    }
+
+
+def plain_import(path: Path, orm: bool = False) -> int:
+    """Parse the file and insert its rows as they are: no checks, no comparison, no rollup.
+
+    ``orm=False``: through the import's own writer (multi-row INSERT); ``orm=True``: ``bulk_create``.
+    """
+    written, batch = 0, []
+
+    def flush():
+        if orm:
+            Case.objects.bulk_create([Case(**values) for values in batch])
+        else:
+            upsert(batch, is_demo=False)
+
+    with transaction.atomic():
+        for row in _plain_rows(path):
+            batch.append(_plain_values(row))
+            if len(batch) >= BATCH:
+                flush()
+                written += len(batch)
+                batch = []
+        flush()
+        written += len(batch)
+    return written
+
+
+def _clear(_result=None) -> None:
+    Case.objects.all().delete()
+    Month.objects.all().delete()
+
+
+def measure_imports(repeats: int, seed: int) -> dict:
+    out = {}
+    with tempfile.TemporaryDirectory() as folder:
+        for fmt, writer in (("csv", write_csv), ("xlsx", write_xlsx)):
+            path = Path(folder) / f"export.{fmt}"
+            started = time.perf_counter()
+            writer(path, IMPORT_ROWS, seed)
+            written_s = time.perf_counter() - started
+            check = {}
+
+            def validated(path=path, fmt=fmt):
+                with open(path, "rb") as stream:
+                    return import_cases(stream, f"export.{fmt}", commit=True)
+
+            def after(outcome, check=check):
+                check.update(
+                    new=outcome.new,
+                    refused=outcome.errors.refused_rows,
+                    committed=outcome.committed,
+                    stored=Case.objects.count(),
+                    months=Month.objects.filter(source=MonthSource.CASES).count(),
+                )
+                _clear()
+
+            _clear()
+            imported = measure(validated, repeats, after=after)
+            baseline = measure(lambda path=path: plain_import(path), repeats, after=_clear)
+            orm = measure(lambda path=path: plain_import(path, orm=True), 1, after=_clear, traced=False)
+            out[fmt] = result = {
+                "rows": IMPORT_ROWS,
+                "file_bytes": path.stat().st_size,
+                "file_written_s": round(written_s, 1),
+                "validated": imported.as_dict(),
+                "baseline_parse_and_insert": baseline.as_dict(),
+                "baseline_parse_and_bulk_create": orm.as_dict(),
+                "rows_per_s": round(IMPORT_ROWS / imported.median_s),
+                "baseline_rows_per_s": round(IMPORT_ROWS / baseline.median_s),
+                "bulk_create_rows_per_s": round(IMPORT_ROWS / orm.median_s),
+                "ratio": round(imported.median_s / baseline.median_s, 2),
+                "check": check,
+            }
+            print(f"bench: hotline {fmt}: {result}", file=sys.stderr, flush=True)
+    return out
+
+
+# The page ------------------------------------------------------------------------------
+
+
+def generate_page_data(seed: int) -> dict:
+    rng = random.Random(seed)
+    started = time.perf_counter()
+    months = [
+        datetime.date(year, month, 1) for year in range(2021 - YEARS + 1, 2022) for month in range(1, 13)
+    ]
+    Month.objects.bulk_create(
+        [
+            Month(
+                month=month,
+                calls=15_000 + rng.randrange(3000),
+                accepted=8000 + rng.randrange(1000),
+                completed=7900,
+                callbacks=6000,
+                satisfied=5600,
+                online_completed=2000,
+            )
+            for month in months
+        ]
+    )
+    per_month = PAGE_CASES // len(months)
+    number = 0
+    for month in months:
+        base = datetime.datetime(month.year, month.month, 1, tzinfo=LOCAL)
+        batch = []
+        for _ in range(per_month):
+            received = base + datetime.timedelta(seconds=rng.randrange(27 * 86400))
+            category, subcategory = rng.choice(CATEGORIES)
+            completed = rng.random() < 0.97
+            batch.append(
+                {
+                    "number": f"P{number:09d}",
+                    "received_at": received,
+                    "month": month,
+                    "channel": rng.choice(CHANNELS),
+                    "kind": "投诉",
+                    "category": category,
+                    "subcategory": subcategory,
+                    "handling_unit": rng.choice(UNITS),
+                    "status": "已办结" if completed else "办理中",
+                    "is_completed": completed,
+                    "completed_at": received + datetime.timedelta(hours=rng.randrange(1, 240))
+                    if completed
+                    else None,
+                    "due_at": received + datetime.timedelta(days=7),
+                    "feedback": FEEDBACK_VALUES.get(rng.choice(FEEDBACK), Feedback.NONE).value,
+                    "is_online": completed and rng.random() < 0.3,
+                }
+            )
+            number += 1
+        with transaction.atomic():
+            upsert(batch, is_demo=False)  # the import's own writer: plain multi-row INSERTs
+    with connection.cursor() as cursor:  # fresh statistics for the planner, as autovacuum would have
+        cursor.execute("ANALYZE")
+    return {"months": len(months), "cases": number, "seconds": round(time.perf_counter() - started, 1)}
+
+
+def measure_page(requests: int, warmup: int) -> dict:
+    pages = {
+        "trivial view": "/__bench__/trivial/",
+        "/hotline/ (default: year to date)": "/hotline/",
+        "/hotline/ (all ten years)": f"/hotline/?start={2021 - YEARS + 1}-01&end=2021-12",
+    }
+    out = {}
+    with override_settings(ROOT_URLCONF="bench.urls"):
+        client = Client()
+        for _ in range(warmup):
+            for url in pages.values():
+                assert client.get(url).status_code == 200, url
+        times = {label: [] for label in pages}
+        for _ in range(requests):
+            for label, url in pages.items():
+                start = time.perf_counter()
+                client.get(url)
+                times[label].append((time.perf_counter() - start) * 1000)
+        for label, url in pages.items():
+            with CaptureQueriesContext(connection) as captured:
+                client.get(url)
+            out[label] = {
+                "url": url,
+                "median_ms": round(median(times[label]), 2),
+                "queries": len(captured.captured_queries),
+            }
+    trivial = out["trivial view"]["median_ms"]
+    for result in out.values():
+        result["ratio_to_trivial"] = round(result["median_ms"] / trivial, 1)
+    return out
+
+
+def run(repeats: int = 3, requests: int = 30, warmup: int = 3, seed: int = 20210701) -> dict:
+    _clear()
+    imports = measure_imports(repeats, seed)
+    data = generate_page_data(seed)
+    print(f"bench: hotline page data: {data}", file=sys.stderr, flush=True)
+    try:
+        page = measure_page(requests, warmup)
+    finally:
+        _clear()
+    return {"import": imports, "page_data": data, "page": page}
+
+
+def render(results: dict) -> str:
+    mib = 1024 * 1024
+    lines = [
+        "",
+        f"Hotline: case import of {IMPORT_ROWS:,} rows (validated, all-or-nothing) vs parsing the file and "
+        "inserting it unchecked (same INSERT writer; bulk_create, 1 run, in the last column but one)",
+    ]
+    lines.append(
+        "format  validated s  rows/s   baseline s  rows/s   ratio  peak MiB (tracemalloc, validated/baseline)"
+        "  RSS growth MiB (validated/baseline)  bulk_create rows/s  check"
+    )
+    for fmt, r in results["import"].items():
+        v, b = r["validated"], r["baseline_parse_and_insert"]
+        lines.append(
+            f"{fmt:6}  {v['median_s']:11.2f}  {r['rows_per_s']:7,}  {b['median_s']:10.2f}  {r['baseline_rows_per_s']:7,}"
+            f"  {r['ratio']:5.2f}  {v['tracemalloc_peak_bytes'] / mib:8.1f} / {b['tracemalloc_peak_bytes'] / mib:.1f}"
+            f"  {(v['rss_peak_growth_kib_median'] or 0) / 1024:12.1f} / {(b['rss_peak_growth_kib_median'] or 0) / 1024:.1f}"
+            f"  {r['bulk_create_rows_per_s']:18,}  {r['check']}"
+        )
+    d = results["page_data"]
+    lines.append("")
+    lines.append(
+        f"Hotline page over {d['months']} months and {d['cases']:,} cases (generated in {d['seconds']} s)"
+    )
+    for label, p in results["page"].items():
+        lines.append(
+            f"  {label:36} median {p['median_ms']:8.2f} ms  ×{p['ratio_to_trivial']:<7} {p['queries']} queries"
+        )
+    return "\n".join(lines)

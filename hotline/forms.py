@@ -1,0 +1,56 @@
+import datetime
+import re
+
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+from .models import current_month
+from .stats import Period
+
+MONTH = re.compile(r"^\s*(\d{4})\s*[-/.年]\s*(\d{1,2})\s*月?\s*$")
+
+
+def parse_month(text) -> datetime.date | None:
+    """“2021-06”, “2021/6” or “2021年6月” as the month's first day; None if it is not a month."""
+    match = MONTH.match(str(text or ""))
+    if not match:
+        return None
+    year, month = int(match.group(1)), int(match.group(2))
+    if not 1 <= month <= 12 or year < 1900:
+        return None
+    return datetime.date(year, month, 1)
+
+
+class MonthField(forms.CharField):
+    widget = forms.TextInput(
+        attrs={"inputmode": "numeric", "placeholder": "2021-01", "pattern": r"\d{4}-\d{1,2}"}
+    )
+
+    def to_python(self, value):
+        text = super().to_python(value)
+        if not text:
+            return None
+        month = parse_month(text)
+        if month is None:
+            raise forms.ValidationError(_("Write a month as 2021-06."))
+        return month
+
+    def prepare_value(self, value):
+        return f"{value:%Y-%m}" if isinstance(value, datetime.date) else value
+
+
+class PeriodForm(forms.Form):
+    start = MonthField(label=_("From month"), required=False)
+    end = MonthField(label=_("To month"), required=False)
+
+    def period(self, default: Period | None) -> Period | None:
+        """The chosen period, or ``default`` for anything not chosen or not valid."""
+        if default is None or not self.is_valid():
+            return default
+        end = self.cleaned_data["end"] or default.end
+        start = self.cleaned_data["start"] or end.replace(month=1)
+        end = min(end, current_month())
+        if start > end:
+            self.add_error("start", _("The first month must not be after the last."))
+            return default
+        return Period(start, end)

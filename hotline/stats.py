@@ -1,0 +1,233 @@
+"""The figures of the /hotline/ page for a period of months, in a fixed number of queries.
+
+Every rate and 同比 comes from ``units.rates`` (exact decimals, one rounding rule);
+a rate with nothing to divide by, or a 同比 without the same months a year earlier,
+has no value and a short reason instead.
+"""
+
+import datetime
+from dataclasses import dataclass, field
+
+from django.db.models import Count, F, Max, Q, Sum
+from django.utils import timezone
+from django.utils.translation import get_language
+from django.utils.translation import gettext_lazy as _
+
+from units.rates import change_percentage, percentage
+
+from .models import COUNT_FIELDS, Case, Month
+from .rollup import case_figures
+
+MIN_CASES_TO_RANK = 30  # a unit with fewer cases is listed, not ranked: a few cases say little
+TOP_CATEGORIES = 10
+UNITS_SHOWN = 50
+
+
+def add_months(month: datetime.date, count: int) -> datetime.date:
+    index = month.year * 12 + month.month - 1 + count
+    return datetime.date(index // 12, index % 12 + 1, 1)
+
+
+@dataclass(frozen=True)
+class Period:
+    """Whole months from ``start`` to ``end`` (first days), both included."""
+
+    start: datetime.date
+    end: datetime.date
+
+    @property
+    def months(self) -> int:
+        return (self.end.year - self.start.year) * 12 + self.end.month - self.start.month + 1
+
+    def year_earlier(self) -> "Period":
+        return Period(add_months(self.start, -12), add_months(self.end, -12))
+
+    def label(self) -> str:
+        if not (get_language() or "zh-hans").startswith("zh"):
+            return (
+                f"{self.start:%Y-%m}" if self.start == self.end else f"{self.start:%Y-%m} – {self.end:%Y-%m}"
+            )
+        if self.start == self.end:
+            return f"{self.start.year}年{self.start.month}月"
+        if self.start.year == self.end.year:
+            return f"{self.start.year}年{self.start.month}—{self.end.month}月"
+        return f"{self.start.year}年{self.start.month}月—{self.end.year}年{self.end.month}月"
+
+    @property
+    def after_end(self) -> datetime.date:
+        return add_months(self.end, 1)
+
+
+def latest_month() -> datetime.date | None:
+    return Month.objects.aggregate(latest=Max("month"))["latest"]
+
+
+def default_period(latest: datetime.date | None) -> Period | None:
+    """The year to date of the latest month stored."""
+    if latest is None:
+        return None
+    return Period(latest.replace(month=1), latest)
+
+
+@dataclass
+class Figure:
+    """A total or a rate with its 同比, or the reason one of them has no value."""
+
+    value: object
+    previous: object = None
+    change: object = None
+    missing_reason: str = ""
+    change_reason: str = ""
+    divides: str = ""  # what a rate divides by, in words and numbers
+
+
+@dataclass
+class PeriodFigures:
+    period: Period
+    previous_period: Period
+    months_stored: int
+    previous_months_stored: int
+    totals: dict
+    previous_totals: dict
+    figures: dict = field(default_factory=dict)
+
+
+RATES = {
+    # name: (part, whole, label of the division)
+    "completion_rate": ("completed", "accepted", _("cases completed ÷ cases accepted")),
+    "satisfaction_rate": ("satisfied", "callbacks", _("satisfied callbacks ÷ callbacks made")),
+    "online_rate": ("online_completed", "accepted", _("cases completed online ÷ cases accepted")),
+}
+
+
+def period_figures(period: Period) -> PeriodFigures:
+    """Totals and rates of the period and of the same months a year earlier (one query)."""
+    previous = period.year_earlier()
+    current_q = Q(month__gte=period.start, month__lte=period.end)
+    previous_q = Q(month__gte=previous.start, month__lte=previous.end)
+    aggregates = {"n_cur": Count("pk", filter=current_q), "n_prev": Count("pk", filter=previous_q)}
+    for name in COUNT_FIELDS:
+        aggregates[f"cur_{name}"] = Sum(name, filter=current_q, default=0)
+        aggregates[f"prev_{name}"] = Sum(name, filter=previous_q, default=0)
+    row = Month.objects.filter(current_q | previous_q).aggregate(**aggregates)
+    totals = {name: row[f"cur_{name}"] for name in COUNT_FIELDS}
+    previous_totals = {name: row[f"prev_{name}"] for name in COUNT_FIELDS}
+    result = PeriodFigures(period, previous, row["n_cur"], row["n_prev"], totals, previous_totals)
+    complete_previous = row["n_prev"] == previous.months
+    no_previous = _("no figures for %(period)s to compare with") % {"period": previous.label()}
+    partial_previous = _("%(period)s has figures for only %(stored)s of its %(months)s months") % {
+        "period": previous.label(),
+        "stored": row["n_prev"],
+        "months": previous.months,
+    }
+    previous_reason = "" if complete_previous else (partial_previous if row["n_prev"] else no_previous)
+
+    for name in ("calls", "accepted"):
+        figure = Figure(totals[name])
+        if complete_previous:
+            figure.previous = previous_totals[name]
+            figure.change = change_percentage(totals[name], previous_totals[name])
+            if figure.change is None:
+                figure.change_reason = _("nothing a year earlier to compare with")
+        else:
+            figure.change_reason = previous_reason
+        result.figures[name] = figure
+    for name, (part, whole, label) in RATES.items():
+        value = percentage(totals[part], totals[whole])
+        figure = Figure(value, divides=f"{label}: {totals[part]} ÷ {totals[whole]}")
+        if value is None:
+            figure.missing_reason = _("no %(whole)s in this period") % {"whole": _whole_words(whole)}
+        previous_value = percentage(previous_totals[part], previous_totals[whole])
+        if not complete_previous:
+            figure.change_reason = previous_reason
+        elif value is None or previous_value is None:
+            figure.change_reason = _("no rate a year earlier to compare with")
+        else:
+            figure.previous = previous_value
+            # A rate's 同比 is the difference in percentage points, not a percent of a percent.
+            figure.change = value - previous_value
+        result.figures[name] = figure
+    return result
+
+
+def _whole_words(whole: str) -> str:
+    return {"accepted": _("cases accepted"), "callbacks": _("callbacks made")}[whole]
+
+
+def monthly_series(period: Period) -> list[dict]:
+    rows = list(
+        Month.objects.between(period.start, period.end)
+        .order_by("month")
+        .values("month", "source", *COUNT_FIELDS)
+    )
+    for row in rows:
+        row["completion_rate"] = percentage(row["completed"], row["accepted"])
+        row["satisfaction_rate"] = percentage(row["satisfied"], row["callbacks"])
+        row["online_rate"] = percentage(row["online_completed"], row["accepted"])
+    return rows
+
+
+@dataclass
+class CaseFigures:
+    cases: int
+    due: int
+    on_time: int
+    on_time_rate: object
+    categories: list
+    units: list
+
+
+def case_figures_for(period: Period) -> CaseFigures:
+    """On-time completion, top categories and the per-unit table, from the imported cases (3 queries)."""
+    in_period = Q(month__gte=period.start, month__lte=period.end)
+    now = timezone.now()
+    due_window = Q(
+        due_at__gte=_local_start(period.start), due_at__lt=min(_local_start(period.after_end), now)
+    )
+    on_time = Q(is_completed=True, completed_at__lte=F("due_at"))
+    row = Case.objects.filter(in_period | due_window).aggregate(
+        cases=Count("pk", filter=in_period),
+        due=Count("pk", filter=due_window),
+        on_time=Count("pk", filter=due_window & on_time),
+    )
+    categories = list(
+        Case.objects.filter(in_period)
+        .exclude(category="")
+        .values("category")
+        .annotate(cases=Count("pk"))
+        .order_by("-cases", "category")[:TOP_CATEGORIES]
+    )
+    units = list(
+        Case.objects.filter(in_period)
+        .exclude(handling_unit="")
+        .values("handling_unit")
+        .annotate(
+            **case_figures(),
+            due=Count("pk", filter=Q(due_at__lt=now)),
+            on_time=Count("pk", filter=Q(due_at__lt=now) & on_time),
+        )
+        .order_by("-accepted", "handling_unit")[:UNITS_SHOWN]
+    )
+    for unit in units:
+        unit["completion_rate"] = percentage(unit["completed"], unit["accepted"])
+        unit["on_time_rate"] = percentage(unit["on_time"], unit["due"])
+        unit["satisfaction_rate"] = percentage(unit["satisfied"], unit["callbacks"])
+        unit["ranked"] = unit["accepted"] >= MIN_CASES_TO_RANK
+    ranked = sorted(
+        (u for u in units if u["ranked"]),
+        key=lambda u: (
+            -(u["completion_rate"] or 0),
+            -(u["on_time_rate"] or 0),
+            -(u["satisfaction_rate"] or 0),
+        ),
+    )
+    for place, unit in enumerate(ranked, start=1):
+        unit["rank"] = place
+    units = ranked + [u for u in units if not u["ranked"]]
+    return CaseFigures(
+        row["cases"], row["due"], row["on_time"], percentage(row["on_time"], row["due"]), categories, units
+    )
+
+
+def _local_start(month: datetime.date) -> datetime.datetime:
+    return timezone.make_aware(datetime.datetime(month.year, month.month, 1))

@@ -1,0 +1,183 @@
+"""The /hotline/ page: the article's figures from the demo months, periods, 同比, zero denominators."""
+
+import datetime
+import re
+from decimal import Decimal
+
+import pytest
+from django.core.management import call_command
+
+from hotline import demo
+from hotline.models import Case, Month
+from hotline.stats import Period, default_period, period_figures
+
+from .factories import make_month
+
+D = datetime.date
+URL = "/hotline/"
+
+
+def figure_text(response, figure_id):
+    match = re.search(rf'<div id="{figure_id}">(.*?)</div>', response.text, re.S)
+    assert match, figure_id
+    return re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", match.group(1)))
+
+
+def test_demo_months_reproduce_the_article(client, db):
+    demo.load({})
+    response = client.get(URL)
+    assert response.status_code == 200
+    assert response.context["period"] == Period(D(2021, 1, 1), D(2021, 6, 1))
+    calls = figure_text(response, "figure-calls")
+    assert "9.2万" in calls and "+17.4%" in calls
+    accepted = figure_text(response, "figure-accepted")
+    assert "52441" in accepted and "+27.22%" in accepted
+    assert "99.9%" in figure_text(response, "figure-completion")
+    satisfaction = figure_text(response, "figure-satisfaction")
+    assert "93.35%" in satisfaction
+    assert "37340 ÷ 40000" in satisfaction  # what the rate divides by, next to it
+    assert "四舍五入保留两位小数" in response.text  # the rounding rule in the footnote
+
+
+def test_seed_demo_is_idempotent_and_marks_demo(db):
+    call_command("seed_demo")
+    call_command("seed_demo")
+    assert Month.objects.count() == 12 and not Month.objects.filter(is_demo=False).exists()
+    assert Case.objects.count() == demo.DEMO_CASES and not Case.objects.filter(is_demo=False).exists()
+
+
+def test_dashboard_shows_the_hotline_headline(client, db):
+    demo.load({})
+    response = client.get("/")
+    assert response.status_code == 200
+    section = response.text.split('id="hotline-heading"')[1]
+    assert "9.2万" in section and "52441" in section and "93.35%" in section
+
+
+def test_rates_and_their_change_use_the_shared_rule(db):
+    make_month(D(2020, 6, 1), accepted=3, completed=2, callbacks=0, satisfied=0, online_completed=0)
+    make_month(D(2021, 6, 1), accepted=3, completed=1, callbacks=8, satisfied=7, online_completed=1)
+    figures = period_figures(Period(D(2021, 6, 1), D(2021, 6, 1))).figures
+    completion = figures["completion_rate"]
+    assert (completion.value, completion.previous) == (Decimal("33.33"), Decimal("66.67"))
+    assert completion.change == Decimal("-33.34")  # percentage points between the two rounded rates
+    satisfaction = figures["satisfaction_rate"]
+    assert satisfaction.value == Decimal("87.50")
+    assert satisfaction.change is None and satisfaction.change_reason  # no callbacks a year earlier
+
+
+def test_period_across_a_year_end(db):
+    for month in (D(2019, 11, 1), D(2019, 12, 1), D(2020, 1, 1), D(2020, 2, 1)):
+        make_month(month, calls=100)
+    for month in (D(2020, 11, 1), D(2020, 12, 1), D(2021, 1, 1), D(2021, 2, 1)):
+        make_month(month, calls=150)
+    make_month(D(2020, 3, 1), calls=999_999)  # outside both periods
+    figures = period_figures(Period(D(2020, 11, 1), D(2021, 2, 1)))
+    assert figures.previous_period == Period(D(2019, 11, 1), D(2020, 2, 1))
+    calls = figures.figures["calls"]
+    assert (calls.value, calls.previous, calls.change) == (600, 400, Decimal("50.00"))
+
+
+def test_chosen_period_through_the_form(client, db):
+    make_month(D(2020, 12, 1), calls=100)
+    make_month(D(2021, 1, 1), calls=300)
+    response = client.get(URL, {"start": "2020-12", "end": "2021-01"})
+    assert response.context["period"] == Period(D(2020, 12, 1), D(2021, 1, 1))
+    assert figure_text(response, "figure-calls").startswith(" 来电总量 400") or "400" in figure_text(
+        response, "figure-calls"
+    )
+
+
+@pytest.mark.parametrize(
+    "query",
+    [{"start": "2021-13"}, {"start": "abc", "end": "<script>"}, {"start": "2021-06", "end": "2021-01"}],
+)
+def test_bad_period_falls_back_to_the_default_with_a_message(client, db, query):
+    make_month(D(2021, 6, 1))
+    response = client.get(URL, query)
+    assert response.status_code == 200
+    assert response.context["period"] == default_period(D(2021, 6, 1))
+    assert response.context["form"].errors
+    assert "<script>" not in response.text
+
+
+def test_zero_denominators_and_a_missing_year_show_a_dash_with_a_reason(client, db):
+    make_month(D(2021, 6, 1), calls=10, accepted=0, completed=0, callbacks=0, satisfied=0, online_completed=0)
+    response = client.get(URL)
+    completion = figure_text(response, "figure-completion")
+    assert "—" in completion and "受理" in completion
+    calls = figure_text(response, "figure-calls")
+    assert "—" in calls and "2020" in calls
+
+
+def test_a_partial_previous_year_is_not_compared(db):
+    make_month(D(2020, 1, 1), calls=100)
+    make_month(D(2021, 1, 1), calls=200)
+    make_month(D(2021, 2, 1), calls=200)
+    figure = period_figures(Period(D(2021, 1, 1), D(2021, 2, 1))).figures["calls"]
+    assert figure.change is None and "1" in str(figure.change_reason)
+
+
+def test_empty_portal_shows_no_error(client, db):
+    response = client.get(URL)
+    assert response.status_code == 200
+    assert response.context["period"] is None
+
+
+def test_chart_and_table_carry_the_same_months(client, db):
+    demo.load({})
+    response = client.get(URL)
+    html = response.text
+    assert html.count('class="bar-calls"') == 6 and html.count('class="bar-accepted"') == 6
+    assert "<script" not in html and "style=" not in html
+    table = html.split('class="data trend-table"')[1].split("</table>")[0]
+    assert table.count("<tr>") == 7
+
+
+def _months(years: int):
+    start = 2021 - years + 1
+    Month.objects.bulk_create(
+        [
+            Month(month=D(year, m, 1), calls=100, accepted=50, completed=40, callbacks=30, satisfied=20)
+            for year in range(start, 2022)
+            for m in range(1, 13)
+        ]
+    )
+
+
+def _cases(count: int):
+    base = datetime.datetime(2021, 6, 1, 9, tzinfo=datetime.UTC)
+    Case.objects.bulk_create(
+        [
+            Case(
+                number=f"Q{n:07d}",
+                received_at=base,
+                month=D(2021, 6, 1),
+                category=f"类{n % 12}",
+                handling_unit=f"单位{n % 40}",
+                status="已办结",
+                is_completed=True,
+                completed_at=base,
+                due_at=base,
+            )
+            for n in range(count)
+        ],
+        batch_size=5000,
+    )
+
+
+@pytest.mark.parametrize("years, cases", [(1, 0), (10, 0), (1, 1000), (10, 100_000)])
+def test_same_number_of_queries_whatever_the_data(client, db, django_assert_num_queries, years, cases):
+    _months(years)
+    if cases:
+        _cases(cases)
+    with django_assert_num_queries(6):
+        response = client.get(URL, {"start": f"{2021 - years + 1}-01", "end": "2021-12"})
+    assert response.status_code == 200
+
+
+def test_english_page(client, db, settings):
+    demo.load({})
+    response = client.get("/en" + URL)  # English lives under /en/
+    assert response.status_code == 200
+    assert "2021-01 – 2021-06" in response.text and "52,441" in response.text
