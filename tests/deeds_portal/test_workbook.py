@@ -14,6 +14,7 @@ from django.urls import reverse
 from deeds_portal.models import IssuedWorkbook
 from deeds_portal.workbook.build import MonthContext, build, parse_month
 from tests.conftest import add_update, logged_in
+from tests.hotline.factories import make_month
 from tests.projects.factories import make_round
 from tests.reforms.factories import make_item
 from tests.volunteers.factories import book, make_post, make_shift, make_volunteer
@@ -55,7 +56,7 @@ def ledger(make_project, unit_a, unit_b):
 
 def test_the_workbook_is_laid_out_for_print_and_reading(ledger):
     book = open_book(build(MonthContext(month=D(2021, 6, 1))).content)
-    assert book.sheetnames == ["汇总", "开门办实事", "深化简政放权", "党员志愿者服务"]
+    assert book.sheetnames == ["汇总", "开门办实事", "深化简政放权", "身边的服务热线", "党员志愿者服务"]
     for sheet in book.worksheets:
         assert "2021年6月" in sheet["A1"].value and "截至2021年6月30日" in sheet["A1"].value
         assert any(str(cell.value or "").startswith("生成时间：2021-08-03 18:00") for cell in sheet[1])
@@ -243,3 +244,27 @@ def test_volunteers_count_the_months_attended_shifts_across_month_and_year_ends(
     assert december[("党员志愿者服务", "未满员班次")] == 2  # 2 of 4 booked
     assert january[("党员志愿者服务", "开展班次")] == 1
     assert january[("党员志愿者服务", "服务时长(小时)")] == pytest.approx(1.5)
+
+
+def test_hotline_gives_the_month_and_the_year_to_date_as_of_the_month(db):
+    for year in (2020, 2021):
+        for month in range(1, 8):
+            make_month(
+                D(year, month, 1),
+                calls=1000 * (year - 2019),
+                accepted=100 * (year - 2019),
+                completed=100 * (year - 2019),
+                callbacks=10,
+                satisfied=9,
+                online_completed=50,
+            )
+    june = summary_of(build(MonthContext(month=D(2021, 6, 1))).content)
+    assert june[("身边的服务热线", "年初至今来电总量")] == 12000  # July 2021 is after June: not counted
+    assert june[("身边的服务热线", "年初至今受理事件")] == 1200
+    assert june[("身边的服务热线", "受理事件同比")] == pytest.approx(1.0)  # +100.00%
+    assert june[("身边的服务热线", "年初至今综合满意率")] == pytest.approx(0.9)
+    sheet = rows_of(open_book(build(MonthContext(month=D(2021, 6, 1))).content)["身边的服务热线"])
+    calls = next(row for row in sheet if row[0] == "来电总量")
+    assert calls[1:5] == [2000, pytest.approx(1.0), 12000, pytest.approx(1.0)]
+    january = summary_of(build(MonthContext(month=D(2021, 1, 1))).content)
+    assert january[("身边的服务热线", "年初至今来电总量")] == 2000  # a year end: January only
