@@ -18,3 +18,12 @@ class ReformsConfig(AppConfig):
     verbose_name = _("Approval reform (深化简政放权)")
     # Unit editors keep their units' items; leaders read and export every row (see units.roles).
     role_permissions = {"单位台账员": EDITOR_PERMISSIONS}
+
+    def ready(self):
+        from django.db.models.signals import post_delete, post_save
+
+        from .figures import forget_figures
+        from .models import ServiceItem
+
+        post_save.connect(forget_figures, sender=ServiceItem, dispatch_uid="reforms-figures-save")
+        post_delete.connect(forget_figures, sender=ServiceItem, dispatch_uid="reforms-figures-delete")

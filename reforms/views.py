@@ -3,6 +3,7 @@ from django.shortcuts import get_object_or_404, render
 
 from units.rates import ROUNDING_RULE
 
+from .figures import catalogue_figures
 from .forms import CatalogueSearchForm
 from .models import ServiceItem
 
@@ -20,7 +21,7 @@ def catalogue(request):
             "form": form,
             "page": page,
             "filtered": form.has_filters(),
-            "figures": ServiceItem.objects.figures(),
+            "figures": catalogue_figures(),
             "rounding_rule": ROUNDING_RULE,
         },
     )
