@@ -20,6 +20,14 @@ class ReformsConfig(AppConfig):
     role_permissions = {"单位台账员": EDITOR_PERMISSIONS}
 
     def ready(self) -> None:
+        from django.db.models.signals import post_delete, post_save
+
+        from .figures import forget_figures
+        from .models import ServiceItem
+
+        post_save.connect(forget_figures, sender=ServiceItem, dispatch_uid="reforms-figures-save")
+        post_delete.connect(forget_figures, sender=ServiceItem, dispatch_uid="reforms-figures-delete")
+
         from units import open_data
 
         from .open_data import SERVICE_ITEMS

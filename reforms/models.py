@@ -40,8 +40,8 @@ REFORM_FILTERS = {
 }
 
 
-# The catalogue's rules: (constraint name, field the message belongs to, message). Each is a
-# CheckConstraint in the database and is checked in Python by ``ServiceItem.clean``.
+# The catalogue's rules, each a CheckConstraint in the database and checked in Python by
+# ``ServiceItem.clean`` (which puts the message on its field).
 BATCH_FROM_1 = _("一件事一次办 batch numbers start at 1.")
 LANDING_NEEDS_BATCH = _("A landing date needs a 一件事一次办 batch.")
 ENTERED_ONLY_IF_SHOULD = _("An item cannot have entered the one-window hall unless it should enter it.")
@@ -73,7 +73,7 @@ class ServiceItemQuerySet(UnitScopedQuerySet):
         return figures
 
     def _counts(self) -> dict:
-        # The same aggregate as ``self.aggregate(**FIGURE_COUNTS)``, written as a values query so
+        # The same aggregate as ``self.aggregate(**figure_counts())``, written as a values query so
         # its SQL can be kept: for the whole catalogue (asked on every /reforms/ and / request)
         # it is compiled once per database, as building nine filtered aggregates cost the page
         # more than running them.

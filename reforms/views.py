@@ -5,6 +5,7 @@ from units.models import Unit
 from units.public_pages import public_page
 from units.rates import ROUNDING_RULE
 
+from .figures import catalogue_figures
 from .forms import CatalogueSearchForm
 from .models import ServiceItem
 
@@ -23,7 +24,7 @@ def catalogue(request):
             "form": form,
             "page": page,
             "filtered": form.has_filters(),
-            "figures": ServiceItem.objects.figures(),
+            "figures": catalogue_figures(),
             "rounding_rule": ROUNDING_RULE,
         },
     )

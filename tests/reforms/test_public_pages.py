@@ -150,12 +150,22 @@ def test_unknown_item_is_404(client, db):
     assert client.get(reverse("reforms:detail", args=[999999])).status_code == 404
 
 
-def _queries(client, url) -> int:
-    """Queries of the page rendered anew (not served from the page cache)."""
+def _queries(client, url) -> tuple[int, int]:
+    """Queries of the page rendered anew: with the figures not cached yet, then cached.
+
+    Between the two requests only the page itself is dropped from the page cache (a
+    generation bump), so the second render still finds the catalogue's figures cached.
+    """
+    from units.public_pages import _bump
+
+    counts = []
     cache.clear()
-    with CaptureQueriesContext(connection) as captured:
-        assert client.get(url).status_code == 200
-    return len(captured.captured_queries)
+    for _ in range(2):
+        _bump()
+        with CaptureQueriesContext(connection) as captured:
+            assert client.get(url).status_code == 200
+        counts.append(len(captured.captured_queries))
+    return tuple(counts)
 
 
 @pytest.mark.parametrize("url", [LIST, LIST + "?q=批量+事项&level=village&reform=one_go&page=2"])
@@ -164,14 +174,35 @@ def test_the_list_runs_the_same_queries_for_50_and_5000_items(client, url, djang
     for n, unit in enumerate(units):
         ServiceItem.objects.bulk_create(item_rows(unit, 10, start=n * 10_000, batch=1))
     assert ServiceItem.objects.count() == 50
-    with_50 = _queries(client, url)
+    cold, cached = _queries(client, url)
+    assert cached == cold - 1  # the figures' one aggregate query
     for n, unit in enumerate(units):
         ServiceItem.objects.bulk_create(item_rows(unit, 990, start=n * 10_000 + 10, batch=2))
     assert ServiceItem.objects.count() == 5000
-    cache.clear()  # bulk_create sends no signal: the page would still be the cached 50-item one
-    with django_assert_num_queries(with_50):
+    cache.clear()
+    with django_assert_num_queries(cold):
         response = client.get(url)
     assert response.context["page"].paginator.count >= 21
+    assert response.context["figures"]["total"] == 5000
+    from units.public_pages import _bump
+
+    _bump()  # a new page generation: the figures stay cached
+    with django_assert_num_queries(cached):
+        client.get(url)
+
+
+def test_figures_on_the_page_follow_an_item_changed_in_the_admin(
+    client, catalogue, office_admin, django_capture_on_commit_callbacks
+):
+    assert client.get(LIST).context["figures"]["window_entry_rate"] == 100
+    permit = catalogue["permit"]
+    permit.has_entered = False
+    with django_capture_on_commit_callbacks(execute=True):  # the page cache follows at commit
+        permit.save()
+    assert client.get(LIST).context["figures"]["window_entry_rate"] == 0
+    with django_capture_on_commit_callbacks(execute=True):
+        permit.delete()
+    assert client.get(LIST).context["figures"]["window_entry_rate"] is None
 
 
 def test_dashboard_shows_the_catalogues_figures_from_the_same_query(client, catalogue):
