@@ -59,7 +59,13 @@ class ServiceItemAdmin(UnitScopedAdminMixin, LockVersionAdminMixin, LedgerImport
         ),
         (
             _("Reforms"),
-            {"fields": [("nearby", "one_seal"), ("batch", "landed_on"), ("should_enter", "has_entered")]},
+            {
+                "fields": [
+                    ("nearby", "one_seal"),
+                    ("batch", "landed_on"),
+                    ("should_enter", "has_entered", "entered_on"),
+                ]
+            },
         ),
         (_("Record"), {"fields": ["version", "created_at", "updated_at"], "classes": ["collapse"]}),
     ]

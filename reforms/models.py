@@ -46,6 +46,7 @@ BATCH_FROM_1 = _("一件事一次办 batch numbers start at 1.")
 LANDING_NEEDS_BATCH = _("A landing date needs a 一件事一次办 batch.")
 ENTERED_ONLY_IF_SHOULD = _("An item cannot have entered the one-window hall unless it should enter it.")
 ONE_SEAL_IS_NEARBY = _("Only a 就近办 item can be issued by the village with one seal.")
+ENTRY_DATE_NEEDS_ENTRY = _("An entry date is only for an item that has entered the one-window hall.")
 
 
 class ServiceItemQuerySet(UnitScopedQuerySet):
@@ -180,6 +181,12 @@ class ServiceItem(LockVersionedModel):
     landed_on = models.DateField(_("date landed (落地)"), null=True, blank=True)
     should_enter = models.BooleanField(_("should enter the one-window hall"), default=False)
     has_entered = models.BooleanField(_("has entered the one-window hall"), default=False)
+    entered_on = models.DateField(
+        _("date entered the hall (进驻日期)"),
+        null=True,
+        blank=True,
+        help_text=_("The monthly workbook counts the item as entered from this day; blank: from the start."),
+    )
     is_demo = models.BooleanField(_("demo data"), default=False, editable=False)
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
     updated_at = models.DateTimeField(_("updated at"), auto_now=True)
@@ -211,6 +218,11 @@ class ServiceItem(LockVersionedModel):
                 violation_error_message=ENTERED_ONLY_IF_SHOULD,
             ),
             models.CheckConstraint(
+                condition=Q(entered_on__isnull=True) | Q(has_entered=True),
+                name="serviceitem_entry_date_needs_entry",
+                violation_error_message=ENTRY_DATE_NEEDS_ENTRY,
+            ),
+            models.CheckConstraint(
                 condition=Q(one_seal=False) | Q(nearby=True),
                 name="serviceitem_one_seal_is_nearby",
                 violation_error_message=ONE_SEAL_IS_NEARBY,
@@ -237,6 +249,8 @@ class ServiceItem(LockVersionedModel):
             errors["has_entered"] = ENTERED_ONLY_IF_SHOULD
         if self.one_seal and not self.nearby:
             errors["one_seal"] = ONE_SEAL_IS_NEARBY
+        if self.entered_on is not None and not self.has_entered:
+            errors["entered_on"] = ENTRY_DATE_NEEDS_ENTRY
         if errors:
             raise ValidationError(errors)
 
@@ -261,6 +275,7 @@ class ServiceItem(LockVersionedModel):
             "serviceitem_landing_needs_batch",
             "serviceitem_entered_only_if_should",
             "serviceitem_one_seal_is_nearby",
+            "serviceitem_entry_date_needs_entry",
         }
         return [
             (model, [c for c in constraints if c.name not in checked_in_clean])

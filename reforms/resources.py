@@ -37,6 +37,7 @@ class ServiceItemResource(LedgerResource):
     landed_on = column("landed_on", "落地日期", DateWidget())
     should_enter = column("should_enter", "应进驻一窗通办", YesNoWidget())
     has_entered = column("has_entered", "已进驻一窗通办", YesNoWidget())
+    entered_on = column("entered_on", "进驻日期", DateWidget())
 
     class Meta:
         model = ServiceItem
@@ -60,6 +61,8 @@ class ServiceItemResource(LedgerResource):
             "landed_on",
             "should_enter",
             "has_entered",
+            "entered_on",
+            "version",
         ]
         import_id_fields = ["id"]
         skip_unchanged = True

@@ -36,7 +36,7 @@ class VolunteerResource(LedgerResource):
 
     class Meta:
         model = Volunteer
-        fields = ["id", "name", "unit", "is_party_member", "phone", "skills", "is_active"]
+        fields = ["id", "name", "unit", "is_party_member", "phone", "skills", "is_active", "version"]
         import_id_fields = ["id"]
         skip_unchanged = True
         report_skipped = True

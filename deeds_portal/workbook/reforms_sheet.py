@@ -1,8 +1,8 @@
 """深化简政放权 in the monthly workbook: the catalogue's figures at the month's end.
 
-"Landed" counts only items whose landing date (落地) is on or before the month's end.
-The catalogue keeps no date for entering the one-window hall, so the 一窗通办 figures
-are those of the day the workbook is made (noted on the sheet).
+"Landed" counts only items whose landing date (落地) is on or before the month's end, and
+"entered" only items whose entry date (进驻日期) is on or before it (an entered item with no
+date counts from the start).
 """
 
 from django.db.models import Count, Q
@@ -13,7 +13,10 @@ from units.rates import percentage
 from .layout import INTEGER, PERCENT, TEXT, Column, SheetWriter
 
 NAME = "深化简政放权"
-WINDOW_NOTE = "一窗通办按生成时的进驻情况统计（目录未记录进驻日期）"
+
+
+def _entered_by(context) -> Q:
+    return Q(has_entered=True) & (Q(entered_on__isnull=True) | Q(entered_on__lte=context.month_end))
 
 
 def _items(context):
@@ -25,6 +28,7 @@ def figures(context) -> dict:
     items = _items(context)
     values = items.figures()
     landed = items.filter(batch__isnull=False, landed_on__lte=context.month_end).count()
+    entered = items.filter(_entered_by(context)).count()
     return {
         "就近办事项": values["nearby"],
         "一枚公章": values["one_seal"],
@@ -34,8 +38,8 @@ def figures(context) -> dict:
         "落地率(%)": percentage(landed, values["one_go"]),
         "一窗通办单位": values["window_units"],
         "应进驻事项": values["window_items"],
-        "已进驻事项": values["window_entered"],
-        "入驻率(%)": percentage(values["window_entered"], values["window_items"]),
+        "已进驻事项": entered,
+        "入驻率(%)": percentage(entered, values["window_items"]),
     }
 
 
@@ -46,7 +50,7 @@ def summary_rows(values: dict):
         ("月末已落地", values["月末已落地"], INTEGER, "落地日期不晚于月末"),
         ("落地率", values["落地率(%)"], PERCENT, "月末已落地 ÷ 一件事一次办事项"),
         ("一窗通办单位", values["一窗通办单位"], INTEGER, "有应进驻事项的市直单位"),
-        ("入驻率", values["入驻率(%)"], PERCENT, f"已进驻 ÷ 应进驻；{WINDOW_NOTE}"),
+        ("入驻率", values["入驻率(%)"], PERCENT, "月末已进驻 ÷ 应进驻"),
     ]
 
 
@@ -78,11 +82,11 @@ def write(book, context, figures_out: dict) -> None:
     windows = (
         items.filter(should_enter=True)
         .values("implementing_unit__name")
-        .annotate(total=Count("pk"), entered=Count("pk", filter=Q(has_entered=True)))
+        .annotate(total=Count("pk"), entered=Count("pk", filter=_entered_by(context)))
         .order_by("implementing_unit__name")
     )
     sheet.section(
-        f"一窗通办（{WINDOW_NOTE}）",
+        "一窗通办（月末进驻情况）",
         [
             Column("市直单位", TEXT),
             Column("应进驻", INTEGER),

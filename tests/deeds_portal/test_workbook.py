@@ -268,3 +268,14 @@ def test_hotline_gives_the_month_and_the_year_to_date_as_of_the_month(db):
     assert calls[1:5] == [2000, pytest.approx(1.0), 12000, pytest.approx(1.0)]
     january = summary_of(build(MonthContext(month=D(2021, 1, 1))).content)
     assert january[("身边的服务热线", "年初至今来电总量")] == 2000  # a year end: January only
+
+
+def test_the_one_window_hall_counts_items_entered_by_the_months_end(unit_a):
+    make_item(unit_a, should_enter=True, has_entered=True, entered_on=D(2021, 6, 30))
+    make_item(unit_a, should_enter=True, has_entered=True, entered_on=D(2021, 7, 1))
+    make_item(unit_a, should_enter=True, has_entered=True)  # no date: counts from the start
+    make_item(unit_a, should_enter=True)
+    june = summary_of(build(MonthContext(month=D(2021, 6, 1))).content)
+    july = summary_of(build(MonthContext(month=D(2021, 7, 1))).content)
+    assert june[("深化简政放权", "入驻率")] == pytest.approx(0.5)
+    assert july[("深化简政放权", "入驻率")] == pytest.approx(0.75)

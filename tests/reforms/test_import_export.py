@@ -32,6 +32,8 @@ HEADERS = [
     "落地日期",
     "应进驻一窗通办",
     "已进驻一窗通办",
+    "进驻日期",
+    "版本",
 ]
 
 
@@ -57,6 +59,8 @@ def row(**values) -> list:
         "落地日期": None,
         "应进驻一窗通办": "否",
         "已进驻一窗通办": "否",
+        "进驻日期": None,
+        "版本": None,
     }
     base.update(values)
     return [base[h] for h in HEADERS]

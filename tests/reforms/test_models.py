@@ -139,3 +139,13 @@ def test_figures_of_part_of_the_catalogue_and_of_the_whole_stay_apart(unit_a, un
     assert (whole["total"], whole["window_items"], whole["window_entered"]) == (3, 3, 1)
     assert whole["window_entry_rate"] == Decimal("33.33")
     assert ServiceItem.objects.filter(implementing_unit=unit_b).figures()["window_entry_rate"] == 0
+
+
+def test_an_entry_date_needs_an_entry(unit_a):
+    item = make_item(unit_a, should_enter=True)
+    item.entered_on = datetime.date(2021, 6, 1)
+    with pytest.raises(ValidationError) as refused:
+        item.full_clean()
+    assert "entered_on" in refused.value.message_dict
+    with pytest.raises(IntegrityError), transaction.atomic():
+        item.save()

@@ -227,3 +227,31 @@ def test_a_gb18030_csv_is_counted():
     assert "超过 3 行" in refusal(
         check_upload, io.BytesIO(out.getvalue().encode("gb18030")), "csv", max_rows=3
     )
+
+
+def test_every_versioned_ledger_exports_its_rows_version():
+    """A ledger of a LockVersionedModel carries 版本, so a stale spreadsheet cannot overwrite a later edit.
+
+    The hotline's month sheet is the exception: it is keyed by the month and typed from the
+    platform's monthly figures, so the file, not a prior export, is the source of truth.
+    """
+    from django.apps import apps
+
+    from units.models import LockVersionedModel
+    from units.resources import LedgerResource
+
+    def subclasses(cls):
+        for sub in cls.__subclasses__():
+            yield sub
+            yield from subclasses(sub)
+
+    apps.get_app_configs()  # every app's resources are imported by its admin
+    exempt = {"MonthResource"}
+    checked = []
+    for resource in subclasses(LedgerResource):
+        model = resource._meta.model
+        if model is None or not issubclass(model, LockVersionedModel) or resource.__name__ in exempt:
+            continue
+        checked.append(resource.__name__)
+        assert "version" in resource._meta.fields, f"{resource.__name__} does not export 版本"
+    assert {"ProjectResource", "ServiceItemResource", "VolunteerResource"} <= set(checked)
