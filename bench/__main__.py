@@ -74,7 +74,7 @@ def main(argv=None) -> int:
             args.reform_items, args.seed, db.created, args.requests, args.warmup, args.repeats, stage
         )
         stage(f"measuring the monthly workbook ({args.repeats} repeats)")
-        workbook_results = workbook.run(repeats=args.repeats)
+        workbook_results = workbook.run(repeats=args.repeats, seed=args.seed, stage=stage)
         stage("measuring the volunteer rosters (2,000 volunteers, 50 posts, a year of shifts)")
         volunteer_results = volunteers.run(repeats=args.repeats, requests=args.requests, warmup=args.warmup)
         hotline_results = None

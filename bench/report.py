@@ -122,8 +122,7 @@ def render(results: dict) -> str:
         rows,
     )
 
-    wb = results.get("workbook")
-    if wb:
+    for wb in filter(None, [results.get("workbook"), (results.get("workbook") or {}).get("this_month")]):
         sheets = ", ".join(f"{name} {rows:,} rows" for name, rows in wb["sheets"].items())
         out += ["", f"Monthly workbook ({wb['month']}: {sheets}; {wb['file_bytes'] / 1024:.0f} KiB)"]
         out += _table(
