@@ -29,6 +29,7 @@ urlpatterns += i18n_patterns(
     path("projects/", include("projects.urls")),
     path("reforms/", include("reforms.urls")),
     path("volunteers/", include("volunteers.urls")),
+    path("suggestions/", include("suggestions.urls")),
     path("open-data/", include(open_data.urlpatterns)),
     prefix_default_language=False,
 )
