@@ -70,7 +70,7 @@ def suggestion_new(request):
             return _too_many(request, "suggestions/new.html", {"form": form})
         if form.is_bot:
             # Answer as if accepted, so the bot learns nothing; nothing is written.
-            return redirect(reverse("suggestions:status") + "?reference=JY00000000&sent=1")
+            return redirect(reverse("suggestions:status") + "?sent=1")
         if form.is_valid():
             suggestion = form.save(commit=False)
             suggestion.address_hash = protection.address_hash(request)

@@ -288,3 +288,13 @@ def test_addresses_are_forgotten_after_retention(client, settings):
     old.refresh_from_db()
     assert old.address_hash == "" and old.contact == ""
     assert Suggestion.objects.get(what="新的建议").address_hash != ""
+
+
+def test_sitemap_lists_published_suggestions_only(client):
+    shown = publish(Suggestion.objects.create(what="修路", place="西村", why="坑多"))
+    hidden = Suggestion.objects.create(what="未审核", place="西村", why="x")
+    sitemap = client.get("/sitemap.xml").text
+    assert f"http://testserver/suggestions/{shown.pk}/" in sitemap
+    assert f"http://testserver/en/suggestions/{shown.pk}/" in sitemap
+    assert f"/suggestions/{hidden.pk}/" not in sitemap
+    assert "http://testserver/suggestions/</loc>" in sitemap
