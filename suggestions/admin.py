@@ -15,7 +15,7 @@ from units.admin import UnitScopedAdminMixin
 from units.dates import today
 from units.scoping import units_of
 
-from .models import Rating, Suggestion, SuggestionStatus, make_project, merge
+from .models import Consultation, Rating, Suggestion, SuggestionStatus, make_project, merge
 
 
 class MakeProjectForm(forms.Form):
@@ -151,3 +151,12 @@ class RatingAdmin(UnitScopedAdminMixin, VersionAdmin):
         for rating in queryset.exclude(comment=""):
             rating.comment_approved = True
             rating.save()
+
+
+@admin.register(Consultation)
+class ConsultationAdmin(VersionAdmin):
+    """Rounds belong to no unit: the office records their consultations."""
+
+    list_display = ["round", "kind", "date", "place", "people_reached", "suggestions_collected"]
+    list_filter = ["round", "kind"]
+    date_hierarchy = "date"

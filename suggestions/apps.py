@@ -21,9 +21,10 @@ class SuggestionsConfig(AppConfig):
         from units import open_data
         from units.public_pages import watch
 
-        from .models import Rating, Suggestion
+        from .models import Consultation, Rating, Suggestion
         from .open_data import SUGGESTIONS
 
-        # Project pages show a project's source suggestion and its ratings: renew them on change.
-        watch(Suggestion, Rating)
+        # Project pages show a project's source suggestion, its ratings and its round's
+        # consultations: renew them on change.
+        watch(Suggestion, Rating, Consultation)
         open_data.register(SUGGESTIONS)

@@ -12,7 +12,7 @@ import secrets
 from django.db import models, transaction
 from django.utils.translation import gettext_lazy as _
 
-from projects.models import Project
+from projects.models import Project, Round
 from units.models import Unit
 from units.scoping import UnitScopedQuerySet
 
@@ -226,3 +226,29 @@ def satisfaction_figures(project) -> dict:
     ]
     satisfied = counts.get(Satisfaction.SATISFIED, 0) + counts.get(Satisfaction.FAIRLY, 0)
     return {"total": total, "rows": rows, "satisfaction_rate": percentage(satisfied, total)}
+
+
+class Consultation(models.Model):
+    """How a round was chosen with the public: a forum, a letter seeking opinions, a field visit."""
+
+    class Kind(models.TextChoices):
+        FORUM = "forum", _("Forum (座谈会)")
+        LETTER = "letter", _("Letter seeking opinions (征求意见函)")
+        VISIT = "visit", _("Field visit (走访调研)")
+
+    round = models.ForeignKey(
+        Round, verbose_name=_("round (批次)"), on_delete=models.CASCADE, related_name="consultations"
+    )
+    kind = models.CharField(_("kind"), max_length=10, choices=Kind.choices)
+    date = models.DateField(_("date"))
+    place = models.CharField(_("place"), max_length=100)
+    people_reached = models.PositiveIntegerField(_("people reached"))
+    suggestions_collected = models.PositiveIntegerField(_("suggestions collected"))
+
+    class Meta:
+        verbose_name = _("consultation")
+        verbose_name_plural = _("consultations behind the rounds")
+        ordering = ["date", "pk"]
+
+    def __str__(self) -> str:
+        return f"{self.round} · {self.get_kind_display()} · {self.date}"

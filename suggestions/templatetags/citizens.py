@@ -2,7 +2,7 @@
 
 from django import template
 
-from ..models import Rating, satisfaction_figures
+from ..models import Consultation, Rating, satisfaction_figures
 
 register = template.Library()
 
@@ -19,3 +19,11 @@ def citizen_voice(project) -> dict:
         ),
         "sources": list(project.source_suggestions.published()),
     }
+
+
+@register.simple_tag
+def round_consultations(round_) -> list:
+    """How the round was chosen with the public (座谈会, 征求意见函, 走访调研)."""
+    if round_ is None:
+        return []
+    return list(Consultation.objects.filter(round=round_))
