@@ -109,6 +109,11 @@ class Suggestion(models.Model):
             raise ValidationError(
                 {"public_reason": _("Give the public reason for not adopting the suggestion.")}
             )
+        # Merging and conversion are admin actions that also move supporters or create the project.
+        if self.status == SuggestionStatus.MERGED and not self.merged_into_id:
+            raise ValidationError({"status": _("Merge duplicates with the list action “merge”.")})
+        if self.status == SuggestionStatus.CONVERTED and not self.project_id:
+            raise ValidationError({"status": _("Make a project with the list action; it records the link.")})
         if self.merged_into_id and self.merged_into_id == self.pk:
             raise ValidationError({"merged_into": _("A suggestion cannot be merged into itself.")})
 

@@ -7,6 +7,7 @@ import re
 import pytest
 from django.contrib import admin
 from django.core.management import call_command
+from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
 
@@ -146,7 +147,6 @@ def test_support_counts_once_per_browser(client, settings):
     suggestion.refresh_from_db()
     assert suggestion.support_count == 1
     # A second browser (no cookie) counts.
-    from django.test import Client
 
     support(Client(), suggestion)
     suggestion.refresh_from_db()
@@ -155,7 +155,6 @@ def test_support_counts_once_per_browser(client, settings):
 
 
 def test_support_is_rate_limited_per_address(client, settings):
-    from django.test import Client
 
     suggestion = publish(Suggestion.objects.create(what="修路", place="西村", why="坑多"))
     for _ in range(30):
@@ -177,7 +176,6 @@ def test_support_refuses_forged_tokens_other_sites_and_unpublished(client):
 
 
 def test_merging_keeps_supporters_once(client):
-    from django.test import Client
 
     first = publish(Suggestion.objects.create(what="加装路灯", place="东关", why="黑"))
     duplicate = publish(Suggestion.objects.create(what="装路灯", place="东关", why="太黑"))
@@ -218,6 +216,11 @@ def test_admin_merge_and_decline(client, office_admin):
     }
     response = staff.post(url, {**data, "public_reason": ""})
     assert response.status_code == 200 and "公开" in response.text
+    for shortcut in [
+        "merged",
+        "converted",
+    ]:  # only the list actions, which move supporters or make the project
+        assert "列表操作" in staff.post(url, {**data, "status": shortcut, "public_reason": ""}).text
     staff.post(url, {**data, "public_reason": "不在本级职权范围"})
     a.refresh_from_db()
     assert a.status == SuggestionStatus.DECLINED
@@ -298,3 +301,27 @@ def test_sitemap_lists_published_suggestions_only(client):
     assert f"http://testserver/en/suggestions/{shown.pk}/" in sitemap
     assert f"/suggestions/{hidden.pk}/" not in sitemap
     assert "http://testserver/suggestions/</loc>" in sitemap
+
+
+def test_forgotten_addresses_and_contacts_leave_the_record_history_too(client, office_admin):
+    from reversion.models import Version
+
+    propose(client, dict(contact=CONTACT))
+    suggestion = Suggestion.objects.get()
+    url = reverse("admin:suggestions_suggestion_change", args=[suggestion.pk])
+    data = {
+        "what": suggestion.what,
+        "place": "东关社区",
+        "why": "x",
+        "contact": CONTACT,
+        "public_reason": "重复",
+    }
+    logged_in(Client(), office_admin).post(url, {**data, "status": "declined", "is_published": "on"})
+    assert any(CONTACT in version.serialized_data for version in Version.objects.get_for_object(suggestion))
+    Suggestion.objects.filter(pk=suggestion.pk).update(
+        created_at=timezone.now() - datetime.timedelta(days=91)
+    )
+    call_command("forget_citizen_addresses", stdout=io.StringIO())
+    for version in Version.objects.get_for_object(suggestion):
+        assert CONTACT not in version.serialized_data
+        assert suggestion.address_hash not in version.serialized_data
