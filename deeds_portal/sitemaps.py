@@ -5,6 +5,7 @@ from django.urls import reverse
 
 from projects.models import Project
 from reforms.models import ServiceItem
+from suggestions.models import Suggestion
 
 
 class PublicPagesSitemap(Sitemap):
@@ -20,6 +21,7 @@ class PublicPagesSitemap(Sitemap):
             "reforms:list",
             "hotline:index",
             "volunteers:index",
+            "suggestions:list",
             "open-data",
         ]
 
@@ -53,4 +55,22 @@ class ServiceItemSitemap(Sitemap):
         return item.updated_at
 
 
-SITEMAPS = {"pages": PublicPagesSitemap, "projects": ProjectSitemap, "reforms": ServiceItemSitemap}
+class SuggestionSitemap(Sitemap):
+    i18n = True
+    alternates = True
+    x_default = True
+    changefreq = "weekly"
+
+    def items(self):
+        return Suggestion.objects.published().order_by("pk")
+
+    def location(self, suggestion):
+        return reverse("suggestions:detail", args=[suggestion.pk])
+
+
+SITEMAPS = {
+    "pages": PublicPagesSitemap,
+    "projects": ProjectSitemap,
+    "reforms": ServiceItemSitemap,
+    "suggestions": SuggestionSitemap,
+}

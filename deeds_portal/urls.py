@@ -5,7 +5,7 @@ from django.utils.translation import gettext_lazy as _
 
 from units.media import serve_media
 
-from . import open_data, views
+from . import elder, open_data, views
 from .sitemaps import SITEMAPS
 
 admin.site.site_header = _("Practical deeds for the people · staff")
@@ -20,6 +20,9 @@ urlpatterns = [
     # Uploads: routed by folder to the app that owns them (see units.media).
     path("media/<path:name>", serve_media, name="media"),
     path("i18n/", include("django.conf.urls.i18n")),
+    # 长辈版: the per-reader stylesheet and its switch (see deeds_portal/elder.py).
+    path("elder.css", elder.elder_stylesheet, name="elder-stylesheet"),
+    path("elder/", elder.elder_switch, name="elder-switch"),
     path("admin/", admin.site.urls),
 ]
 
@@ -30,6 +33,7 @@ urlpatterns += i18n_patterns(
     path("reforms/", include("reforms.urls")),
     path("hotline/", include("hotline.urls")),
     path("volunteers/", include("volunteers.urls")),
+    path("suggestions/", include("suggestions.urls")),
     path("open-data/", include(open_data.urlpatterns)),
     prefix_default_language=False,
 )

@@ -42,6 +42,7 @@ INSTALLED_APPS = [
     "reforms",
     "hotline",
     "volunteers",
+    "suggestions",
     "deeds_portal",
 ]
 
@@ -124,9 +125,11 @@ AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 LOGIN_ADDRESS_FAILURE_LIMIT = env.int("LOGIN_ADDRESS_FAILURE_LIMIT", default=20)
 AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_TEMPLATE = "registration/locked_out.html"
-# Behind a reverse proxy the client address comes from X-Forwarded-For (deeds_portal/client_ip.py).
+# Behind a reverse proxy the client address comes from X-Forwarded-For (units/client_ip.py).
 AXES_IPWARE_PROXY_COUNT = env.int("PROXY_COUNT", default=0)
-AXES_CLIENT_IP_CALLABLE = "deeds_portal.client_ip.client_ip"
+AXES_CLIENT_IP_CALLABLE = "units.client_ip.client_ip"
+# Citizens' suggestions and ratings: days their hashed sender addresses are kept (forget_citizen_addresses).
+SUGGESTION_ADDRESS_RETENTION_DAYS = env.int("SUGGESTION_ADDRESS_RETENTION_DAYS", default=90)
 
 LANGUAGE_CODE = "zh-hans"
 LANGUAGES = [("zh-hans", _("Simplified Chinese")), ("en", _("English"))]

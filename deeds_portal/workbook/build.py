@@ -11,11 +11,11 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from openpyxl import Workbook
 
-from . import hotline_sheet, projects_sheet, reforms_sheet, volunteers_sheet
+from . import hotline_sheet, projects_sheet, reforms_sheet, satisfaction_sheet, volunteers_sheet
 from .layout import INTEGER, PERCENT, TEXT, Column, SheetWriter
 
 # Each special task contributes figures for the summary and a sheet of its own.
-TASKS = [projects_sheet, reforms_sheet, hotline_sheet, volunteers_sheet]
+TASKS = [projects_sheet, reforms_sheet, hotline_sheet, volunteers_sheet, satisfaction_sheet]
 MONTH = re.compile(r"^(\d{4})-(\d{1,2})$")
 
 

@@ -56,7 +56,14 @@ def ledger(make_project, unit_a, unit_b):
 
 def test_the_workbook_is_laid_out_for_print_and_reading(ledger):
     book = open_book(build(MonthContext(month=D(2021, 6, 1))).content)
-    assert book.sheetnames == ["汇总", "开门办实事", "深化简政放权", "身边的服务热线", "党员志愿者服务"]
+    assert book.sheetnames == [
+        "汇总",
+        "开门办实事",
+        "深化简政放权",
+        "身边的服务热线",
+        "党员志愿者服务",
+        "百姓监督",
+    ]
     for sheet in book.worksheets:
         assert "2021年6月" in sheet["A1"].value and "截至2021年6月30日" in sheet["A1"].value
         assert any(str(cell.value or "").startswith("生成时间：2021-08-03 18:00") for cell in sheet[1])
@@ -279,3 +286,26 @@ def test_the_one_window_hall_counts_items_entered_by_the_months_end(unit_a):
     july = summary_of(build(MonthContext(month=D(2021, 7, 1))).content)
     assert june[("深化简政放权", "入驻率")] == pytest.approx(0.5)
     assert july[("深化简政放权", "入驻率")] == pytest.approx(0.75)
+
+
+def test_satisfaction_counts_the_ratings_given_by_the_months_end(ledger, unit_b):
+    from suggestions.models import Rating
+
+    bridge, late = ledger
+    for moment, project, answer in [
+        (datetime.datetime(2021, 6, 20, 2, tzinfo=datetime.UTC), bridge, "satisfied"),
+        (datetime.datetime(2021, 6, 21, 2, tzinfo=datetime.UTC), bridge, "satisfied"),
+        # 23:30 on 30 June in Beijing is still June, though UTC has not reached it.
+        (datetime.datetime(2021, 6, 30, 15, 30, tzinfo=datetime.UTC), late, "unsatisfied"),
+        (datetime.datetime(2021, 6, 30, 16, 30, tzinfo=datetime.UTC), bridge, "fairly"),  # 1 July in Beijing
+    ]:
+        with time_machine.travel(moment, tick=False):
+            Rating.objects.create(project=project, satisfaction=answer)
+    june = build(MonthContext(month=D(2021, 6, 1))).content
+    summary = summary_of(june)
+    assert summary[("百姓监督", "评价数")] == 3
+    assert summary[("百姓监督", "不满意")] == 1
+    assert summary[("百姓监督", "满意率")] == pytest.approx(0.6667)
+    assert project_row(open_book(june)["百姓监督"], "修建一座风雨桥")[3:8] == [2, 2, 0, 0, pytest.approx(1)]
+    july = summary_of(build(MonthContext(month=D(2021, 7, 1))).content)
+    assert july[("百姓监督", "评价数")] == 4 and july[("百姓监督", "满意率")] == pytest.approx(0.75)

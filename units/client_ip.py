@@ -1,4 +1,4 @@
-"""The client's address as the login lock (django-axes) should see it.
+"""The client's address, as the login lock (django-axes) and the citizens' forms' rate limits see it.
 
 Behind nginx every request reaches the app server from 127.0.0.1; keyed on that, one
 password guesser would lock every staff member out. With PROXY_COUNT proxies in front,

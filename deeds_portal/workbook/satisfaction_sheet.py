@@ -1,0 +1,89 @@
+"""百姓监督 in the monthly workbook: citizens' ratings of completed projects, up to the month's end."""
+
+from django.db.models import Count, Q
+
+from suggestions.models import Rating, Satisfaction
+from units.rates import percentage
+
+from .layout import INTEGER, PERCENT, TEXT, Column, SheetWriter
+
+NAME = "百姓监督"
+COLUMNS = [
+    Column("批次", TEXT, 22),
+    Column("项目名称", TEXT, 34),
+    Column("责任单位", TEXT, 16),
+    Column("评价数", INTEGER, 9),
+    Column("满意", INTEGER, 8),
+    Column("基本满意", INTEGER, 9),
+    Column("不满意", INTEGER, 8),
+    Column("满意率", PERCENT, 10),
+]
+
+
+def _ratings(context):
+    """Ratings given by the month's end (Asia/Shanghai days), within the reader's units."""
+    queryset = Rating.objects.filter(created_at__date__lte=context.month_end)
+    return queryset.for_user(context.user) if context.user is not None else queryset
+
+
+def _counts(queryset) -> dict:
+    return queryset.aggregate(
+        total=Count("pk"),
+        satisfied=Count("pk", filter=Q(satisfaction=Satisfaction.SATISFIED)),
+        fairly=Count("pk", filter=Q(satisfaction=Satisfaction.FAIRLY)),
+        unsatisfied=Count("pk", filter=Q(satisfaction=Satisfaction.UNSATISFIED)),
+    )
+
+
+def _rate(counts) -> object:
+    # The same rule as the project page: satisfied or fairly satisfied ÷ all ratings.
+    return percentage(counts["satisfied"] + counts["fairly"], counts["total"])
+
+
+def figures(context) -> dict:
+    counts = _counts(_ratings(context))
+    return {"评价数": counts["total"], "不满意": counts["unsatisfied"], "满意率(%)": _rate(counts)}
+
+
+def summary_rows(values: dict):
+    return [
+        ("评价数", values["评价数"], INTEGER, "群众对已完成项目的评价，截至月末"),
+        ("不满意", values["不满意"], INTEGER, ""),
+        ("满意率", values["满意率(%)"], PERCENT, "（满意 + 基本满意）÷ 评价数；无评价时为空"),
+    ]
+
+
+def write(book, context, figures_out: dict) -> None:
+    sheet = SheetWriter(
+        book,
+        NAME,
+        f"{context.title} · 百姓监督（截至{context.month_end:%Y年%-m月%-d日}）",
+        context.made_at,
+        COLUMNS,
+    )
+    rows = (
+        _ratings(context)
+        .values("project__round__name", "project__title", "project__unit__name", "project__pk")
+        .annotate(
+            total=Count("pk"),
+            satisfied=Count("pk", filter=Q(satisfaction=Satisfaction.SATISFIED)),
+            fairly=Count("pk", filter=Q(satisfaction=Satisfaction.FAIRLY)),
+            unsatisfied=Count("pk", filter=Q(satisfaction=Satisfaction.UNSATISFIED)),
+        )
+        .order_by("project__round__start_date", "project__deadline", "project__pk")
+    )
+    for row in rows:
+        rate = _rate(row)
+        sheet.row(
+            [
+                row["project__round__name"],
+                row["project__title"],
+                row["project__unit__name"],
+                row["total"],
+                row["satisfied"],
+                row["fairly"],
+                row["unsatisfied"],
+                rate,
+            ]
+        )
+        figures_out[f"{row['project__round__name']}/{row['project__title']}"] = f"{row['total']}条 {rate}%"

@@ -1,0 +1,86 @@
+"""Protection of the citizens' forms: hashed addresses, per-address rate limits, a browser id.
+
+Addresses are never stored as such: a keyed hash (HMAC with SECRET_KEY) lets staff
+see that several messages came from one sender and lets the limits count, without
+keeping who sent them. The counts live in the configured cache (Redis in
+production), so every app server sees the same ones.
+"""
+
+import hashlib
+import hmac
+import secrets
+import time
+
+from django.conf import settings
+from django.core import signing
+from django.core.cache import cache
+
+from units.client_ip import client_ip
+
+BROWSER_COOKIE = "citizen_browser"
+BROWSER_COOKIE_AGE = 2 * 365 * 24 * 3600
+HONEYPOT_FIELD = "website"  # hidden from people; bots fill it in
+
+
+def address_hash(request) -> str:
+    address = client_ip(request) or ""
+    return hmac.new(settings.SECRET_KEY.encode(), address.encode(), hashlib.sha256).hexdigest()
+
+
+def over_limit(request, action: str, limit: int, period_seconds: int) -> bool:
+    """Count one ``action`` from the request's address; True once more than ``limit`` in the period.
+
+    Fixed windows: the counter key carries the window number, so it expires on its own.
+    """
+    window = int(time.time() // period_seconds)
+    key = f"citizen-limit:{action}:{address_hash(request)}:{window}"
+    try:
+        if cache.add(key, 1, timeout=period_seconds + 1):
+            count = 1
+        else:
+            count = cache.incr(key)
+    except ValueError:  # evicted between add and incr
+        cache.set(key, 1, timeout=period_seconds + 1)
+        count = 1
+    except Exception:  # the cache server is down: better to accept than to refuse everyone
+        return False
+    return count > limit
+
+
+def browser_id(request) -> tuple[str, bool]:
+    """The browser's random id from its signed cookie, or a new one (second value: is new)."""
+    browser = request.get_signed_cookie(BROWSER_COOKIE, default=None, salt=BROWSER_COOKIE)
+    if browser:
+        return browser, False
+    return secrets.token_urlsafe(24), True
+
+
+def remember_browser(response, browser: str) -> None:
+    response.set_signed_cookie(
+        BROWSER_COOKIE,
+        browser,
+        salt=BROWSER_COOKIE,
+        max_age=BROWSER_COOKIE_AGE,
+        httponly=True,
+        samesite="Lax",
+        secure=settings.SESSION_COOKIE_SECURE,
+    )
+
+
+def browser_hash(browser: str) -> str:
+    return hmac.new(settings.SECRET_KEY.encode(), browser.encode(), hashlib.sha256).hexdigest()
+
+
+SUPPORT_TOKEN_SALT = "suggestions.support"
+
+
+def support_token(suggestion_pk: int) -> str:
+    """The same for every visitor (the list page is cached): proves the POST names a listed suggestion."""
+    return signing.Signer(salt=SUPPORT_TOKEN_SALT).sign(str(suggestion_pk))
+
+
+def suggestion_from_token(token: str) -> int | None:
+    try:
+        return int(signing.Signer(salt=SUPPORT_TOKEN_SALT).unsign(token))
+    except (signing.BadSignature, ValueError):
+        return None
