@@ -228,6 +228,12 @@ def next_month(first: datetime.date) -> datetime.date:
     return datetime.date(first.year + first.month // 12, first.month % 12 + 1, 1)
 
 
+def validate_month_in_range(month: datetime.date | None) -> None:
+    """Pages step to the month before and after: 0001-01 or 9999-12 would fall off the calendar."""
+    if month and not 2000 <= month.year <= 2100:
+        raise ValidationError(_("Choose a month between 2000 and 2100."))
+
+
 @reversion.register(exclude=["version"])
 class Shift(LockVersionedModel):
     """One occurrence of service at a post: generated from a pattern or added by hand."""

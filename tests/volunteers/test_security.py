@@ -1,0 +1,74 @@
+"""The volunteer pages tried as an attacker would: tampered parameters never answer 500."""
+
+import re
+
+import pytest
+from django.urls import reverse
+
+from tests.conftest import logged_in
+from volunteers.models import Shift
+
+from .factories import make_pattern, make_shift
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.mark.parametrize("month", ["9999-12", "0001-01"])
+@pytest.mark.parametrize("page", ["volunteers:roster", "volunteers:roster-xlsx"])
+def test_a_month_at_the_calendars_edge_is_refused_with_a_message_not_a_500(
+    client, coordinator_a, post_a, page, month
+):
+    logged_in(client, coordinator_a)
+    response = client.get(reverse(page), {"month": month})
+    if page == "volunteers:roster":
+        assert response.status_code == 200
+        assert "请选择2000年至2100年之间的月份" in response.content.decode()
+    else:
+        assert response.status_code == 400
+
+
+def test_a_month_past_the_calendars_end_is_refused_when_generating_shifts(client, coordinator_a, post_a):
+    pattern = make_pattern(post_a)
+    logged_in(client, coordinator_a)
+    response = client.post(
+        reverse("admin:volunteers_shiftpattern_changelist"),
+        {"action": "generate_month", "_selected_action": [pattern.pk], "month": "9999-12"},
+    )
+    assert response.status_code == 200
+    assert "请选择2000年至2100年之间的月份" in response.content.decode()
+    assert not Shift.objects.exists()
+
+
+def _shifts_held(page: str) -> str:
+    return re.search(r"<dt>服务班次</dt><dd>([^<]*)</dd>", page).group(1)
+
+
+def test_generated_shifts_show_on_the_public_page_at_once(
+    client, coordinator_a, post_a, django_capture_on_commit_callbacks
+):
+    pattern = make_pattern(post_a, weekdays=(0,))
+    before = _shifts_held(client.get("/volunteers/").text)
+    staff = logged_in(client.__class__(), coordinator_a)
+    with django_capture_on_commit_callbacks(execute=True):
+        staff.post(
+            reverse("admin:volunteers_shiftpattern_changelist"),
+            {"action": "generate_month", "_selected_action": [pattern.pk], "month": "2021-05"},
+        )
+    assert Shift.objects.count() == 5  # the Mondays of May 2021
+    assert _shifts_held(client.get("/volunteers/").text) != before
+
+
+def test_cancelled_shifts_leave_the_public_figures_at_once(
+    client, coordinator_a, post_a, django_capture_on_commit_callbacks
+):
+    shift = make_shift(post_a)
+    before = _shifts_held(client.get("/volunteers/").text)
+    staff = logged_in(client.__class__(), coordinator_a)
+    with django_capture_on_commit_callbacks(execute=True):
+        staff.post(
+            reverse("admin:volunteers_shift_changelist"),
+            {"action": "cancel_shifts", "_selected_action": [shift.pk]},
+        )
+    shift.refresh_from_db()
+    assert shift.is_cancelled
+    assert _shifts_held(client.get("/volunteers/").text) != before
