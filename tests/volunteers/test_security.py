@@ -6,9 +6,9 @@ import pytest
 from django.urls import reverse
 
 from tests.conftest import logged_in
-from volunteers.models import Shift
+from volunteers.models import Attendance, Shift
 
-from .factories import make_pattern, make_shift
+from .factories import book, make_pattern, make_shift
 
 pytestmark = pytest.mark.django_db
 
@@ -72,3 +72,29 @@ def test_cancelled_shifts_leave_the_public_figures_at_once(
     shift.refresh_from_db()
     assert shift.is_cancelled
     assert _shifts_held(client.get("/volunteers/").text) != before
+
+
+PUBLIC_VOLUNTEER_URLS = [
+    "/volunteers/",
+    "/en/volunteers/",
+    "/volunteers/open-data.json",
+    "/open-data/",
+    "/open-data/volunteer-service.json",
+    "/open-data/volunteer-service.csv",
+    "/",
+]
+
+
+def test_a_coordinators_visit_leaves_no_name_phone_or_cookie_for_citizens(
+    client, coordinator_a, post_a, volunteer_a
+):
+    shift = make_shift(post_a)
+    book(volunteer_a, shift, Attendance.PRESENT)
+    staff = logged_in(client.__class__(), coordinator_a)
+    for url in PUBLIC_VOLUNTEER_URLS:  # the coordinator's visit fills the page cache
+        assert staff.get(url).status_code == 200, url
+    for url in PUBLIC_VOLUNTEER_URLS:
+        response = client.get(url)
+        text = response.content.decode()
+        assert volunteer_a.name not in text and volunteer_a.phone not in text, url
+        assert "csrfmiddlewaretoken" not in text and not response.cookies, url
