@@ -1,14 +1,16 @@
 """The volunteer pages tried as an attacker would: tampered parameters never answer 500."""
 
+import datetime
 import re
 
 import pytest
 from django.urls import reverse
 
 from tests.conftest import logged_in
-from volunteers.models import Attendance, Shift
+from tests.kit import LedgerAdmin, read_xlsx
+from volunteers.models import Attendance, Shift, Volunteer
 
-from .factories import book, make_pattern, make_shift
+from .factories import book, make_pattern, make_post, make_shift, make_volunteer
 
 pytestmark = pytest.mark.django_db
 
@@ -98,3 +100,21 @@ def test_a_coordinators_visit_leaves_no_name_phone_or_cookie_for_citizens(
         text = response.content.decode()
         assert volunteer_a.name not in text and volunteer_a.phone not in text, url
         assert "csrfmiddlewaretoken" not in text and not response.cookies, url
+
+
+def test_typed_formulas_never_run_in_the_roster_hours_or_register_exports(client, coordinator_a, unit_a):
+    post = make_post(unit_a, name="=1+1")
+    volunteer = make_volunteer(unit_a, name="@SUM(A1)")
+    book(volunteer, make_shift(post, datetime.date(2021, 5, 3)), Attendance.PRESENT)
+    logged_in(client, coordinator_a)
+    roster = read_xlsx(client.get(reverse("volunteers:roster-xlsx"), {"month": "2021-05"}).content)
+    hours = read_xlsx(
+        client.get(
+            reverse("volunteers:hours"), {"start": "2021-05-01", "end": "2021-05-31", "format": "xlsx"}
+        ).content
+    )
+    register = read_xlsx(LedgerAdmin(client, Volunteer).export())
+    for rows in (roster, hours, register):
+        cells = [cell for row in rows for cell in row if isinstance(cell, str)]
+        assert not any(cell.startswith(("=", "+", "-", "@")) for cell in cells), cells
+    assert "'=1+1" in str(roster) and "'@SUM(A1)" in str(roster) and "'@SUM(A1)" in str(hours)
