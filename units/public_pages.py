@@ -9,7 +9,8 @@ and gets, with no cache code of its own:
 
 * the whole response kept in the configured cache (Redis in production, shared
   by every application server; local memory by default), keyed by a
-  *generation*, the language, the host and the full path;
+  *generation*, today's date (statuses are as of today), the language, the host
+  and the full path;
 * exact invalidation: any save or delete of a declared model (admin form,
   import, history restore, bulk delete, a management command) bumps the
   generation when its transaction commits, so the next request renders anew;
@@ -33,6 +34,8 @@ from django.db.models.signals import m2m_changed, post_delete, post_save
 from django.http import HttpResponse
 from django.utils.cache import get_conditional_response
 from django.utils.translation import get_language
+
+from .dates import today
 
 logger = logging.getLogger(__name__)
 GENERATION_KEY = "public-pages:generation"
@@ -86,7 +89,8 @@ def watch(*models) -> None:
 
 def _key(request) -> str:
     path = hashlib.sha256(f"{request.get_host()}|{request.get_full_path()}".encode()).hexdigest()
-    return f"public-pages:{generation()}:{get_language()}:{path}"
+    # Pages tell the state as of today (overdue follows from the deadline): a new day, new pages.
+    return f"public-pages:{generation()}:{today():%Y%m%d}:{get_language()}:{path}"
 
 
 def _finish(request, response: HttpResponse) -> HttpResponse:

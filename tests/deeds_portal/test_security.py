@@ -1,6 +1,9 @@
 """The public page cache tried as an attacker would."""
 
+import datetime
+
 import pytest
+import time_machine
 from django.conf import settings as django_settings
 from django.urls import reverse
 
@@ -19,3 +22,14 @@ def test_flooding_the_page_cache_with_query_strings_does_not_lift_a_sign_in_lock
     locked = client.post(LOGIN, {"username": "office", "password": "pw-office"})
     assert locked.status_code == 429
     assert "_auth_user_id" not in client.session
+
+
+def test_a_cached_page_turns_overdue_at_midnight_without_anyone_saving(client, make_project):
+    """Overdue follows from the deadline and today: a page kept from yesterday must not say otherwise."""
+    make_project(title="修建一座风雨桥", deadline=datetime.date(2021, 6, 30))
+    with time_machine.travel("2021-06-30T15:00:00+00:00", tick=False):  # 23:00 on the deadline, Shanghai
+        assert "status-overdue" not in client.get("/projects/").text
+        assert '"overdue"' not in client.get("/open-data/projects.json").content.decode()
+    with time_machine.travel("2021-06-30T16:30:00+00:00", tick=False):  # 00:30 on July 1, Shanghai
+        assert "status-overdue" in client.get("/projects/").text
+        assert '"overdue"' in client.get("/open-data/projects.json").content.decode()
