@@ -17,6 +17,7 @@ from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from units.dates import today
 from units.models import LockVersionedModel, Unit
 from units.scoping import UnitScopedQuerySet
 
@@ -204,7 +205,8 @@ class ShiftQuerySet(UnitScopedQuerySet):
     unit_path = "post__unit"
 
     def held(self):
-        return self.filter(is_cancelled=False)
+        """Shifts that took place: not cancelled, and not still to come (generated ahead)."""
+        return self.filter(is_cancelled=False, date__lte=today())
 
     def with_staffing(self):
         """Annotate ``assigned`` (volunteers booked) and ``short`` (below headcount, not cancelled)."""

@@ -4,6 +4,7 @@ import datetime
 import re
 
 import pytest
+import time_machine
 from django.urls import reverse
 
 from tests.conftest import logged_in
@@ -118,3 +119,12 @@ def test_typed_formulas_never_run_in_the_roster_hours_or_register_exports(client
         cells = [cell for row in rows for cell in row if isinstance(cell, str)]
         assert not any(cell.startswith(("=", "+", "-", "@")) for cell in cells), cells
     assert "'=1+1" in str(roster) and "'@SUM(A1)" in str(roster) and "'@SUM(A1)" in str(hours)
+
+
+def test_shifts_not_yet_come_are_not_counted_as_held(client, post_a):
+    make_shift(post_a, datetime.date(2021, 5, 3))
+    with time_machine.travel("2021-05-10T04:00:00+00:00", tick=False):
+        make_shift(post_a, datetime.date(2021, 6, 7))  # generated ahead for next month
+        page = client.get("/volunteers/").text
+        assert _shifts_held(page) == "1"
+        assert "2021-06" not in client.get("/open-data/volunteer-service.csv").content.decode()
