@@ -45,3 +45,18 @@ def test_open_data_field_names_and_meanings_do_not_run_together(catalogue_server
     )
     assert min(gaps) >= 8, gaps  # the longest name (beneficiary_count) touched its meaning
     screenshot(phone, screenshot_dir, "open-data-phone")
+
+
+@pytest.mark.parametrize("path", ["/reforms/", "/en/reforms/", "/open-data/"])
+def test_each_menu_entry_stays_on_one_line(catalogue_server, phone, path):
+    visit(phone, catalogue_server.url + path)
+    lines = phone.locator(".nav a").evaluate_all(
+        """links => links.map(link => {
+            const text = document.createRange();
+            text.selectNodeContents(link);
+            const tops = new Set([...text.getClientRects()].map(rect => Math.round(rect.top)));
+            return [link.textContent.trim(), tops.size];
+        })"""
+    )
+    # “首页” broken into “首 / 页” read as two words on a 390 px phone.
+    assert all(count == 1 for _, count in lines), lines
