@@ -41,6 +41,8 @@ logger = logging.getLogger(__name__)
 GENERATION_KEY = "public-pages:generation"
 PAGE_TIMEOUT = 24 * 3600  # a generation bump makes old entries unreachable long before this
 CACHE_CONTROL = "public, max-age=0, s-maxage=10"  # browsers revalidate (304); a proxy may keep 10 s
+# Headers a view sets that are part of the page: a copy from the cache carries them too.
+KEPT_HEADERS = ("Access-Control-Allow-Origin", "Content-Disposition")
 _watched: set = set()
 
 
@@ -116,8 +118,8 @@ def public_page(*models):
                 logger.warning("Public page cache unavailable; page rendered without it", exc_info=True)
                 key = stored = None
             if stored is not None:
-                status, content_type, etag, body = stored
-                response = HttpResponse(body, status=status, content_type=content_type)
+                status, content_type, etag, body, headers = stored
+                response = HttpResponse(body, status=status, content_type=content_type, headers=headers)
                 response["ETag"] = etag
                 return _finish(request, response)
             response = view(request, *args, **kwargs)
@@ -129,7 +131,8 @@ def public_page(*models):
             response["ETag"] = etag
             if key is not None:
                 try:
-                    entry = (response.status_code, response["Content-Type"], etag, response.content)
+                    headers = {name: response[name] for name in KEPT_HEADERS if response.has_header(name)}
+                    entry = (response.status_code, response["Content-Type"], etag, response.content, headers)
                     cache.set(key, entry, PAGE_TIMEOUT)
                 except Exception:
                     logger.warning("Public page cache unavailable; page not stored", exc_info=True)

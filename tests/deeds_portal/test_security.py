@@ -33,3 +33,16 @@ def test_a_cached_page_turns_overdue_at_midnight_without_anyone_saving(client, m
     with time_machine.travel("2021-06-30T16:30:00+00:00", tick=False):  # 00:30 on July 1, Shanghai
         assert "status-overdue" in client.get("/projects/").text
         assert '"overdue"' in client.get("/open-data/projects.json").content.decode()
+
+
+@pytest.mark.parametrize(
+    "url",
+    ["/open-data/service-items.json", "/open-data/service-items.csv", "/open-data/volunteer-service.csv"],
+)
+def test_open_data_served_from_the_cache_keeps_its_headers(client, url):
+    first = client.get(url)
+    second = client.get(url)  # from the page cache
+    assert second.content == first.content
+    # Another site's script may read open data only with this header; a cached answer lost it.
+    assert second["Access-Control-Allow-Origin"] == "*"
+    assert second.get("Content-Disposition") == first.get("Content-Disposition")

@@ -21,7 +21,9 @@ def test_unit_and_service_names_never_run_as_formulas_on_any_sheet():
     post = make_post(unit)
     shift = make_shift(post, datetime.date(2021, 6, 7), service=service("@SUM(A1)"))
     book(make_volunteer(unit), shift, Attendance.PRESENT)
-    workbook = openpyxl.load_workbook(io.BytesIO(build(MonthContext(month=datetime.date(2021, 6, 1))).content))
+    workbook = openpyxl.load_workbook(
+        io.BytesIO(build(MonthContext(month=datetime.date(2021, 6, 1))).content)
+    )
     texts = [
         cell.value
         for sheet in workbook.worksheets
