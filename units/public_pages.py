@@ -42,7 +42,7 @@ GENERATION_KEY = "public-pages:generation"
 PAGE_TIMEOUT = 24 * 3600  # a generation bump makes old entries unreachable long before this
 CACHE_CONTROL = "public, max-age=0, s-maxage=10"  # browsers revalidate (304); a proxy may keep 10 s
 # Headers a view sets that are part of the page: a copy from the cache carries them too.
-KEPT_HEADERS = ("Access-Control-Allow-Origin", "Content-Disposition")
+KEPT_HEADERS = ("Access-Control-Allow-Origin", "Content-Disposition", "X-Robots-Tag")
 _watched: set = set()
 
 

@@ -46,3 +46,9 @@ def test_open_data_served_from_the_cache_keeps_its_headers(client, url):
     # Another site's script may read open data only with this header; a cached answer lost it.
     assert second["Access-Control-Allow-Origin"] == "*"
     assert second.get("Content-Disposition") == first.get("Content-Disposition")
+
+
+def test_the_sitemap_from_the_cache_still_asks_not_to_be_indexed_itself(client):
+    first = client.get("/sitemap.xml")
+    assert first["X-Robots-Tag"]
+    assert client.get("/sitemap.xml").get("X-Robots-Tag") == first["X-Robots-Tag"]
