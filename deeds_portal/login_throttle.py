@@ -3,8 +3,9 @@
 django-axes locks a username+address pair after ``AXES_FAILURE_LIMIT`` failures.
 It compares every lockout parameter combination with that one limit, so it cannot
 also lock an address after a *higher* number of failures spread over many
-usernames. This module keeps that second count in the configured cache
-(``CACHE_URL``): one counter per client address (as axes determines it, behind
+usernames. This module keeps that second count in the ``login-throttle`` cache
+(``LOGIN_THROTTLE_CACHE_URL``, else ``CACHE_URL``, never the page cache's local
+memory): one counter per client address (as axes determines it, behind
 ``PROXY_COUNT`` proxies).
 
 * Every failed sign-in from an address counts, refused ones included, for the
@@ -22,10 +23,15 @@ usernames. This module keeps that second count in the configured cache
 from axes.helpers import get_client_ip_address, get_cool_off
 from django.conf import settings
 from django.contrib.auth.signals import user_login_failed
-from django.core.cache import cache
+from django.core.cache import caches
 from django.core.exceptions import PermissionDenied
 
 KEY_PREFIX = "login-address-failures:"
+CACHE_ALIAS = "login-throttle"  # never the page cache, whose floods would push a lock out
+
+
+def _cache():
+    return caches[CACHE_ALIAS]
 
 
 def _key(address: str) -> str:
@@ -39,7 +45,7 @@ def _timeout(request) -> int | None:
 
 def is_address_locked(request) -> bool:
     address = get_client_ip_address(request)
-    return bool(address) and cache.get(_key(address), 0) >= settings.LOGIN_ADDRESS_FAILURE_LIMIT
+    return bool(address) and _cache().get(_key(address), 0) >= settings.LOGIN_ADDRESS_FAILURE_LIMIT
 
 
 def record_failure(sender, credentials=None, request=None, **kwargs) -> None:
@@ -48,20 +54,20 @@ def record_failure(sender, credentials=None, request=None, **kwargs) -> None:
     if not address:
         return
     key, timeout = _key(address), _timeout(request)
-    if cache.add(key, 1, timeout):
+    if _cache().add(key, 1, timeout):
         return
     try:
-        count = cache.incr(key)
+        count = _cache().incr(key)
     except ValueError:  # expired between add() and incr()
-        cache.set(key, 1, timeout)
+        _cache().set(key, 1, timeout)
         return
     if count == settings.LOGIN_ADDRESS_FAILURE_LIMIT:
         # The lock lasts the whole cool-off from the failure that reached the limit.
-        cache.set(key, count, timeout)
+        _cache().set(key, count, timeout)
 
 
 def forget_failures(address: str) -> None:
-    cache.delete(_key(address))
+    _cache().delete(_key(address))
 
 
 class AddressThrottleBackend:

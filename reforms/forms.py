@@ -38,7 +38,7 @@ class PlainSelect(forms.Select):
 class CatalogueSearchForm(forms.Form):
     """The public catalogue's search and filters; unknown values are simply ignored."""
 
-    q = forms.CharField(label=_("Item name"), required=False, max_length=100)
+    q = forms.CharField(label=_("Item name"), required=False, max_length=100, widget=forms.SearchInput)
     reform = forms.ChoiceField(
         label=_("Reform"), choices=[("", _("All reforms")), *Reform.choices], required=False
     )
@@ -65,7 +65,7 @@ class CatalogueSearchForm(forms.Form):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["q"].widget.attrs.update({"type": "search", "placeholder": _("e.g. 老年人优待证")})
+        self.fields["q"].widget.attrs.update({"placeholder": _("e.g. 老年人优待证")})
 
     def filter(self, queryset):
         """Apply every valid field; an invalid one (e.g. a stale link) is left out, not an error."""

@@ -28,9 +28,10 @@ def _media_root(settings, tmp_path):
 @pytest.fixture(autouse=True)
 def _fresh_cache():
     """Each test starts with an empty cache: a page cached by another test's data must not leak in."""
-    from django.core.cache import cache
+    from django.core.cache import cache, caches
 
     cache.clear()
+    caches["login-throttle"].clear()
 
 
 @pytest.fixture(autouse=True)

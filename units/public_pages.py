@@ -9,7 +9,8 @@ and gets, with no cache code of its own:
 
 * the whole response kept in the configured cache (Redis in production, shared
   by every application server; local memory by default), keyed by a
-  *generation*, the language, the host and the full path;
+  *generation*, today's date (statuses are as of today), the language, the host
+  and the full path;
 * exact invalidation: any save or delete of a declared model (admin form,
   import, history restore, bulk delete, a management command) bumps the
   generation when its transaction commits, so the next request renders anew;
@@ -34,10 +35,14 @@ from django.http import HttpResponse
 from django.utils.cache import get_conditional_response
 from django.utils.translation import get_language
 
+from .dates import today
+
 logger = logging.getLogger(__name__)
 GENERATION_KEY = "public-pages:generation"
 PAGE_TIMEOUT = 24 * 3600  # a generation bump makes old entries unreachable long before this
 CACHE_CONTROL = "public, max-age=0, s-maxage=10"  # browsers revalidate (304); a proxy may keep 10 s
+# Headers a view sets that are part of the page: a copy from the cache carries them too.
+KEPT_HEADERS = ("Access-Control-Allow-Origin", "Content-Disposition", "X-Robots-Tag")
 _watched: set = set()
 
 
@@ -86,7 +91,8 @@ def watch(*models) -> None:
 
 def _key(request) -> str:
     path = hashlib.sha256(f"{request.get_host()}|{request.get_full_path()}".encode()).hexdigest()
-    return f"public-pages:{generation()}:{get_language()}:{path}"
+    # Pages tell the state as of today (overdue follows from the deadline): a new day, new pages.
+    return f"public-pages:{generation()}:{today():%Y%m%d}:{get_language()}:{path}"
 
 
 def _finish(request, response: HttpResponse) -> HttpResponse:
@@ -112,8 +118,8 @@ def public_page(*models):
                 logger.warning("Public page cache unavailable; page rendered without it", exc_info=True)
                 key = stored = None
             if stored is not None:
-                status, content_type, etag, body = stored
-                response = HttpResponse(body, status=status, content_type=content_type)
+                status, content_type, etag, body, headers = stored
+                response = HttpResponse(body, status=status, content_type=content_type, headers=headers)
                 response["ETag"] = etag
                 return _finish(request, response)
             response = view(request, *args, **kwargs)
@@ -125,7 +131,8 @@ def public_page(*models):
             response["ETag"] = etag
             if key is not None:
                 try:
-                    entry = (response.status_code, response["Content-Type"], etag, response.content)
+                    headers = {name: response[name] for name in KEPT_HEADERS if response.has_header(name)}
+                    entry = (response.status_code, response["Content-Type"], etag, response.content, headers)
                     cache.set(key, entry, PAGE_TIMEOUT)
                 except Exception:
                     logger.warning("Public page cache unavailable; page not stored", exc_info=True)

@@ -21,6 +21,7 @@ from reversion.admin import VersionAdmin
 
 from units.admin import LedgerImportExportMixin, LockVersionAdminMixin, LockVersionForm, UnitScopedAdminMixin
 from units.dates import today
+from units.public_pages import public_data_changed
 
 from . import services
 from .models import (
@@ -36,6 +37,7 @@ from .models import (
     ShiftPattern,
     Volunteer,
     double_booking_message,
+    validate_month_in_range,
 )
 from .resources import AssignmentResource, VolunteerResource
 
@@ -234,6 +236,7 @@ class MonthForm(forms.Form):
         input_formats=["%Y-%m", "%Y-%m-%d"],
         help_text=_("For example 2021-05."),
         widget=forms.DateInput(attrs={"type": "month"}, format="%Y-%m"),
+        validators=[validate_month_in_range],
     )
 
 
@@ -428,6 +431,7 @@ class ShiftAdmin(DoubleBookingAdminMixin, UnitScopedAdminMixin, LockVersionAdmin
         count = Shift.objects.filter(pk__in=list(queryset.values_list("pk", flat=True))).update(
             is_cancelled=True
         )
+        public_data_changed()  # update() sends no signal: the public figures count held shifts
         self.message_user(
             request, ngettext("%(n)d shift cancelled.", "%(n)d shifts cancelled.", count) % {"n": count}
         )

@@ -17,6 +17,7 @@ from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from units.dates import today
 from units.models import LockVersionedModel, Unit
 from units.scoping import UnitScopedQuerySet
 
@@ -204,7 +205,8 @@ class ShiftQuerySet(UnitScopedQuerySet):
     unit_path = "post__unit"
 
     def held(self):
-        return self.filter(is_cancelled=False)
+        """Shifts that took place: not cancelled, and not still to come (generated ahead)."""
+        return self.filter(is_cancelled=False, date__lte=today())
 
     def with_staffing(self):
         """Annotate ``assigned`` (volunteers booked) and ``short`` (below headcount, not cancelled)."""
@@ -226,6 +228,12 @@ class ShiftQuerySet(UnitScopedQuerySet):
 
 def next_month(first: datetime.date) -> datetime.date:
     return datetime.date(first.year + first.month // 12, first.month % 12 + 1, 1)
+
+
+def validate_month_in_range(month: datetime.date | None) -> None:
+    """Pages step to the month before and after: 0001-01 or 9999-12 would fall off the calendar."""
+    if month and not 2000 <= month.year <= 2100:
+        raise ValidationError(_("Choose a month between 2000 and 2100."))
 
 
 @reversion.register(exclude=["version"])

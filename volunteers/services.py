@@ -10,6 +10,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from units.dates import today
+from units.public_pages import public_data_changed
 
 from .models import (
     Assignment,
@@ -50,6 +51,8 @@ def generate_month(patterns, year: int, month: int) -> int:
     ]
     # ignore_conflicts: a coordinator generating the same month at the same moment adds nothing twice.
     Shift.objects.bulk_create(new, batch_size=500, ignore_conflicts=True)
+    if new:
+        public_data_changed()  # bulk_create sends no signal: the public figures count these shifts
     return len(new)
 
 

@@ -12,7 +12,7 @@ from django import forms
 from django.contrib.admin.views.decorators import staff_member_required
 from django.core.exceptions import PermissionDenied
 from django.db.models import Prefetch
-from django.http import HttpResponse, JsonResponse
+from django.http import HttpResponse, HttpResponseBadRequest, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -26,7 +26,16 @@ from units.resources import neutralise_formula
 from units.scoping import units_of
 
 from . import services
-from .models import Assignment, Certificate, ProblemSolved, ServiceType, Shift, Volunteer, next_month
+from .models import (
+    Assignment,
+    Certificate,
+    ProblemSolved,
+    ServiceType,
+    Shift,
+    Volunteer,
+    next_month,
+    validate_month_in_range,
+)
 
 
 @public_page(Shift, Assignment, ProblemSolved, ServiceType)
@@ -62,7 +71,12 @@ def _require(request, permission):
 
 
 class MonthForm(forms.Form):
-    month = forms.DateField(label=gettext_lazy("month"), input_formats=["%Y-%m"], required=False)
+    month = forms.DateField(
+        label=gettext_lazy("month"),
+        input_formats=["%Y-%m"],
+        required=False,
+        validators=[validate_month_in_range],
+    )
 
     def first_day(self) -> datetime.date:
         chosen = self.cleaned_data.get("month") if self.is_valid() else None
@@ -118,7 +132,12 @@ def xlsx_response(book: openpyxl.Workbook, filename: str) -> HttpResponse:
 @staff_member_required
 def roster_xlsx(request):
     _require(request, "volunteers.export_assignment")
-    first = MonthForm(request.GET or None).first_day()
+    form = MonthForm(request.GET or None)
+    if form.is_bound and not form.is_valid():
+        return HttpResponseBadRequest(
+            " ".join(form.errors["month"]), content_type="text/plain; charset=utf-8"
+        )
+    first = form.first_day()
     book = openpyxl.Workbook()
     sheet = book.active
     sheet.title = f"{first:%Y-%m}"

@@ -98,9 +98,17 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 CACHES = {"default": env.cache("CACHE_URL", default="locmemcache://deeds-portal")}
 # Redis down must cost speed, not pages: errors count as misses (deeds_portal/cache.py), and a
 # Redis that does not answer is given up on within a second.
-if CACHES["default"]["BACKEND"] == "django.core.cache.backends.redis.RedisCache":
-    CACHES["default"]["BACKEND"] = "deeds_portal.cache.TolerantRedisCache"
-    CACHES["default"].setdefault("OPTIONS", {}).update(socket_connect_timeout=1, socket_timeout=1)
+# The sign-in counters (deeds_portal.login_throttle) are kept apart from the page cache: a
+# flood of query strings fills the page cache, and a full local-memory cache drops its oldest
+# entries, a lock among them. With Redis, point it at a database of its own that never evicts.
+CACHES["login-throttle"] = env.cache(
+    "LOGIN_THROTTLE_CACHE_URL",
+    default=env.str("CACHE_URL", default="locmemcache://deeds-portal-login-throttle"),
+)
+for _alias in CACHES.values():
+    if _alias["BACKEND"] == "django.core.cache.backends.redis.RedisCache":
+        _alias["BACKEND"] = "deeds_portal.cache.TolerantRedisCache"
+        _alias.setdefault("OPTIONS", {}).update(socket_connect_timeout=1, socket_timeout=1)
 
 AUTHENTICATION_BACKENDS = [
     "deeds_portal.login_throttle.AddressThrottleBackend",
