@@ -38,6 +38,7 @@ INSTALLED_APPS = [
     # Shared reference data first, then one app per special task, then the
     # portal that combines them (dependencies point from later to earlier).
     "units",
+    "audit",
     "projects",
     "reforms",
     "hotline",
@@ -58,6 +59,7 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "audit.middleware.CurrentRequestMiddleware",  # the user and address of audit entries
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "reversion.middleware.RevisionMiddleware",
@@ -130,6 +132,8 @@ AXES_IPWARE_PROXY_COUNT = env.int("PROXY_COUNT", default=0)
 AXES_CLIENT_IP_CALLABLE = "units.client_ip.client_ip"
 # Citizens' suggestions and ratings: days their hashed sender addresses are kept (forget_citizen_addresses).
 SUGGESTION_ADDRESS_RETENTION_DAYS = env.int("SUGGESTION_ADDRESS_RETENTION_DAYS", default=90)
+# Audit entries older than this are deleted by prune_audit (at least 183 days: 等保2.0 asks six months).
+AUDIT_RETENTION_DAYS = env.int("AUDIT_RETENTION_DAYS", default=200)
 
 LANGUAGE_CODE = "zh-hans"
 LANGUAGES = [("zh-hans", _("Simplified Chinese")), ("en", _("English"))]
