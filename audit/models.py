@@ -19,6 +19,7 @@ class AuditEntry(models.Model):
         APPROVAL = "approval", _("Approval")  # reserved for review before publishing
         ROLE_CHANGE = "role_change", _("Role change")
         MEMBERSHIP_CHANGE = "membership_change", _("Unit-membership change")
+        SECOND_FACTOR_RESET = "second_factor_reset", _("Second-factor reset")
 
     time = models.DateTimeField(_("time"), default=timezone.now, db_index=True)
     # The account may be deleted later; the name it had stays on the entry.
