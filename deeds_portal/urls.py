@@ -5,12 +5,13 @@ from django.utils.translation import gettext_lazy as _
 
 from units.media import serve_media
 
-from . import elder, open_data, views
+from . import elder, open_data, second_factor, views
 from .sitemaps import SITEMAPS
 
 admin.site.site_header = _("Practical deeds for the people · staff")
 admin.site.site_title = _("Practical deeds for the people")
 admin.site.index_title = _("Ledgers of the four special tasks")
+admin.site.login_form = second_factor.SecondFactorAuthenticationForm
 
 # Staff, machines and files: one URL each, whatever the language.
 urlpatterns = [
@@ -23,6 +24,7 @@ urlpatterns = [
     # 长辈版: the per-reader stylesheet and its switch (see deeds_portal/elder.py).
     path("elder.css", elder.elder_stylesheet, name="elder-stylesheet"),
     path("elder/", elder.elder_switch, name="elder-switch"),
+    path("admin/second-factor/", second_factor.enrol, name="second_factor_enrol"),
     path("admin/", admin.site.urls),
 ]
 

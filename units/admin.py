@@ -32,10 +32,13 @@ from django.urls import reverse
 from django.utils.decorators import method_decorator
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_POST
+from django_otp import devices_for_user
 from import_export.admin import ImportExportMixin
 from import_export.formats.base_formats import CSV, XLSX
 from import_export.forms import ConfirmImportForm, ImportForm, SelectableFieldsExportForm
 from reversion.admin import VersionAdmin
+
+from audit.records import Action, combined_changes, record, record_import, record_link_change
 
 from .history import RecordHistoryMixin
 from .import_rules import ImportRefused, check_upload
@@ -345,7 +348,9 @@ class LedgerImportExportMixin(LookupGuardMixin, ImportExportMixin):
                 _("The file could not be read, so nothing was imported. Please upload the file again."),
             )
         result = self.process_dataset(dataset, confirm_form, request, **kwargs)
-        return self.process_result(result, request)
+        response = self.process_result(result, request)
+        record_import(self.model, confirm_form.cleaned_data["original_file_name"], result)
+        return response
 
     def _back_to_import(self, request, message):
         self.message_user(request, message, level=messages.ERROR)
@@ -385,6 +390,17 @@ class LedgerImportExportMixin(LookupGuardMixin, ImportExportMixin):
     def get_valid_export_item_pks(self, request):
         # Rows picked with the "export selected" action: only those the user may see.
         return self.get_queryset(request).values_list("pk", flat=True)
+
+    def get_data_for_export(self, request, queryset, **kwargs):
+        dataset = super().get_data_for_export(request, queryset, **kwargs)
+        request.audit_export_rows = len(dataset)  # the rows the resource's scoping let through
+        return dataset
+
+    def _do_file_export(self, file_format, request, queryset, **kwargs):
+        response = super()._do_file_export(file_format, request, queryset, **kwargs)
+        details = {"format": file_format.get_title(), "rows": getattr(request, "audit_export_rows", None)}
+        record(Action.EXPORT, request=request, model=self.model, details=details)
+        return response
 
     def export_action(self, request):
         try:
@@ -437,9 +453,47 @@ class PortalUserAdmin(UserAdmin):
     inlines = [UnitMembershipInline]
     list_display = ["username", "last_name", "first_name", "is_staff", "unit_names"]
     list_filter = ["is_staff", "is_superuser", "is_active", "groups", "units"]
+    actions = ["reset_second_factor"]
 
     def get_queryset(self, request):
         return super().get_queryset(request).prefetch_related("units")
+
+    def save_related(self, request, form, formsets, change):
+        with combined_changes():  # one audit entry for the page's role change, one for its units
+            super().save_related(request, form, formsets, change)
+
+    def save_formset(self, request, form, formset, change):
+        super().save_formset(request, form, formset, change)
+        if formset.model is Unit.members.through:  # its rows send no signals of their own
+            moved_from = [
+                row_form.initial.get("unit")
+                for row, _fields in formset.changed_objects
+                for row_form in formset.initial_forms
+                if row_form.instance.pk == row.pk
+            ]
+            record_link_change(
+                Action.MEMBERSHIP_CHANGE,
+                form.instance,
+                added=[str(row.unit) for row in formset.new_objects]
+                + [str(row.unit) for row, _fields in formset.changed_objects],
+                removed=[str(row.unit) for row in formset.deleted_objects]
+                + [str(unit) for unit in Unit.objects.filter(pk__in=moved_from)],
+            )
+
+    @admin.action(description=_("Reset the second factor (lost phone)"), permissions=["change"])
+    def reset_second_factor(self, request, queryset):
+        """The staff member sets up the app again at their next sign-in; the reset is recorded."""
+        reset = 0
+        for user in queryset:
+            devices = list(devices_for_user(user, confirmed=None))
+            if devices:
+                for device in devices:
+                    device.delete()
+                record(
+                    Action.SECOND_FACTOR_RESET, request=request, obj=user, details={"devices": len(devices)}
+                )
+                reset += 1
+        self.message_user(request, _("Second factor reset for %(count)d staff members.") % {"count": reset})
 
     @admin.display(description=_("their units"))
     def unit_names(self, user):

@@ -26,6 +26,9 @@ from reversion.models import Version
 from reversion.revisions import _get_options, set_comment
 from reversion.utils import mute_signals
 
+from audit.records import Action as AuditAction
+from audit.records import record as audit_record
+
 from .models import LockVersionedModel
 
 
@@ -141,4 +144,6 @@ class RecordHistoryMixin:
             return redirect(f"{self.admin_site.name}:{opts.app_label}_{opts.model_name}_changelist")
         except _RollBack as rollback:
             return rollback.response
+        if request.method == "POST":
+            audit_record(AuditAction.RESTORE, request=request, obj=record, details={"version": version.pk})
         return response

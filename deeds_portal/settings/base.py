@@ -31,6 +31,9 @@ INSTALLED_APPS = [
     "django.contrib.humanize",
     "django.contrib.sitemaps",
     "deeds_portal.login_lock.LoginLockConfig",  # django-axes, named in Chinese
+    "django_otp",
+    "django_otp.plugins.otp_totp",
+    "django_otp.plugins.otp_static",
     "reversion",
     "import_export",
     "django_tasks",
@@ -38,6 +41,7 @@ INSTALLED_APPS = [
     # Shared reference data first, then one app per special task, then the
     # portal that combines them (dependencies point from later to earlier).
     "units",
+    "audit",
     "projects",
     "reforms",
     "hotline",
@@ -58,6 +62,9 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "audit.middleware.CurrentRequestMiddleware",  # the user and address of audit entries
+    "django_otp.middleware.OTPMiddleware",
+    "deeds_portal.second_factor.SecondFactorMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "reversion.middleware.RevisionMiddleware",
@@ -138,6 +145,14 @@ AXES_IPWARE_PROXY_COUNT = env.int("PROXY_COUNT", default=0)
 AXES_CLIENT_IP_CALLABLE = "units.client_ip.client_ip"
 # Citizens' suggestions and ratings: days their hashed sender addresses are kept (forget_citizen_addresses).
 SUGGESTION_ADDRESS_RETENTION_DAYS = env.int("SUGGESTION_ADDRESS_RETENTION_DAYS", default=90)
+# A second factor (TOTP, deeds_portal/second_factor.py) for office administrators always, and for
+# the roles (group names) listed here. In DEBUG, make run's demo accounts sign in without one.
+SECOND_FACTOR_ENFORCED = env.bool("SECOND_FACTOR_ENFORCED", default=True)
+SECOND_FACTOR_ROLES = env.list("SECOND_FACTOR_ROLES", default=[])
+SECOND_FACTOR_DEMO_EXEMPT = ["demo-admin", "demo-editor", "demo-leader", "demo-coordinator"]
+OTP_TOTP_ISSUER = "我为群众办实事"
+# Audit entries older than this are deleted by prune_audit (at least 183 days: 等保2.0 asks six months).
+AUDIT_RETENTION_DAYS = env.int("AUDIT_RETENTION_DAYS", default=200)
 
 LANGUAGE_CODE = "zh-hans"
 LANGUAGES = [("zh-hans", _("Simplified Chinese")), ("en", _("English"))]

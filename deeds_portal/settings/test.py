@@ -18,3 +18,6 @@ WHITENOISE_USE_FINDERS = True
 LOGGING["loggers"]["axes"] = {"level": "WARNING"}  # noqa: F405
 # Background jobs run at once, inside the test (their code is the same).
 TASKS = {"default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBackend"}}
+# Most tests sign staff in with force_login, which cannot pass a second factor; the tests of
+# the second factor (tests/deeds_portal/test_second_factor.py) turn it on.
+SECOND_FACTOR_ENFORCED = False

@@ -1,5 +1,6 @@
 """Issue a monthly workbook: build it for the reader's scope, record it, compare with the last issue."""
 
+from audit.records import Action, record
 from units.scoping import sees_all_units, unit_ids_of, units_of
 
 from ..models import IssuedWorkbook
@@ -26,7 +27,7 @@ def issue(month, *, user=None, via=IssuedWorkbook.Via.COMMAND) -> IssuedWorkbook
         .first()
     )
     changed = differences(previous.figures, built.figures) if previous else []
-    return IssuedWorkbook.objects.create(
+    issued = IssuedWorkbook.objects.create(
         month=month,
         made_by=user if getattr(user, "pk", None) else None,
         via=via,
@@ -36,3 +37,10 @@ def issue(month, *, user=None, via=IssuedWorkbook.Via.COMMAND) -> IssuedWorkbook
         differences=[list(row) for row in changed],
         content=built.content,
     )
+    record(
+        Action.WORKBOOK_DOWNLOAD,
+        user=user,
+        obj=issued,
+        details={"month": month.strftime("%Y-%m"), "via": via},
+    )
+    return issued

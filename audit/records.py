@@ -1,0 +1,109 @@
+"""``record(...)``: the one way an audit entry is written.
+
+Details name files, counts and outcomes; never cell contents, passwords or
+personal data beyond what identifies the record.
+"""
+
+import ipaddress
+from contextlib import contextmanager
+from contextvars import ContextVar
+
+from django.contrib.contenttypes.models import ContentType
+
+from units.client_ip import client_ip
+
+from .middleware import current_request
+from .models import AuditEntry
+
+Action = AuditEntry.Action
+
+
+def record(action, *, user=None, request=None, obj=None, model=None, username="", details=None) -> AuditEntry:
+    """Write one entry. ``request`` defaults to the request being answered (if any), for
+    the address and, when ``user`` is not given, the signed-in user. ``obj`` is the record
+    acted on; ``model`` names only its kind (an export of a whole ledger)."""
+    request = request if request is not None else current_request.get()
+    if user is None and request is not None:
+        request_user = getattr(request, "user", None)
+        user = request_user if getattr(request_user, "is_authenticated", False) else None
+    address = _valid_address(client_ip(request)) if request is not None else None
+    object_type = None
+    object_id = object_repr = ""
+    if obj is not None:
+        object_type = ContentType.objects.get_for_model(obj, for_concrete_model=False)
+        object_id = str(obj.pk)
+        object_repr = str(obj)[:200]
+    elif model is not None:
+        object_type = ContentType.objects.get_for_model(model)
+        object_repr = str(model._meta.verbose_name_plural)[:200]
+    return AuditEntry.objects.create(
+        action=action,
+        user=user if getattr(user, "pk", None) else None,
+        username=(getattr(user, "get_username", lambda: "")() or username)[:150],
+        address=address or None,
+        object_type=object_type,
+        object_id=object_id,
+        object_repr=object_repr,
+        details=details or {},
+    )
+
+
+def _valid_address(text):
+    try:
+        return str(ipaddress.ip_address(text or ""))
+    except ValueError:  # a test client's or a misconfigured server's placeholder
+        return None
+
+
+def record_import(model, file_name, result) -> AuditEntry:
+    """A confirmed import, or one refused at confirmation: counts and outcome, no cell contents."""
+    totals = result.totals
+    refused = result.has_errors() or result.has_validation_errors()
+    errors = len(result.base_errors) + sum(len(errors) for _line, errors in result.row_errors())
+    return record(
+        Action.IMPORT,
+        model=model,
+        details={
+            "file": str(file_name)[:255],
+            "new": totals.get("new", 0),
+            "updated": totals.get("update", 0),
+            "skipped": totals.get("skip", 0),
+            "errors": errors + len(result.invalid_rows),
+            "result": "refused" if refused else "imported",
+        },
+    )
+
+
+# Role and membership changes collected while one form is saved (see combined_changes).
+_collected = ContextVar("audit_collected_changes", default=None)
+
+
+def record_link_change(action, user, *, added=(), removed=()) -> None:
+    """A user's roles or units changed: one entry, or part of the form's one entry."""
+    collected = _collected.get()
+    if collected is None:
+        _record_links(action, user, list(added), list(removed))
+        return
+    _user, was_added, was_removed = collected.setdefault((action, user.pk), (user, [], []))
+    was_added.extend(added)
+    was_removed.extend(removed)
+
+
+def _record_links(action, user, added, removed) -> None:
+    details = {key: names for key, names in (("added", added), ("removed", removed)) if names}
+    if details:
+        record(action, obj=user, details=details)
+
+
+@contextmanager
+def combined_changes():
+    """Saving a user's page replaces roles as a removal and an addition, and saves
+    membership rows one by one; the page's change is recorded as one entry per kind."""
+    collected = {}
+    token = _collected.set(collected)
+    try:
+        yield
+    finally:
+        _collected.reset(token)
+    for (action, _pk), (user, added, removed) in collected.items():
+        _record_links(action, user, added, removed)
