@@ -30,6 +30,8 @@ django.setup()
 from django.conf import settings  # noqa: E402
 from django.contrib.auth import get_user_model  # noqa: E402
 from django.core.files.base import ContentFile  # noqa: E402
+from django_otp.oath import totp  # noqa: E402
+from django_otp.plugins.otp_totp.models import TOTPDevice  # noqa: E402
 from PIL import Image  # noqa: E402
 
 from projects.models import ProgressStatus, ProgressUpdate, Project  # noqa: E402
@@ -73,6 +75,9 @@ def make_photo_and_admin():
     )
     admin.set_password(password)
     admin.save()
+    # Administrators sign in with a second factor in production: the smoke admin has an
+    # authenticator device, and the login below sends its current code.
+    TOTPDevice.objects.get_or_create(user=admin, name="smoke", defaults={"confirmed": True})
     project = Project.objects.published().order_by("pk").first()
     jpeg = io.BytesIO()
     Image.new("RGB", (64, 48), (200, 30, 30)).save(jpeg, "JPEG")
@@ -80,6 +85,11 @@ def make_photo_and_admin():
     update.photo.save("smoke.jpg", ContentFile(jpeg.getvalue()), save=False)
     update.save()
     return admin.username, password, update.photo.name, jpeg.getvalue()
+
+
+def current_code(username) -> str:
+    device = TOTPDevice.objects.get(user__username=username, name="smoke")
+    return f"{totp(device.bin_key, device.step, device.t0, device.digits, device.drift):06d}"
 
 
 def main():
@@ -119,7 +129,13 @@ def main():
     status, _, body = fetch(ORIGIN + "/admin/login/")
     token = re.search(rb'name="csrfmiddlewaretoken" value="([^"]+)"', body).group(1).decode()
     form = urllib.parse.urlencode(
-        {"csrfmiddlewaretoken": token, "username": username, "password": password, "next": "/admin/"}
+        {
+            "csrfmiddlewaretoken": token,
+            "username": username,
+            "password": password,
+            "otp_token": current_code(username),
+            "next": "/admin/",
+        }
     ).encode()
     status, headers, _ = fetch(ORIGIN + "/admin/login/", form, {"Referer": ORIGIN + "/admin/login/"})
     check(status == 302 and headers["Location"] == "/admin/", "admin login")
