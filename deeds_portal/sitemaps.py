@@ -8,10 +8,15 @@ from reforms.models import ServiceItem
 from suggestions.models import Suggestion
 
 
-class PublicPagesSitemap(Sitemap):
+class BilingualSitemap(Sitemap):
+    """Each address in Chinese (plain) and English (/en/), with the Chinese one as x-default."""
+
     i18n = True
     alternates = True
     x_default = True
+
+
+class PublicPagesSitemap(BilingualSitemap):
     changefreq = "daily"
 
     def items(self):
@@ -29,36 +34,23 @@ class PublicPagesSitemap(Sitemap):
         return reverse(item)
 
 
-class ProjectSitemap(Sitemap):
-    i18n = True
-    alternates = True
-    x_default = True
-    changefreq = "weekly"
+def rows_sitemap(queryset, changefreq: str, dated: bool = True) -> type[BilingualSitemap]:
+    """A sitemap of a public list's rows (their get_absolute_url), newest change as lastmod."""
 
-    def items(self):
-        return Project.objects.published().order_by("pk")
+    class RowsSitemap(BilingualSitemap):
+        def items(self):
+            return queryset().order_by("pk")
 
-    def lastmod(self, project):
-        return project.updated_at
+        if dated:
 
+            def lastmod(self, row):
+                return row.updated_at
 
-class ServiceItemSitemap(Sitemap):
-    i18n = True
-    alternates = True
-    x_default = True
-    changefreq = "monthly"
-
-    def items(self):
-        return ServiceItem.objects.order_by("pk")
-
-    def lastmod(self, item):
-        return item.updated_at
+    RowsSitemap.changefreq = changefreq
+    return RowsSitemap
 
 
-class SuggestionSitemap(Sitemap):
-    i18n = True
-    alternates = True
-    x_default = True
+class SuggestionSitemap(BilingualSitemap):
     changefreq = "weekly"
 
     def items(self):
@@ -70,7 +62,7 @@ class SuggestionSitemap(Sitemap):
 
 SITEMAPS = {
     "pages": PublicPagesSitemap,
-    "projects": ProjectSitemap,
-    "reforms": ServiceItemSitemap,
+    "projects": rows_sitemap(lambda: Project.objects.published(), "weekly"),
+    "reforms": rows_sitemap(lambda: ServiceItem.objects.all(), "monthly"),
     "suggestions": SuggestionSitemap,
 }
