@@ -27,7 +27,18 @@ from statistics import median
 ROOT = Path(__file__).resolve().parent.parent
 PYTHON = sys.executable
 GUNICORN = str(Path(sys.executable).with_name("gunicorn"))
-PAGES = ["/", "/projects/", "/projects/{detail}/", "/en/projects/", "/open-data/", "/open-data/projects.json"]
+PAGES = [
+    "/",
+    "/projects/",
+    "/projects/{detail}/",
+    "/en/projects/",
+    "/reforms/",
+    "/hotline/",
+    "/volunteers/",
+    "/suggestions/",
+    "/open-data/",
+    "/open-data/projects.json",
+]
 BARE = "/__bench__/trivial/"
 
 
