@@ -204,13 +204,17 @@ def main(argv=None) -> int:
     parser.add_argument("--postgres", default="postgres://postgres@127.0.0.1:5432/deeds_bench_load")
     parser.add_argument("--redis", default="redis://127.0.0.1:6379/9")
     parser.add_argument("--sqlite-only", action="store_true")
+    parser.add_argument("--postgres-only", action="store_true")
     args = parser.parse_args(argv)
     if not shutil.which("wrk"):
         print("bench-load: wrk is missing; `make bench-load` installs Debian's package", file=sys.stderr)
         return 2
     legs = []
-    with tempfile.TemporaryDirectory() as folder:
-        legs.append(leg("SQLite", f"sqlite:///{folder}/load.sqlite3", None, args.seconds, args.connections))
+    if not args.postgres_only:
+        with tempfile.TemporaryDirectory() as folder:
+            legs.append(
+                leg("SQLite", f"sqlite:///{folder}/load.sqlite3", None, args.seconds, args.connections)
+            )
     if not args.sqlite_only:
         name = args.postgres.rsplit("/", 1)[1]
         subprocess.run(["dropdb", "-h", "127.0.0.1", "-U", "postgres", "--if-exists", name], check=True)

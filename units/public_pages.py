@@ -8,9 +8,10 @@ A public view declares what it shows::
 and gets, with no cache code of its own:
 
 * the whole response kept in the configured cache (Redis in production, shared
-  by every application server; local memory by default), keyed by a
-  *generation*, today's date (statuses are as of today), the language, the host
-  and the full path;
+  by every application server; local memory by default), keyed by today's date
+  (statuses are as of today), the language, the host and the full path, and
+  tagged with the *generation* it was rendered in; the generation and the page
+  are read in one round trip to the cache;
 * exact invalidation: any save or delete of a declared model (admin form,
   import, history restore, bulk delete, a management command) bumps the
   generation when its transaction commits, so the next request renders anew;
@@ -89,10 +90,27 @@ def watch(*models) -> None:
             )
 
 
-def _key(request) -> str:
+def _page_key(request) -> str:
     path = hashlib.sha256(f"{request.get_host()}|{request.get_full_path()}".encode()).hexdigest()
     # Pages tell the state as of today (overdue follows from the deadline): a new day, new pages.
-    return f"public-pages:{generation()}:{today():%Y%m%d}:{get_language()}:{path}"
+    return f"public-pages:{today():%Y%m%d}:{get_language()}:{path}"
+
+
+def _lookup(request):
+    """(page key, current generation, stored page or None), in one round trip to the cache.
+
+    A stored page carries the generation it was rendered in; a page of an older
+    generation is stale and is rendered anew (and overwritten in place).
+    """
+    key = _page_key(request)
+    found = cache.get_many([GENERATION_KEY, key])
+    current = found.get(GENERATION_KEY)
+    if current is None:
+        current = generation()
+    entry = found.get(key)
+    if entry is not None and entry[0] == current:
+        return key, current, entry[1:]
+    return key, current, None
 
 
 def _finish(request, response: HttpResponse) -> HttpResponse:
@@ -111,12 +129,11 @@ def public_page(*models):
             if request.method not in ("GET", "HEAD"):
                 return view(request, *args, **kwargs)
             try:
-                key = _key(request)
-                stored = cache.get(key)
+                key, current, stored = _lookup(request)
             except Exception:
                 # The cache server is down: answer from the database, slower but right.
                 logger.warning("Public page cache unavailable; page rendered without it", exc_info=True)
-                key = stored = None
+                key = current = stored = None
             if stored is not None:
                 status, content_type, etag, body, headers = stored
                 response = HttpResponse(body, status=status, content_type=content_type, headers=headers)
@@ -132,7 +149,16 @@ def public_page(*models):
             if key is not None:
                 try:
                     headers = {name: response[name] for name in KEPT_HEADERS if response.has_header(name)}
-                    entry = (response.status_code, response["Content-Type"], etag, response.content, headers)
+                    # Tagged with the generation read before rendering: a write during the
+                    # render bumps it, so this page is then already stale, never served.
+                    entry = (
+                        current,
+                        response.status_code,
+                        response["Content-Type"],
+                        etag,
+                        response.content,
+                        headers,
+                    )
                     cache.set(key, entry, PAGE_TIMEOUT)
                 except Exception:
                     logger.warning("Public page cache unavailable; page not stored", exc_info=True)
