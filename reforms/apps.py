@@ -27,6 +27,9 @@ class ReformsConfig(AppConfig):
 
         post_save.connect(forget_figures, sender=ServiceItem, dispatch_uid="reforms-figures-save")
         post_delete.connect(forget_figures, sender=ServiceItem, dispatch_uid="reforms-figures-delete")
+        # A renamed or removed department changes the search's department choices.
+        post_save.connect(forget_figures, sender="units.Unit", dispatch_uid="reforms-departments-save")
+        post_delete.connect(forget_figures, sender="units.Unit", dispatch_uid="reforms-departments-delete")
 
         from units import open_data
 

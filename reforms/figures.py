@@ -1,4 +1,5 @@
-"""The catalogue's figures as /reforms/ and the dashboard show them: cached until an item changes.
+"""The catalogue's figures as /reforms/ and the dashboard show them, and the departments its
+search offers: cached until an item (or a unit) changes.
 
 ``ServiceItem.objects.figures()`` is one aggregate query, but at 100,000 items it reads the
 whole table (tens of milliseconds on PostgreSQL), on every page view. The figures change
@@ -11,10 +12,14 @@ timeout.
 
 from django.core.cache import cache
 from django.db import transaction
+from django.db.models import Exists, OuterRef
+
+from units.models import Unit
 
 from .models import ServiceItem
 
 CACHE_KEY = "reforms:catalogue-figures"
+DEPARTMENTS_KEY = "reforms:search-departments"
 TIMEOUT_SECONDS = 300
 
 
@@ -27,7 +32,21 @@ def catalogue_figures() -> dict:
     return figures
 
 
+def search_departments() -> list[tuple[int, str]]:
+    """(pk, name) of the departments that have items, as the search's department filter offers them.
+
+    A semi-join over the whole catalogue on every search cost as much as the search itself.
+    """
+    departments = cache.get(DEPARTMENTS_KEY)
+    if departments is None:
+        with_items = ServiceItem.objects.filter(competent_department=OuterRef("pk"))
+        departments = list(Unit.objects.filter(Exists(with_items)).values_list("pk", "name"))
+        cache.set(DEPARTMENTS_KEY, departments, TIMEOUT_SECONDS)
+    return departments
+
+
 def forget_figures(**kwargs) -> None:
-    """Signal receiver: an item was saved or deleted."""
-    cache.delete(CACHE_KEY)
-    transaction.on_commit(lambda: cache.delete(CACHE_KEY))
+    """Signal receiver: an item or a unit was saved or deleted."""
+    keys = [CACHE_KEY, DEPARTMENTS_KEY]
+    cache.delete_many(keys)
+    transaction.on_commit(lambda: cache.delete_many(keys))

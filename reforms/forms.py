@@ -6,6 +6,7 @@ from django.utils.translation import gettext_lazy as _
 
 from units.models import Unit
 
+from .figures import search_departments
 from .models import Reform, ServiceItem
 
 
@@ -40,7 +41,10 @@ class CatalogueSearchForm(forms.Form):
 
     q = forms.CharField(label=_("Item name"), required=False, max_length=100, widget=forms.SearchInput)
     reform = forms.ChoiceField(
-        label=_("Reform"), choices=[("", _("All reforms")), *Reform.choices], required=False
+        label=_("Reform"),
+        choices=[("", _("All reforms")), *Reform.choices],
+        required=False,
+        widget=PlainSelect,
     )
     level = forms.ChoiceField(
         label=_("Where it is handled"),
@@ -66,6 +70,9 @@ class CatalogueSearchForm(forms.Form):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["q"].widget.attrs.update({"placeholder": _("e.g. 老年人优待证")})
+        # Offered from the cache; a chosen department is still checked against the database.
+        department = self.fields["department"]
+        department.widget.choices = [("", department.empty_label), *search_departments()]
 
     def filter(self, queryset):
         """Apply every valid field; an invalid one (e.g. a stale link) is left out, not an error."""

@@ -214,3 +214,13 @@ def test_invalidation_reaches_other_processes(client, bridge):
     environment["DJANGO_SETTINGS_MODULE"] = "deeds_portal.settings.test"
     subprocess.run([sys.executable, "-c", probe], cwd=ROOT, env=environment, check=True, timeout=60)
     assert cache.get(GENERATION_KEY) == before + 1
+
+
+def test_a_search_pages_language_links_keep_the_search_and_its_canonical_drops_it(client, db):
+    # The addresses come from the request's own URL match, not from resolving the path again.
+    page = client.get("/reforms/?q=%E8%80%81%E5%B9%B4&level=village").text
+    assert '<link rel="canonical" href="http://testserver/reforms/">' in page
+    assert 'hreflang="en" href="http://testserver/en/reforms/?q=%E8%80%81%E5%B9%B4&amp;level=village"' in page
+    assert 'href="/en/reforms/?q=%E8%80%81%E5%B9%B4&amp;level=village"' in page  # the language switch
+    english = client.get("/en/reforms/?page=2").text
+    assert 'hreflang="zh-Hans" href="http://testserver/reforms/?page=2"' in english

@@ -175,7 +175,7 @@ def test_the_list_runs_the_same_queries_for_50_and_5000_items(client, url, djang
         ServiceItem.objects.bulk_create(item_rows(unit, 10, start=n * 10_000, batch=1))
     assert ServiceItem.objects.count() == 50
     cold, cached = _queries(client, url)
-    assert cached == cold - 1  # the figures' one aggregate query
+    assert cached == cold - 2  # the figures' one aggregate query and the department choices
     for n, unit in enumerate(units):
         ServiceItem.objects.bulk_create(item_rows(unit, 990, start=n * 10_000 + 10, batch=2))
     assert ServiceItem.objects.count() == 5000
@@ -214,3 +214,27 @@ def test_dashboard_shows_the_catalogues_figures_from_the_same_query(client, cata
     assert f'href="{LIST}"' in text
     make_item(Unit.objects.get(name="市民政局"), should_enter=True)
     assert rendered(client, "/").context["reform_figures"]["window_entry_rate"] == 50
+
+
+def test_department_choices_follow_a_new_department_and_a_renamed_one(
+    client, catalogue, django_capture_on_commit_callbacks
+):
+    from units.public_pages import _bump
+
+    def offered():
+        _bump()  # the page anew, but the cached choices kept: they must follow the writes themselves
+        form = client.get(LIST).context["form"]
+        return {str(label) for value, label in form.fields["department"].widget.choices if value}
+
+    assert offered() == {"市民政局", "市卫生健康委员会", "市住房和城乡建设局"}
+    tax = make_unit("市税务局", kind=Unit.Kind.DEPARTMENT)
+    assert "市税务局" not in offered()  # no items yet
+    with django_capture_on_commit_callbacks(execute=True):
+        make_item(tax, name="个人所得税纳税记录开具", level=C)
+    assert "市税务局" in offered()
+    tax.name = "国家税务总局本市税务局"
+    with django_capture_on_commit_callbacks(execute=True):
+        tax.save()
+    assert "国家税务总局本市税务局" in offered()
+    response = client.get(LIST, {"department": tax.pk})
+    assert names(response) == {"个人所得税纳税记录开具"}

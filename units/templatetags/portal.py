@@ -4,8 +4,9 @@ from decimal import ROUND_HALF_UP, Decimal
 
 from django import template
 from django.contrib.humanize.templatetags.humanize import intcomma
-from django.urls import translate_url
-from django.utils.translation import get_language, ngettext
+from django.urls import NoReverseMatch, reverse, translate_url
+from django.utils.encoding import iri_to_uri
+from django.utils.translation import get_language, ngettext, override
 
 register = template.Library()
 WAN = Decimal(10_000)
@@ -54,11 +55,43 @@ def percent(value) -> str:
     return _trim(Decimal(value), 2) + "%"
 
 
+def _address_in(request, language: str, with_query: bool) -> str:
+    """This page's path in ``language``, from the URL match the request already has.
+
+    ``translate_url`` resolves the path again, and a page asks for its address in
+    each language up to five times (hreflang links, the language switch, the
+    canonical link): resolving through the i18n patterns was a tenth of the
+    catalogue search's server time. Remembered on the request for the same reason.
+    """
+    memo = request.__dict__.setdefault("_addresses_in", {})
+    key = (language, with_query)
+    if key not in memo:
+        path = request.get_full_path() if with_query else request.path
+        match = getattr(request, "resolver_match", None)
+        if match is None or not match.url_name:  # e.g. an error page: fall back to resolving
+            memo[key] = translate_url(path, language)
+        else:
+            name = f"{match.namespace}:{match.url_name}" if match.namespace else match.url_name
+            try:
+                with override(language):
+                    address = reverse(
+                        name, args=match.args, kwargs=match.kwargs, urlconf=getattr(request, "urlconf", None)
+                    )
+            except NoReverseMatch:
+                address = translate_url(path, language)
+            else:
+                query = request.META.get("QUERY_STRING", "")
+                if with_query and query:
+                    address = f"{address}?{iri_to_uri(query)}"
+            memo[key] = address
+    return memo[key]
+
+
 @register.simple_tag(takes_context=True)
 def language_url(context, language: str, absolute: bool = False) -> str:
     """This page's address in ``language`` (the language is part of public URLs)."""
     request = context["request"]
-    url = translate_url(request.get_full_path(), language)
+    url = _address_in(request, language, with_query=True)
     return request.build_absolute_uri(url) if absolute else url
 
 
@@ -66,7 +99,7 @@ def language_url(context, language: str, absolute: bool = False) -> str:
 def canonical_url(context) -> str:
     """The page's own address without query parameters, on the host that served it."""
     request = context["request"]
-    return request.build_absolute_uri(translate_url(request.path, get_language()))
+    return request.build_absolute_uri(_address_in(request, get_language(), with_query=False))
 
 
 @register.filter
