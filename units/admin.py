@@ -498,3 +498,6 @@ class PortalUserAdmin(UserAdmin):
     @admin.display(description=_("their units"))
     def unit_names(self, user):
         return "、".join(unit.name for unit in user.units.all())
+
+
+from . import review_admin  # noqa: E402,F401  (the review queue registers itself)

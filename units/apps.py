@@ -11,6 +11,8 @@ class UnitsConfig(AppConfig):
     verbose_name = _("Units and roles")
     # A portal app: leaders read and export its rows (see units.roles).
     role_permissions: dict[str, list[str]] = {}
+    # The photo of a change waiting for review: only staff of its unit and the office.
+    media_handlers = {"review/": "units.review.serve_proposed_file"}
 
     def ready(self) -> None:
         from .pending_imports import check_pending_folder
