@@ -20,6 +20,18 @@ class UnitsConfig(AppConfig):
 
         checks.register(check_pending_folder)
 
+        from django.apps import apps
+        from django.db.models.signals import post_delete
+
+        from .models import ReviewedModel
+        from .review import forget_deleted
+
+        for model in apps.get_models():
+            if issubclass(model, ReviewedModel):
+                post_delete.connect(
+                    forget_deleted, sender=model, dispatch_uid=f"units.review:{model._meta.label}"
+                )
+
         # Permissions only exist after every app has migrated, so the groups made
         # by the data migration get their permissions here.
         post_migrate.connect(sync_role_permissions, dispatch_uid="units.sync_roles")

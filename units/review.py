@@ -316,11 +316,18 @@ def send_back(review: ReviewRequest, user, comment: str, request=None) -> Review
 
 
 def withdraw(obj) -> None:
-    """The record is deleted: its open submissions go with it."""
+    """The record is deleted: its open submissions go with it (their private photos once committed)."""
     for review in open_requests(obj):
         if review.proposed_file:
-            default_storage.delete(review.proposed_file)
+            name = review.proposed_file
+            transaction.on_commit(lambda name=name: default_storage.delete(name))
         review.delete()
+
+
+def forget_deleted(sender, instance, **kwargs) -> None:
+    """post_delete of every reviewed model: a deleted record (a bulk delete or a cascade
+    included) leaves nothing waiting in the queue."""
+    withdraw(instance)
 
 
 def latest_request(obj) -> ReviewRequest | None:

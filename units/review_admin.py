@@ -190,8 +190,7 @@ class ReviewedAdminMixin:
                     _("“%(record)s” is approved and public; ask the office to remove it.") % {"record": obj},
                 )
                 continue
-            service.withdraw(obj)
-            obj.delete()
+            obj.delete()  # its open submissions go with it (units.review.forget_deleted)
         formset.save_m2m()
 
     # Doors that would bypass review.
@@ -206,10 +205,6 @@ class ReviewedAdminMixin:
         if not self._direct(request):
             actions.pop("delete_selected", None)
         return actions
-
-    def delete_model(self, request, obj):
-        service.withdraw(obj)
-        super().delete_model(request, obj)
 
     def revision_view(self, request, object_id, version_id, extra_context=None):
         if not self._direct(request):

@@ -341,3 +341,11 @@ def test_editors_cannot_delete_or_restore_an_approved_record(client, editor_a, b
         Project.objects.filter(pk=bridge.pk).exists() and ProgressUpdate.objects.filter(pk=update.pk).exists()
     )
     assert editor.get(revision_url(bridge.pk, oldest_version(bridge))).status_code == 403
+
+
+def test_a_deleted_record_leaves_nothing_waiting(client, office_admin, editor_a, bridge):
+    logged_in(client, editor_a).post(change_url(bridge), with_new_update(bridge))
+    logged_in(client, editor_a).post(change_url(bridge), form_data(bridge, title="新名称"))
+    assert ReviewRequest.objects.pending().count() == 2
+    Project.objects.filter(pk=bridge.pk).delete()  # a bulk delete, the update with it
+    assert not ReviewRequest.objects.exists()
