@@ -141,8 +141,11 @@ def test_an_office_import_is_public_at_once(client, bridge, office_admin):
 
 
 def fetch(client, url):
+    """GET a photo and read it through (closing the response here would end the test's database
+    connection: it signals the end of a request)."""
     response = client.get(url)
-    response.close()
+    if response.streaming:
+        response.content_read = b"".join(response.streaming_content)
     return response
 
 
