@@ -71,6 +71,9 @@ class ReviewedAdminMixin:
         return queryset
 
     def get_list_display(self, request):
+        # For those whose changes go to review; the office follows them in the queue.
+        if self._direct(request):
+            return super().get_list_display(request)
         return [*super().get_list_display(request), "review_state"]
 
     @admin.display(description=gettext_lazy("review"))
@@ -99,7 +102,7 @@ class ReviewedAdminMixin:
             return format_html(
                 '<span class="review review-returned">{}</span>: {}', _("Change sent back"), comment
             )
-        return ReviewStatus.APPROVED.label
+        return ""  # approved, nothing waiting: the usual case says nothing
 
     def render_change_form(self, request, context, add=False, change=False, form_url="", obj=None):
         if obj is not None and request.method == "GET":
