@@ -106,7 +106,11 @@ def save_new(obj, user, kind=Kind.NEW, save=None) -> ReviewRequest | None:
     save()
     existing = open_requests(obj).first()
     if existing is not None and not was_returned:
-        return existing  # still waiting: the editor improved it before the decision
+        # Still waiting: the editor improved it before the decision (perhaps moving it to
+        # another of their units, whose queue it then belongs to).
+        existing.unit_id, existing.summary = owning_unit_id(obj), str(obj)[:200]
+        existing.save(update_fields=["unit", "summary"])
+        return existing
     return _create_request(obj, user, kind)
 
 

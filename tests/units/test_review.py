@@ -349,3 +349,24 @@ def test_a_deleted_record_leaves_nothing_waiting(client, office_admin, editor_a,
     assert ReviewRequest.objects.pending().count() == 2
     Project.objects.filter(pk=bridge.pk).delete()  # a bulk delete, the update with it
     assert not ReviewRequest.objects.exists()
+
+
+def test_a_pending_record_moved_to_another_of_the_editors_units_moves_in_the_queue(
+    client, editor_a, unit_b, round_, unit_a
+):
+    unit_b.members.add(editor_a)
+    editor = logged_in(client, editor_a)
+    new = {
+        "round": round_.pk,
+        "title": "两个单位都管的项目",
+        "category": Project.Category.OTHER,
+        "unit": unit_a.pk,
+        "deadline": "2021-12-31",
+        "updates-TOTAL_FORMS": "0",
+        "updates-INITIAL_FORMS": "0",
+    }
+    editor.post(reverse("admin:projects_project_add"), new)
+    project = Project.objects.get(title="两个单位都管的项目")
+    editor.post(change_url(project), form_data(project, unit=unit_b.pk))
+    [submission] = ReviewRequest.objects.all()
+    assert submission.unit == unit_b and submission.status == ReviewStatus.PENDING
