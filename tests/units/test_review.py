@@ -2,9 +2,12 @@
 for who publishes directly, the audit entry of each decision and the page cache."""
 
 import datetime
+import threading
+import time
 
 import pytest
 from django.contrib.auth import get_user_model
+from django.db import connection, transaction
 from django.urls import reverse
 
 from audit.models import AuditEntry
@@ -370,3 +373,45 @@ def test_a_pending_record_moved_to_another_of_the_editors_units_moves_in_the_que
     editor.post(change_url(project), form_data(project, unit=unit_b.pk))
     [submission] = ReviewRequest.objects.all()
     assert submission.unit == unit_b and submission.status == ReviewStatus.PENDING
+
+
+@pytest.mark.skipif(
+    connection.vendor != "postgresql",
+    reason="two concurrent transactions need PostgreSQL; CI runs this on PG",
+)
+@pytest.mark.django_db(transaction=True)
+def test_two_offices_approving_at_once_make_one_decision(round_, unit_a, editor_a, office_admin):
+    from tests.projects.factories import make_project
+
+    project = make_project(round_, unit_a)
+    update = ProgressUpdate(
+        project=project, date=datetime.date(2021, 6, 10), percent=60, status="in_progress"
+    )
+    submission = review.save_new(update, editor_a, kind=ReviewRequest.Kind.UPDATE)
+    colleague = make_user("office-2", OFFICE_ADMIN)
+    locked, outcomes = threading.Event(), []
+
+    def approve_and_hold():
+        try:
+            with transaction.atomic():
+                review.approve(submission, colleague)
+                locked.set()
+                time.sleep(0.5)  # the other approval waits on the row meanwhile
+            outcomes.append("approved")
+        except review.ReviewError:
+            outcomes.append("refused")
+        finally:
+            locked.set()
+            connection.close()
+
+    other = threading.Thread(target=approve_and_hold)
+    other.start()
+    assert locked.wait(10)
+    try:
+        review.approve(submission, office_admin)
+        outcomes.append("approved")
+    except review.ReviewError:
+        outcomes.append("refused")
+    other.join(20)
+    assert sorted(outcomes) == ["approved", "refused"]
+    assert AuditEntry.objects.filter(action=AuditEntry.Action.APPROVAL).count() == 1
