@@ -63,6 +63,6 @@ class SuggestionSitemap(BilingualSitemap):
 SITEMAPS = {
     "pages": PublicPagesSitemap,
     "projects": rows_sitemap(lambda: Project.objects.published(), "weekly"),
-    "reforms": rows_sitemap(lambda: ServiceItem.objects.all(), "monthly"),
+    "reforms": rows_sitemap(lambda: ServiceItem.objects.published(), "monthly"),
     "suggestions": SuggestionSitemap,
 }

@@ -25,7 +25,7 @@ def dashboard(request):
     if current_round is not None:
         figures = Project.objects.published().filter(round=current_round).figures()
     latest_updates = (
-        ProgressUpdate.objects.filter(project__is_public=True)
+        ProgressUpdate.objects.published()
         .select_related("project", "project__unit")
         .order_by("-date", "-pk")[:LATEST_UPDATES]
     )

@@ -10,6 +10,7 @@ from units.admin import (
     UnitScopedAdminMixin,
 )
 from units.history import RecordHistoryMixin
+from units.review_admin import ReviewedAdminMixin
 
 from .models import ProgressUpdate, Project, ProjectStatus, Round
 from .resources import ProjectResource
@@ -40,13 +41,23 @@ class StatusFilter(admin.SimpleListFilter):
 class ProgressUpdateInline(admin.StackedInline):
     model = ProgressUpdate
     extra = 0
-    fields = [("date", "percent", "status"), "note", ("photo", "photo_caption"), "created_by"]
-    readonly_fields = ["created_by"]
+    fields = [
+        ("date", "percent", "status"),
+        "note",
+        ("photo", "photo_caption"),
+        ("created_by", "review_status"),
+    ]
+    readonly_fields = ["created_by", "review_status"]
     ordering = ["-date", "-pk"]
 
 
 @admin.register(Project)
-class ProjectAdmin(UnitScopedAdminMixin, LockVersionAdminMixin, LedgerImportExportMixin, VersionAdmin):
+class ProjectAdmin(
+    ReviewedAdminMixin, UnitScopedAdminMixin, LockVersionAdminMixin, LedgerImportExportMixin, VersionAdmin
+):
+    """A unit editor's new project, progress update or photo, and changes to approved ones,
+    wait for the office's review (``units.review``)."""
+
     resource_classes = [ProjectResource]
     inlines = [ProgressUpdateInline]
     list_display = [
@@ -82,11 +93,6 @@ class ProjectAdmin(UnitScopedAdminMixin, LockVersionAdminMixin, LedgerImportExpo
     def percent(self, project):
         return f"{project.progress_percent}%"
 
-    def save_formset(self, request, form, formset, change):
-        for update in formset.save(commit=False):
-            if update.created_by_id is None:
-                update.created_by = request.user
-            update.save()
-        for deleted in formset.deleted_objects:
-            deleted.delete()
-        formset.save_m2m()
+    def prepare_inline_row(self, request, update):
+        if update.created_by_id is None:
+            update.created_by = request.user

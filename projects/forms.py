@@ -1,7 +1,7 @@
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from units.models import Unit
+from units.models import ReviewStatus, Unit
 
 from .models import ProjectStatus, Round
 
@@ -18,7 +18,9 @@ class ProjectFilterForm(forms.Form):
     )
     unit = forms.ModelChoiceField(
         label=_("Responsible unit"),
-        queryset=Unit.objects.filter(projects__is_public=True).distinct(),
+        queryset=Unit.objects.filter(
+            projects__is_public=True, projects__review_status=ReviewStatus.APPROVED
+        ).distinct(),
         required=False,
         empty_label=_("All units"),
     )

@@ -13,7 +13,7 @@ from django.utils.translation import pgettext_lazy
 
 from units.dates import today
 from units.images import PublicPhotoField
-from units.models import LockVersionedModel, Unit
+from units.models import LockVersionedModel, ReviewedModel, ReviewStatus, Unit
 from units.rates import percentage
 from units.scoping import UnitScopedQuerySet
 
@@ -46,7 +46,7 @@ def derive_status(recorded: str, deadline: datetime.date, on: datetime.date) -> 
 
 class RoundQuerySet(models.QuerySet):
     def with_published_projects(self):
-        return self.filter(projects__is_public=True).distinct()
+        return self.filter(projects__is_public=True, projects__review_status=ReviewStatus.APPROVED).distinct()
 
     def current(self):
         """The latest round (by start date) that has something to show the public."""
@@ -80,7 +80,12 @@ class ProjectQuerySet(UnitScopedQuerySet):
     unit_path = "unit"
 
     def published(self):
-        return self.filter(is_public=True)
+        """What citizens see: published by its unit and approved by the office."""
+        return self.filter(is_public=True, review_status=ReviewStatus.APPROVED)
+
+    def approved(self):
+        """Every approved project, drafts included (the monthly workbook's ledger)."""
+        return self.filter(review_status=ReviewStatus.APPROVED)
 
     def with_progress(self, on: datetime.date | None = None):
         """Annotate progress as of ``on`` (default today): percent, recorded status,
@@ -93,7 +98,8 @@ class ProjectQuerySet(UnitScopedQuerySet):
         queries independent of how many updates a project has.
         """
         on = on or today()
-        latest = ProgressUpdate.objects.filter(project=OuterRef("pk"), date__lte=on).order_by("-date", "-pk")
+        latest = ProgressUpdate.objects.approved().filter(project=OuterRef("pk"), date__lte=on)
+        latest = latest.order_by("-date", "-pk")
         return self.annotate(
             progress_percent=Coalesce(Subquery(latest.values("percent")[:1]), Value(0)),
             progress_status=Coalesce(
@@ -111,7 +117,7 @@ class ProjectQuerySet(UnitScopedQuerySet):
 
     def with_latest_note(self, on: datetime.date | None = None):
         """Annotate ``progress_note``: the text of the latest update on or before ``on``."""
-        latest = ProgressUpdate.objects.filter(project=OuterRef("pk"), date__lte=on or today())
+        latest = ProgressUpdate.objects.approved().filter(project=OuterRef("pk"), date__lte=on or today())
         return self.annotate(progress_note=Subquery(latest.order_by("-date", "-pk").values("note")[:1]))
 
     def with_status(self, status: str, on: datetime.date | None = None):
@@ -137,8 +143,8 @@ class ProjectQuerySet(UnitScopedQuerySet):
         return figures
 
 
-@reversion.register(follow=["updates"], exclude=["version"])
-class Project(LockVersionedModel):
+@reversion.register(follow=["updates"], exclude=["version", "review_status"])
+class Project(ReviewedModel, LockVersionedModel):
     """A practical-deed project (实事项目), e.g. one of the "十个一"."""
 
     class Category(models.TextChoices):
@@ -229,9 +235,14 @@ class Project(LockVersionedModel):
     def get_absolute_url(self) -> str:
         return reverse("projects:detail", args=[self.pk])
 
+    @property
+    def is_published(self) -> bool:
+        """Whether citizens see the project (``ProjectQuerySet.published`` for one row)."""
+        return self.is_public and self.is_approved
+
     def progress_on(self, on: datetime.date | None = None) -> "ProgressUpdate | None":
-        """The latest update dated on or before ``on``."""
-        return self.updates.filter(date__lte=on or today()).order_by("-date", "-pk").first()
+        """The latest approved update dated on or before ``on``."""
+        return self.updates.approved().filter(date__lte=on or today()).order_by("-date", "-pk").first()
 
     def status_on(self, on: datetime.date | None = None) -> str:
         on = on or today()
@@ -257,9 +268,17 @@ def validate_photo_size(photo) -> None:
 class ProgressUpdateQuerySet(UnitScopedQuerySet):
     unit_path = "project__unit"
 
+    def approved(self):
+        """Updates the office approved: the only ones that count, on every page and sheet."""
+        return self.filter(review_status=ReviewStatus.APPROVED)
 
-@reversion.register()
-class ProgressUpdate(models.Model):
+    def published(self):
+        """Updates citizens see: approved, of a published project."""
+        return self.approved().filter(project__is_public=True, project__review_status=ReviewStatus.APPROVED)
+
+
+@reversion.register(exclude=["review_status"])
+class ProgressUpdate(ReviewedModel):
     """A dated progress record: what was done, how far along, on which day."""
 
     project = models.ForeignKey(
@@ -309,6 +328,11 @@ class ProgressUpdate(models.Model):
 
     def __str__(self) -> str:
         return f"{self.project} · {self.date:%Y-%m-%d} · {self.percent}%"
+
+    @property
+    def review_parent(self):
+        """Where the office opens this row in the admin (it is edited inline on its project)."""
+        return self.project
 
     def clean(self):
         if self.date and self.date > today():

@@ -11,7 +11,7 @@ from import_export import fields
 from import_export.instance_loaders import CachedInstanceLoader
 
 from units.dates import today
-from units.models import Unit
+from units.models import ReviewRequest, Unit
 from units.resources import (
     ChoiceWidget,
     DateWidget,
@@ -194,4 +194,4 @@ class ProjectResource(LedgerResource):
             update = instance._pending_update
             update.project = instance
             update.created_by = self.user if getattr(self.user, "pk", None) else None
-            update.save()
+            self.save_reviewed(update, kind=ReviewRequest.Kind.UPDATE)

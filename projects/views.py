@@ -26,7 +26,7 @@ def project_detail(request, pk):
     project = get_object_or_404(
         Project.objects.published().with_progress().select_related("round", "unit"), pk=pk
     )
-    updates = list(project.updates.order_by("-date", "-pk"))
+    updates = list(project.updates.approved().order_by("-date", "-pk"))
     # The latest photo makes the card a chat app shows for a shared link.
     share_photo = next((update for update in updates if update.photo), None)
     return render(
@@ -35,11 +35,13 @@ def project_detail(request, pk):
 
 
 def progress_photo(request, name):
-    """Serve an uploaded progress photo: public if its project is, else to staff who may see it."""
+    """Serve an uploaded progress photo: public once its update is approved and its project
+    published, else (waiting for review, sent back, a draft) only to staff who may see it."""
     update = ProgressUpdate.objects.filter(photo=name).select_related("project").first()
     if update is None:
         raise Http404
-    if not update.project.is_public:
+    public = update.is_approved and update.project.is_published
+    if not public:
         user = request.user
         visible = (
             user.is_staff
@@ -54,5 +56,5 @@ def progress_photo(request, name):
         raise Http404 from None
     response = FileResponse(photo)
     # Short public caching: a project taken back to draft stops being served soon.
-    response["Cache-Control"] = "public, max-age=3600" if update.project.is_public else "private, no-store"
+    response["Cache-Control"] = "public, max-age=3600" if public else "private, no-store"
     return response

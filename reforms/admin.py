@@ -4,13 +4,18 @@ from reversion.admin import VersionAdmin
 
 from units.admin import LedgerImportExportMixin, LockVersionAdminMixin, UnitScopedAdminMixin
 from units.models import Unit
+from units.review_admin import ReviewedAdminMixin
 
 from .models import ServiceItem
 from .resources import ServiceItemResource
 
 
 @admin.register(ServiceItem)
-class ServiceItemAdmin(UnitScopedAdminMixin, LockVersionAdminMixin, LedgerImportExportMixin, VersionAdmin):
+class ServiceItemAdmin(
+    ReviewedAdminMixin, UnitScopedAdminMixin, LockVersionAdminMixin, LedgerImportExportMixin, VersionAdmin
+):
+    """A unit editor's new item, and changes to an approved one, wait for the office's review."""
+
     resource_classes = [ServiceItemResource]
     list_display = [
         "name",

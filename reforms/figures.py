@@ -24,10 +24,10 @@ TIMEOUT_SECONDS = 300
 
 
 def catalogue_figures() -> dict:
-    """The whole catalogue's figures (see ``ServiceItemQuerySet.figures``)."""
+    """The published catalogue's figures (see ``ServiceItemQuerySet.figures``)."""
     figures = cache.get(CACHE_KEY)
     if figures is None:
-        figures = ServiceItem.objects.figures()
+        figures = ServiceItem.objects.published().figures()
         cache.set(CACHE_KEY, figures, TIMEOUT_SECONDS)
     return figures
 

@@ -61,7 +61,9 @@ class CatalogueSearchForm(forms.Form):
     department = forms.ModelChoiceField(
         label=_("Competent department"),
         # Only departments that have items are offered (one indexed semi-join).
-        queryset=Unit.objects.filter(Exists(ServiceItem.objects.filter(competent_department=OuterRef("pk")))),
+        queryset=Unit.objects.filter(
+            Exists(ServiceItem.objects.published().filter(competent_department=OuterRef("pk")))
+        ),
         required=False,
         empty_label=_("All departments"),
         widget=PlainSelect,

@@ -18,7 +18,7 @@ from django.db.models import Count, Q, Value
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
-from units.models import LockVersionedModel, Unit
+from units.models import LockVersionedModel, ReviewedModel, ReviewStatus, Unit
 from units.rates import percentage
 from units.scoping import UnitScopedQuerySet
 
@@ -52,6 +52,10 @@ ENTRY_DATE_NEEDS_ENTRY = _("An entry date is only for an item that has entered t
 class ServiceItemQuerySet(UnitScopedQuerySet):
     unit_path = "implementing_unit"
 
+    def published(self):
+        """What citizens see: items the office approved (``units.review``)."""
+        return self.filter(review_status=ReviewStatus.APPROVED)
+
     def search(self, text: str):
         """Items whose name contains every whitespace-separated word (Chinese substrings).
 
@@ -78,17 +82,27 @@ class ServiceItemQuerySet(UnitScopedQuerySet):
         # its SQL can be kept: for the whole catalogue (asked on every /reforms/ and / request)
         # it is compiled once per database, as building nine filtered aggregates cost the page
         # more than running them.
-        whole_catalogue = not (self.query.where or self.query.annotations or self.query.is_sliced)
-        compiled = _COMPILED_COUNTS.get(self.db) if whole_catalogue else None
+        key = self._whole_catalogue_key()
+        compiled = _COMPILED_COUNTS.get(key) if key else None
         if compiled is None:
             values = self.order_by().values(_whole=Value(1)).annotate(**figure_counts()).values(*FIGURE_NAMES)
             compiled = values.query.sql_with_params()
-            if whole_catalogue:
-                _COMPILED_COUNTS[self.db] = compiled
+            if key:
+                _COMPILED_COUNTS[key] = compiled
         with connections[self.db].cursor() as cursor:
             cursor.execute(*compiled)
             row = cursor.fetchone()
         return dict(zip(FIGURE_NAMES, row, strict=True))
+
+    def _whole_catalogue_key(self):
+        """The compiled-SQL key of the whole catalogue, or of the whole published one; None otherwise."""
+        if self.query.annotations or self.query.is_sliced:
+            return None
+        if not self.query.where:
+            return (self.db, "all")
+        if self.query.where == type(self)(self.model).published().query.where:
+            return (self.db, "published")
+        return None
 
 
 def figure_counts() -> dict:
@@ -108,11 +122,11 @@ def figure_counts() -> dict:
 
 
 FIGURE_NAMES = list(figure_counts())
-_COMPILED_COUNTS: dict[str, tuple[str, tuple]] = {}
+_COMPILED_COUNTS: dict[tuple[str, str], tuple[str, tuple]] = {}
 
 
-@reversion.register(exclude=["version"])
-class ServiceItem(LockVersionedModel):
+@reversion.register(exclude=["version", "review_status"])
+class ServiceItem(ReviewedModel, LockVersionedModel):
     """A government service item (政务服务事项) of the catalogue."""
 
     class Type(models.TextChoices):

@@ -12,7 +12,9 @@ from .models import ServiceItem
 
 def item_rows(request):
     form = CatalogueSearchForm(request.GET or None)
-    items = form.filter(ServiceItem.objects.select_related("implementing_unit", "competent_department"))
+    items = form.filter(
+        ServiceItem.objects.published().select_related("implementing_unit", "competent_department")
+    )
     for item in items.order_by("code"):
         yield {
             "code": item.code,

@@ -15,7 +15,7 @@ PAGE_SIZE = 20
 @public_page(ServiceItem, Unit)
 def catalogue(request):
     form = CatalogueSearchForm(request.GET or None)
-    items = form.filter(ServiceItem.objects.select_related("implementing_unit")).order_by("code")
+    items = form.filter(ServiceItem.objects.published().select_related("implementing_unit")).order_by("code")
     page = Paginator(items, PAGE_SIZE).get_page(request.GET.get("page"))
     return render(
         request,
@@ -33,6 +33,6 @@ def catalogue(request):
 @public_page(ServiceItem, Unit)
 def item_detail(request, pk):
     item = get_object_or_404(
-        ServiceItem.objects.select_related("implementing_unit", "competent_department"), pk=pk
+        ServiceItem.objects.published().select_related("implementing_unit", "competent_department"), pk=pk
     )
     return render(request, "reforms/detail.html", {"item": item})

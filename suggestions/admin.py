@@ -116,7 +116,7 @@ class SuggestionAdmin(UnitScopedAdminMixin, VersionAdmin):
             request.POST if "make_project" in request.POST else None, user=request.user, initial=initial
         )
         if form.is_bound and form.is_valid():
-            project = make_project(suggestion, **form.cleaned_data)
+            project = make_project(suggestion, user=request.user, **form.cleaned_data)
             self.message_user(
                 request,
                 _("Project “%(title)s” created as a draft from %(reference)s; publish it when it is ready.")

@@ -13,6 +13,7 @@ from django.db import models, transaction
 from django.utils.translation import gettext_lazy as _
 
 from projects.models import Project, Round
+from units import review
 from units.models import Unit
 from units.scoping import UnitScopedQuerySet
 
@@ -159,8 +160,10 @@ def merge(duplicate: Suggestion, into: Suggestion) -> None:
 
 
 @transaction.atomic
-def make_project(suggestion: Suggestion, **project_fields) -> Project:
-    """Turn a suggestion into a project of a round; the two pages link each other."""
+def make_project(suggestion: Suggestion, user=None, **project_fields) -> Project:
+    """Turn a suggestion into a project of a round; the two pages link each other.
+
+    Made by a unit editor, the project waits for the office's review (``units.review``)."""
     fields = {
         "title": suggestion.what,
         "description": suggestion.why,
@@ -168,7 +171,8 @@ def make_project(suggestion: Suggestion, **project_fields) -> Project:
         "demand_source": Project.DemandSource.CITIZEN,
     }
     fields.update(project_fields)
-    project = Project.objects.create(**fields)
+    project = Project(**fields)
+    review.save_new(project, user)
     suggestion.project = project
     suggestion.status = SuggestionStatus.CONVERTED
     suggestion.unit = project.unit

@@ -11,7 +11,7 @@ from .models import Suggestion
 
 def suggestion_rows(request):
     for suggestion in Suggestion.objects.published().select_related("project").order_by("pk"):
-        project = suggestion.project if suggestion.project and suggestion.project.is_public else None
+        project = suggestion.project if suggestion.project and suggestion.project.is_published else None
         yield {
             "id": suggestion.pk,
             "what": suggestion.what,

@@ -58,7 +58,7 @@ def suggestion_list(request):
 def suggestion_detail(request, pk):
     suggestion = get_object_or_404(Suggestion.objects.published().select_related("project", "unit"), pk=pk)
     suggestion.support_token = protection.support_token(suggestion.pk)
-    project = suggestion.project if suggestion.project and suggestion.project.is_public else None
+    project = suggestion.project if suggestion.project and suggestion.project.is_published else None
     return render(request, "suggestions/detail.html", {"suggestion": suggestion, "project": project})
 
 

@@ -45,6 +45,7 @@ from .import_rules import ImportRefused, check_upload
 from .models import Unit
 from .pending_imports import PendingImportStorage, PendingImportUnavailable
 from .resources import ChineseCSV
+from .review import is_reviewed, publishes_directly
 from .scoping import may_touch, scope_queryset, sees_all_units, unit_path_of, units_of
 
 logger = logging.getLogger(__name__)
@@ -179,6 +180,18 @@ class LockVersionAdminMixin:
         return [*fieldsets, (None, {"fields": ["lock_version"], "classes": ["hidden"]})]
 
 
+def review_notice(model, user) -> str:
+    """What an importer whose rows go to review is told, on the preview and after confirming."""
+    if not is_reviewed(model) or publishes_directly(user):
+        return ""
+    return str(
+        _(
+            "The imported rows go to the office for review (待审核): new rows and changes of approved "
+            "rows are not public until the office approves them."
+        )
+    )
+
+
 class LimitedImportForm(ImportForm):
     """The library's import form with an upload size limit and the checks made before parsing."""
 
@@ -298,6 +311,9 @@ class LedgerImportExportMixin(LookupGuardMixin, ImportExportMixin):
         finally:
             _uploader_id.reset(reset)
         context = getattr(response, "context_data", None) or {}
+        notice = review_notice(self.model, request.user)
+        if notice and hasattr(response, "context_data"):
+            context["review_notice"] = notice
         if context.get("result") is not None:
             context["import_errors"] = self.report_import_errors(context["result"])
         if context.get("confirm_form") is None:
@@ -349,6 +365,9 @@ class LedgerImportExportMixin(LookupGuardMixin, ImportExportMixin):
             )
         result = self.process_dataset(dataset, confirm_form, request, **kwargs)
         response = self.process_result(result, request)
+        notice = review_notice(self.model, request.user)
+        if notice and not (result.has_errors() or result.has_validation_errors()):
+            self.message_user(request, notice, level=messages.WARNING)
         record_import(self.model, confirm_form.cleaned_data["original_file_name"], result)
         return response
 
@@ -498,3 +517,6 @@ class PortalUserAdmin(UserAdmin):
     @admin.display(description=_("their units"))
     def unit_names(self, user):
         return "、".join(unit.name for unit in user.units.all())
+
+
+from . import review_admin  # noqa: E402,F401  (the review queue registers itself)

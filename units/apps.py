@@ -11,12 +11,26 @@ class UnitsConfig(AppConfig):
     verbose_name = _("Units and roles")
     # A portal app: leaders read and export its rows (see units.roles).
     role_permissions: dict[str, list[str]] = {}
+    # The photo of a change waiting for review: only staff of its unit and the office.
+    media_handlers = {"review/": "units.review.serve_proposed_file"}
 
     def ready(self) -> None:
         from .pending_imports import check_pending_folder
         from .roles import sync_role_permissions
 
         checks.register(check_pending_folder)
+
+        from django.apps import apps
+        from django.db.models.signals import post_delete
+
+        from .models import ReviewedModel
+        from .review import forget_deleted
+
+        for model in apps.get_models():
+            if issubclass(model, ReviewedModel):
+                post_delete.connect(
+                    forget_deleted, sender=model, dispatch_uid=f"units.review:{model._meta.label}"
+                )
 
         # Permissions only exist after every app has migrated, so the groups made
         # by the data migration get their permissions here.

@@ -16,7 +16,9 @@ and gets, with no cache code of its own:
   import, history restore, bulk delete, a management command) bumps the
   generation when its transaction commits, so the next request renders anew;
   code that writes without model signals (``bulk_create``, ``QuerySet.update``)
-  calls ``public_data_changed()`` itself;
+  calls ``public_data_changed()`` itself; a row waiting for review
+  (``units.models.ReviewedModel``) is on no public page, so saving it changes
+  nothing: the page cache is invalidated on approval, not on submission;
 * an ETag with 304 answers to conditional requests, ``Cache-Control`` that lets
   a reverse proxy keep the page briefly, and a minimal ``Vary``.
 
@@ -72,6 +74,10 @@ def _bump() -> None:
 
 
 def _on_change(sender, **kwargs) -> None:
+    # A row waiting for review (or sent back) is on no public page: saving it, as a
+    # submission does, changes nothing the public sees. Approval's save does.
+    if not getattr(kwargs.get("instance"), "affects_public_pages", True):
+        return
     public_data_changed(using=kwargs.get("using"))
 
 

@@ -19,6 +19,7 @@ from import_export import fields, resources, widgets
 from import_export.formats.base_formats import CSV
 from import_export.results import RowResult
 
+from . import review
 from .import_rules import (  # noqa: F401  (neutralise_formula and restore_neutralised: the old import path)
     FORMULA_TRIGGERS,
     UnitCheck,
@@ -353,7 +354,20 @@ class LedgerResource(resources.ModelResource):
             problem = stale_version_problem(instance.version, current)
             if problem:
                 raise ValidationError({self.version_column: [problem]})
-        super().save_instance(instance, is_create, row, **kwargs)
+        self.save_reviewed(
+            instance, lambda: super(LedgerResource, self).save_instance(instance, is_create, row, **kwargs)
+        )
+
+    def save_reviewed(self, instance, save=None, kind=None) -> None:
+        """Save a row of the file by the review rules (``units.review``): an editor's new row
+        waits for the office, and an editor's change of an approved row is a submission."""
+        save = save or instance.save
+        if not review.is_reviewed(instance) or review.publishes_directly(self.user):
+            save()
+        elif instance._state.adding or not instance.is_approved:
+            review.save_new(instance, self.user, kind=kind or review.Kind.NEW, save=save)
+        else:
+            review.submit_change(instance, self.user, review.changed_from_database(instance))
 
     def export_field(self, field, instance, **kwargs):
         value = super().export_field(field, instance, **kwargs)

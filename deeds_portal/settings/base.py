@@ -149,6 +149,9 @@ SUGGESTION_ADDRESS_RETENTION_DAYS = env.int("SUGGESTION_ADDRESS_RETENTION_DAYS",
 # the roles (group names) listed here. In DEBUG, make run's demo accounts sign in without one.
 SECOND_FACTOR_ENFORCED = env.bool("SECOND_FACTOR_ENFORCED", default=True)
 SECOND_FACTOR_ROLES = env.list("SECOND_FACTOR_ROLES", default=[])
+# Review before publishing (units/review.py): the roles (group names) whose changes are public
+# at once; superusers always. Everyone else's new records and changes wait for the office (待审核).
+REVIEW_DIRECT_PUBLISH_ROLES = env.list("REVIEW_DIRECT_PUBLISH_ROLES", default=["办公室管理员"])
 SECOND_FACTOR_DEMO_EXEMPT = ["demo-admin", "demo-editor", "demo-leader", "demo-coordinator"]
 OTP_TOTP_ISSUER = "我为群众办实事"
 # Audit entries older than this are deleted by prune_audit (at least 183 days: 等保2.0 asks six months).

@@ -37,8 +37,8 @@ STATUS_WORDS = {
 
 
 def projects(context):
-    """The ledger as of the month's end: projects of rounds begun by then, within the reader's units."""
-    queryset = Project.objects.filter(round__start_date__lte=context.month_end)
+    """The ledger as of the month's end: approved projects of rounds begun by then, within the reader's units."""
+    queryset = Project.objects.approved().filter(round__start_date__lte=context.month_end)
     return queryset.for_user(context.user) if context.user is not None else queryset
 
 

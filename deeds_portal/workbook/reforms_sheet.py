@@ -20,7 +20,7 @@ def _entered_by(context) -> Q:
 
 
 def _items(context):
-    queryset = ServiceItem.objects.all()
+    queryset = ServiceItem.objects.published()  # approved by the office
     return queryset.for_user(context.user) if context.user is not None else queryset
 
 

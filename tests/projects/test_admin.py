@@ -7,6 +7,7 @@ from django.urls import reverse
 
 from projects.models import ProgressUpdate, Project
 from tests.conftest import logged_in
+from units.models import ReviewRequest
 
 pytestmark = pytest.mark.django_db
 CHANGELIST = reverse("admin:projects_project_changelist")
@@ -88,7 +89,9 @@ def test_editor_changes_own_project_and_cannot_move_it_to_another_unit(client, e
     response = client.post(change_url(mine), form_data(mine, title="A的项目(已改)"))
     assert response.status_code == 302
     mine.refresh_from_db()
-    assert mine.title == "A的项目(已改)"
+    assert mine.title == "A的项目"  # the approved project stays as it was until the office approves
+    [submission] = ReviewRequest.objects.filter(object_id=mine.pk)
+    assert submission.unit.name == "第一党支部" and submission.proposed == {"title": "A的项目(已改)"}
 
 
 def test_editor_add_form_offers_only_own_units(client, editor_a, unit_b):
@@ -130,11 +133,11 @@ def test_the_change_form_carries_the_version_it_was_built_from(client, editor_a,
     assert 'name="lock_version" value="2"' in page
 
 
-def test_second_concurrent_save_is_refused_and_keeps_what_was_typed(client, editor_a, make_project):
+def test_second_concurrent_save_is_refused_and_keeps_what_was_typed(client, office_admin, make_project):
     project = make_project(title="原标题")
     first = form_data(project, title="第一位的修改")
     second = form_data(project, title="第二位的修改")  # built from the same version
-    client = logged_in(client, editor_a)
+    client = logged_in(client, office_admin)  # publishes directly (an editor's change waits for review)
     assert client.post(change_url(project), first).status_code == 302
     response = client.post(change_url(project), second)
     assert response.status_code == 200

@@ -5,6 +5,8 @@ import pytest
 from reforms.models import ServiceItem
 from tests.conftest import logged_in
 from tests.kit import LedgerAdmin
+from units import review
+from units.models import ReviewRequest
 
 from .factories import make_item
 
@@ -30,7 +32,9 @@ def form_data(item, **changes) -> dict:
     return {k: v for k, v in data.items() if v is not False}
 
 
-def test_editor_keeps_own_items_but_may_name_any_competent_department(client, editor_a, unit_a, unit_b):
+def test_editor_keeps_own_items_but_may_name_any_competent_department(
+    client, editor_a, office_admin, unit_a, unit_b
+):
     item = make_item(unit_a)
     client = logged_in(client, editor_a)
     page = client.get(LedgerAdmin(client, ServiceItem).change_url(item))
@@ -41,6 +45,9 @@ def test_editor_keeps_own_items_but_may_name_any_competent_department(client, ed
         LedgerAdmin(client, ServiceItem).change_url(item), form_data(item, competent_department=unit_b.pk)
     )
     assert response.status_code == 302
+    item.refresh_from_db()
+    assert item.competent_department == unit_a  # the change waits for the office's review
+    review.approve(ReviewRequest.objects.get(), office_admin)
     item.refresh_from_db()
     assert item.competent_department == unit_b
     forged = client.post(

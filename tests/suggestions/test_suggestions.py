@@ -14,6 +14,7 @@ from django.utils import timezone
 from projects.models import Project
 from suggestions.models import Suggestion, SuggestionStatus, Support, merge
 from tests.conftest import logged_in
+from units.models import ReviewRequest
 
 pytestmark = pytest.mark.django_db
 
@@ -325,3 +326,24 @@ def test_forgotten_addresses_and_contacts_leave_the_record_history_too(client, o
     for version in Version.objects.get_for_object(suggestion):
         assert CONTACT not in version.serialized_data
         assert suggestion.address_hash not in version.serialized_data
+
+
+def test_an_editors_project_made_from_a_suggestion_waits_for_review(client, editor_a, round_, unit_a):
+    suggestion = publish(
+        Suggestion.objects.create(what="修一条健身步道", place="东关社区", why="老人没处锻炼", unit=unit_a)
+    )
+    logged_in(client, editor_a).post(
+        reverse("admin:suggestions_suggestion_changelist"),
+        {
+            "action": "make_into_project",
+            admin.helpers.ACTION_CHECKBOX_NAME: [suggestion.pk],
+            "make_project": "1",
+            "round": round_.pk,
+            "unit": unit_a.pk,
+            "category": "infrastructure",
+            "deadline": "2030-12-31",
+        },
+    )
+    project = Project.objects.get(title="修一条健身步道")
+    assert project.review_status == "pending"
+    assert ReviewRequest.objects.get().target == project

@@ -16,8 +16,18 @@ from projects.models import ProgressUpdate, Project, Round
 from tests.conftest import add_update, logged_in
 from tests.projects.test_admin import change_url, form_data
 from units.models import Unit
+from units.roles import OFFICE_ADMIN, UNIT_EDITOR
 
 pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture(autouse=True)
+def editors_publish_directly(settings):
+    """By default an editor may not restore (it would bypass review: tests/units/test_review.py).
+    An office may let editors publish directly; restores must then still stay in their units."""
+    settings.REVIEW_DIRECT_PUBLISH_ROLES = [OFFICE_ADMIN, UNIT_EDITOR]
+
+
 OUTSIDE_UNITS = "该版本中这条记录不属于您所在的单位"
 
 

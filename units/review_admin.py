@@ -1,0 +1,374 @@
+"""Review before publishing in the admin (the rules are in ``units.review``).
+
+* ``ReviewedAdminMixin``: for the ModelAdmin of a ledger whose rows are public
+  (``units.models.ReviewedModel``), and its reviewed inline rows. An editor's
+  new row is pending; an editor's change of an approved row becomes a
+  submission and is not saved; editors cannot delete an approved row or restore
+  history (both would bypass review); the list and the form show the review
+  state and the office's comment on a row sent back.
+* ``ReviewRequestAdmin``: the office's queue, oldest first, with how long each
+  item has waited and each unit's pending count; approve or send back (with a
+  comment) on the item's page.
+"""
+
+from django.contrib import admin, messages
+from django.contrib.admin.utils import unquote
+from django.core.exceptions import PermissionDenied
+from django.core.files.storage import default_storage
+from django.db import models
+from django.db.models import Count, Exists, Min, OuterRef, Subquery
+from django.forms.models import _get_foreign_key
+from django.http import HttpResponseRedirect
+from django.template.response import TemplateResponse
+from django.urls import NoReverseMatch, reverse
+from django.utils import timezone
+from django.utils.html import format_html
+from django.utils.timesince import timesince
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+
+from . import review as service
+from .models import ReviewRequest, ReviewStatus
+from .scoping import scope_queryset
+
+Kind = ReviewRequest.Kind
+
+
+class ReviewedAdminMixin:
+    """Put the ModelAdmin's doors (form, inline rows, list actions, history) under review."""
+
+    review_kind = Kind.NEW  # the kind of a new row of this admin's model
+    inline_review_kind = Kind.UPDATE  # the kind of a new inline row
+
+    def _direct(self, request) -> bool:
+        return service.publishes_directly(request.user)
+
+    # Lists: the review state, with the office's comment on what was sent back.
+    def get_queryset(self, request):
+        queryset = super().get_queryset(request)
+        opts = self.model._meta
+        latest = ReviewRequest.objects.filter(
+            content_type__app_label=opts.app_label,
+            content_type__model=opts.model_name,
+            object_id=OuterRef("pk"),
+        ).order_by("-submitted_at", "-pk")
+        queryset = queryset.annotate(
+            review_latest_status=Subquery(latest.values("status")[:1]),
+            review_latest_comment=Subquery(latest.values("comment")[:1]),
+        )
+        returned_children = None
+        for inline in self.inlines:
+            if service.is_reviewed(inline.model):
+                foreign_key = _get_foreign_key(self.model, inline.model, fk_name=inline.fk_name)
+                rows = inline.model._default_manager.filter(
+                    **{foreign_key.name: OuterRef("pk"), "review_status": ReviewStatus.RETURNED}
+                )
+                returned_children = (
+                    Exists(rows) if returned_children is None else returned_children | Exists(rows)
+                )
+        if returned_children is not None:
+            queryset = queryset.annotate(review_children_returned=returned_children)
+        return queryset
+
+    def get_list_display(self, request):
+        # For those whose changes go to review; the office follows them in the queue.
+        if self._direct(request):
+            return super().get_list_display(request)
+        return [*super().get_list_display(request), "review_state"]
+
+    @admin.display(description=gettext_lazy("review"))
+    def review_state(self, obj):
+        state = self._own_review_state(obj)
+        if getattr(obj, "review_children_returned", False):
+            return format_html(
+                '{}<br><span class="review review-returned">{}</span>',
+                state,
+                _("A row was sent back: open the record to read the comment"),
+            )
+        return state
+
+    def _own_review_state(self, obj):
+        latest = getattr(obj, "review_latest_status", None)
+        comment = getattr(obj, "review_latest_comment", "") or ""
+        if obj.review_status == ReviewStatus.PENDING:
+            return format_html('<span class="review review-pending">{}</span>', ReviewStatus.PENDING.label)
+        if obj.review_status == ReviewStatus.RETURNED:
+            return format_html(
+                '<span class="review review-returned">{}</span>: {}', ReviewStatus.RETURNED.label, comment
+            )
+        if latest == ReviewStatus.PENDING:
+            return format_html('<span class="review review-pending">{}</span>', _("Change pending review"))
+        if latest == ReviewStatus.RETURNED:
+            return format_html(
+                '<span class="review review-returned">{}</span>: {}', _("Change sent back"), comment
+            )
+        return ""  # approved, nothing waiting: the usual case says nothing
+
+    def render_change_form(self, request, context, add=False, change=False, form_url="", obj=None):
+        if obj is not None and request.method == "GET":
+            self._tell_review_state(request, obj)
+        return super().render_change_form(request, context, add, change, form_url, obj)
+
+    def reviewed_children(self, obj) -> list:
+        """QuerySets of the reviewed inline rows of ``obj`` (their comments show on its page)."""
+        children = []
+        for inline in self.inlines:
+            if service.is_reviewed(inline.model):
+                foreign_key = _get_foreign_key(self.model, inline.model, fk_name=inline.fk_name)
+                children.append(inline.model._default_manager.filter(**{foreign_key.name: obj}))
+        return children
+
+    def _tell_review_state(self, request, obj) -> None:
+        latest, sent_back = service.review_state(obj, self.reviewed_children(obj))
+        for returned in sent_back:
+            messages.warning(
+                request,
+                _("Sent back by the office (%(kind)s, %(record)s): %(comment)s")
+                % {
+                    "kind": returned.get_kind_display(),
+                    "record": returned.summary,
+                    "comment": returned.comment,
+                },
+            )
+        if obj.review_status == ReviewStatus.PENDING:
+            messages.info(
+                request, _("This record waits for the office's review; the public does not see it yet.")
+            )
+        elif latest is not None and latest.status == ReviewStatus.PENDING:
+            messages.info(
+                request,
+                _(
+                    "A change of this record waits for the office's review; the public sees the approved version."
+                ),
+            )
+
+    # Saving.
+    def save_model(self, request, obj, form, change):
+        def save():
+            super(ReviewedAdminMixin, self).save_model(request, obj, form, change)
+
+        if not change:
+            submission = service.save_new(obj, request.user, kind=self.review_kind, save=save)
+        else:
+            submission = service.save_change(obj, request.user, form.changed_data, save=save)
+        self._tell_submitted(request, submission)
+
+    def _tell_submitted(self, request, submission) -> None:
+        if submission is None:
+            return
+        if submission.kind in (Kind.CHANGE, Kind.PHOTO):
+            messages.warning(
+                request,
+                _(
+                    "Your change of “%(record)s” was sent to the office for review; "
+                    "the public sees the approved version until it is approved."
+                )
+                % {"record": submission.summary},
+            )
+        else:
+            messages.warning(
+                request,
+                _("“%(record)s” was sent to the office for review; the public sees it once it is approved.")
+                % {"record": submission.summary},
+            )
+
+    def prepare_inline_row(self, request, obj) -> None:
+        """Set what the form does not (e.g. who recorded the row) before an inline row is saved."""
+
+    def save_formset(self, request, form, formset, change):
+        if not service.is_reviewed(formset.model):
+            return super().save_formset(request, form, formset, change)
+        direct = self._direct(request)
+        formset.save(commit=False)
+        for obj in formset.new_objects:
+            self.prepare_inline_row(request, obj)
+            self._tell_submitted(request, service.save_new(obj, request.user, kind=self.inline_review_kind))
+        for obj, changed in formset.changed_objects:
+            self.prepare_inline_row(request, obj)
+            self._tell_submitted(request, service.save_change(obj, request.user, changed))
+        for obj in formset.deleted_objects:
+            if obj.is_approved and not direct:
+                messages.error(
+                    request,
+                    _("“%(record)s” is approved and public; ask the office to remove it.") % {"record": obj},
+                )
+                continue
+            obj.delete()  # its open submissions go with it (units.review.forget_deleted)
+        formset.save_m2m()
+
+    # Doors that would bypass review.
+    def has_delete_permission(self, request, obj=None):
+        allowed = super().has_delete_permission(request, obj)
+        if allowed and obj is not None and obj.is_approved and not self._direct(request):
+            return False
+        return allowed
+
+    def get_actions(self, request):
+        actions = super().get_actions(request)
+        if not self._direct(request):
+            actions.pop("delete_selected", None)
+        return actions
+
+    def revision_view(self, request, object_id, version_id, extra_context=None):
+        if not self._direct(request):
+            raise PermissionDenied  # a restore would publish without review
+        return super().revision_view(request, object_id, version_id, extra_context)
+
+    def recover_view(self, request, version_id, extra_context=None):
+        if not self._direct(request):
+            raise PermissionDenied
+        return super().recover_view(request, version_id, extra_context)
+
+
+def _display(obj, field, value):
+    """A stored value as a person reads it."""
+    if value in (None, ""):
+        return "—"
+    if isinstance(field, models.FileField):
+        return format_html('<a href="{}">{}</a>', default_storage.url(value), _("photo"))
+    if field.is_relation:
+        related = field.related_model._default_manager.filter(pk=value).first()
+        return str(related) if related is not None else value
+    if field.choices:
+        return dict(field.flatchoices).get(value, value)
+    return value
+
+
+def describe_change(review: ReviewRequest) -> list[tuple]:
+    """(field, approved value, proposed value) for a change of an approved record."""
+    obj = review.target
+    if obj is None:
+        return []
+    rows = []
+    for name, proposed in review.proposed.items():
+        field = obj._meta.get_field(name)
+        current = field.value_from_object(obj)
+        current = getattr(current, "name", current) if isinstance(field, models.FileField) else current
+        shown = (
+            proposed if proposed is None or isinstance(field, models.FileField) else field.to_python(proposed)
+        )
+        rows.append((field.verbose_name, _display(obj, field, current), _display(obj, field, shown)))
+    return rows
+
+
+def describe_record(obj) -> list[tuple]:
+    """(field, value) of a new record's editable fields."""
+    rows = []
+    for field in obj._meta.concrete_fields:
+        if not field.editable or field.primary_key:
+            continue
+        value = field.value_from_object(obj)
+        if isinstance(field, models.FileField):
+            value = value.name if value else ""
+        rows.append((field.verbose_name, _display(obj, field, value)))
+    return rows
+
+
+@admin.register(ReviewRequest)
+class ReviewRequestAdmin(admin.ModelAdmin):
+    """The review queue: oldest first; the office decides on each item's page."""
+
+    list_display = ["summary", "kind", "unit", "submitted_by", "submitted_at", "waited", "status"]
+    list_filter = ["status", ("unit", admin.RelatedOnlyFieldListFilter), "kind"]
+    list_select_related = ["unit", "submitted_by"]
+    ordering = ["submitted_at", "pk"]
+    search_fields = ["summary"]
+    change_list_template = "admin/units/reviewrequest/change_list.html"
+    decide_template = "admin/units/reviewrequest/decide.html"
+
+    def get_queryset(self, request):
+        return scope_queryset(super().get_queryset(request), request.user, "unit")
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+    @admin.display(description=gettext_lazy("waited"), ordering="submitted_at")
+    def waited(self, review):
+        until = review.decided_at or timezone.now()
+        return timesince(review.submitted_at, until)
+
+    def changelist_view(self, request, extra_context=None):
+        if not request.GET and request.method == "GET":
+            return HttpResponseRedirect(f"{request.path}?status__exact={ReviewStatus.PENDING.value}")
+        per_unit = (
+            self.get_queryset(request)
+            .pending()
+            .values("unit__name")
+            .annotate(count=Count("pk"), oldest=Min("submitted_at"))
+            .order_by("oldest")
+        )
+        now = timezone.now()
+        extra_context = {
+            **(extra_context or {}),
+            "units_pending": [
+                {"unit": row["unit__name"], "count": row["count"], "waited": timesince(row["oldest"], now)}
+                for row in per_unit
+            ],
+        }
+        return super().changelist_view(request, extra_context)
+
+    def change_view(self, request, object_id, form_url="", extra_context=None):
+        review = self.get_object(request, unquote(object_id))
+        if review is None:
+            return self._get_obj_does_not_exist_redirect(request, self.opts, object_id)
+        if not self.has_view_permission(request, review):
+            raise PermissionDenied
+        if request.method == "POST":
+            return self._decide(request, review)
+        target = review.target
+        context = {
+            **self.admin_site.each_context(request),
+            "opts": self.opts,
+            "title": str(review),
+            "review": review,
+            "target": target,
+            "target_url": _admin_url(target),
+            "changes": describe_change(review) if review.kind in (Kind.CHANGE, Kind.PHOTO) else [],
+            "record_fields": describe_record(target) if target is not None else [],
+            "waited": self.waited(review),
+            "may_decide": review.status == ReviewStatus.PENDING and service.may_decide(request.user, review),
+            "own_submission": review.submitted_by_id == request.user.pk,
+        }
+        return TemplateResponse(request, self.decide_template, context)
+
+    def _decide(self, request, review):
+        if not service.may_decide(request.user, review):
+            raise PermissionDenied
+        decision = request.POST.get("decision")
+        try:
+            if decision == "approve":
+                service.approve(review, request.user, request=request)
+                messages.success(
+                    request, _("Approved: “%(record)s” is public now.") % {"record": review.summary}
+                )
+            elif decision == "send_back":
+                service.send_back(review, request.user, request.POST.get("comment", ""), request=request)
+                messages.success(
+                    request,
+                    _("Sent back: the editor sees your comment on “%(record)s”.")
+                    % {"record": review.summary},
+                )
+            else:
+                raise service.ReviewError(_("Choose whether to approve or to send back."))
+        except service.ReviewError as error:
+            messages.error(request, str(error))
+            return HttpResponseRedirect(request.path)
+        changelist = reverse("admin:units_reviewrequest_changelist", current_app=self.admin_site.name)
+        return HttpResponseRedirect(f"{changelist}?status__exact={ReviewStatus.PENDING.value}")
+
+
+def _admin_url(obj) -> str:
+    if obj is None:
+        return ""
+    opts = obj._meta
+    try:
+        return reverse(f"admin:{opts.app_label}_{opts.model_name}_change", args=[obj.pk])
+    except NoReverseMatch:
+        parent = getattr(obj, "review_parent", None)
+        return _admin_url(parent) if parent is not None else ""
