@@ -33,13 +33,13 @@ def catalogue_figures() -> dict:
 
 
 def search_departments() -> list[tuple[int, str]]:
-    """(pk, name) of the departments that have items, as the search's department filter offers them.
+    """(pk, name) of the departments that have published items, as the search's department filter offers them.
 
     A semi-join over the whole catalogue on every search cost as much as the search itself.
     """
     departments = cache.get(DEPARTMENTS_KEY)
     if departments is None:
-        with_items = ServiceItem.objects.filter(competent_department=OuterRef("pk"))
+        with_items = ServiceItem.objects.published().filter(competent_department=OuterRef("pk"))
         departments = list(Unit.objects.filter(Exists(with_items)).values_list("pk", "name"))
         cache.set(DEPARTMENTS_KEY, departments, TIMEOUT_SECONDS)
     return departments
