@@ -111,7 +111,7 @@ def test_an_editors_import_goes_to_review(client, bridge, editor_a, office_admin
     new[header.index("项目名称")] = "导入的新项目"
     rows.append(new)
     preview, response = ledger.import_file(write_xlsx(rows))
-    assert "go to the office for review" in preview.text
+    assert "导入的数据将提交办公室审核（待审核）" in preview.text
     assert response.status_code == 302
     bridge.refresh_from_db()
     assert bridge.title == "修建一座风雨桥"  # the approved values stay until approval

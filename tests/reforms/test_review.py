@@ -80,7 +80,7 @@ def test_an_editors_import_goes_to_review(client, editor_a, unit_a):
     rows = read_xlsx(ledger.export())
     rows[1][rows[0].index("事项名称")] = "导入改过的事项名"
     preview, response = ledger.import_file(write_xlsx(rows))
-    assert "go to the office for review" in preview.text and response.status_code == 302
+    assert "导入的数据将提交办公室审核（待审核）" in preview.text and response.status_code == 302
     item.refresh_from_db()
     assert item.name == "原来的事项名"
     assert ReviewRequest.objects.get().proposed == {"name": "导入改过的事项名"}

@@ -173,7 +173,7 @@ def test_a_sent_back_update_stays_private_and_its_editor_reads_the_comment(
 
     editor = logged_in(client.__class__(), editor_a)
     assert "照片不清楚，请补充" in editor.get(change_url(bridge)).text
-    assert "A row was sent back" in editor.get(reverse("admin:projects_project_changelist")).text
+    assert "有一条记录被退回" in editor.get(reverse("admin:projects_project_changelist")).text
 
 
 def test_a_corrected_update_goes_back_into_the_queue(client, submitted, editor_a, office_admin, bridge):
