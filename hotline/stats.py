@@ -8,15 +8,15 @@ has no value and a short reason instead.
 import datetime
 from dataclasses import dataclass, field
 
-from django.db.models import Count, F, Max, Q, Sum
+from django.db.models import Count, Max, Q, Sum
 from django.utils import timezone
 from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
 from units.rates import change_percentage, percentage
 
-from .models import COUNT_FIELDS, Case, Month
-from .rollup import case_figures
+from . import tallies
+from .models import COUNT_FIELDS, Case, CaseTally, Month
 
 MIN_CASES_TO_RANK = 30  # a unit with fewer cases is listed, not ranked: a few cases say little
 TOP_CATEGORIES = 10
@@ -178,43 +178,70 @@ class CaseFigures:
 
 
 def case_figures_for(period: Period) -> CaseFigures:
-    """On-time completion, top categories and the per-unit table, from the imported cases (3 queries)."""
-    in_period = Q(month__gte=period.start, month__lte=period.end)
+    """On-time completion, top categories and the per-unit table, from the case tallies (2 queries).
+
+    The tallies hold every month's counts; what depends on the time of asking (cases due
+    before now) is read from them for whole due months before the current one, and from
+    the cases due earlier this month (one indexed range of ``due_at``).
+    """
     now = timezone.now()
-    due_window = Q(
-        due_at__gte=_local_start(period.start), due_at__lt=min(_local_start(period.after_end), now)
+    this_month = tallies.due_month_of(now)
+    after_end = period.after_end
+    in_period = Q(month__gte=period.start, month__lte=period.end)
+    due_in_window = Q(
+        kind=tallies.UNIT, due_month__gte=period.start, due_month__lt=min(after_end, this_month)
     )
-    on_time = Q(is_completed=True, completed_at__lte=F("due_at"))
-    row = Case.objects.filter(in_period | due_window).aggregate(
-        cases=Count("pk", filter=in_period),
-        due=Count("pk", filter=due_window),
-        on_time=Count("pk", filter=due_window & on_time),
+    rows = CaseTally.objects.filter(in_period | due_in_window).values_list(
+        "month", "kind", "key", "due_month", *tallies.COUNTS
     )
-    categories = list(
-        Case.objects.filter(in_period)
-        .exclude(category="")
-        .values("category")
-        .annotate(cases=Count("pk"))
-        .order_by("-cases", "category")[:TOP_CATEGORIES]
+    due_now = (
+        Case.objects.filter(due_at__gte=_local_start(this_month), due_at__lt=now)
+        .order_by()
+        .values_list("month", "handling_unit")
+        .annotate(due=Count("pk"), on_time=Count("pk", filter=tallies.on_time()))
     )
-    units = list(
-        Case.objects.filter(in_period)
-        .exclude(handling_unit="")
-        .values("handling_unit")
-        .annotate(
-            **case_figures(),
-            due=Count("pk", filter=Q(due_at__lt=now)),
-            on_time=Count("pk", filter=Q(due_at__lt=now) & on_time),
-        )
-        .order_by("-accepted", "handling_unit")[:UNITS_SHOWN]
-    )
-    for unit in units:
+    cases = due = on_time = 0
+    categories: dict[str, int] = {}
+    units: dict[str, dict] = {}
+    for month, kind, key, due_month, *counts in rows:
+        counted = period.start <= month <= period.end
+        if kind == tallies.CATEGORY:
+            if counted and key:
+                categories[key] = categories.get(key, 0) + counts[0]
+            continue
+        is_due = due_month is not None and due_month < this_month
+        if is_due and period.start <= due_month < after_end:
+            due += counts[0]
+            on_time += counts[5]
+        if not counted:
+            continue
+        cases += counts[0]
+        if key:
+            unit = units.get(key) or units.setdefault(key, _unit_row(key))
+            for name, value in zip(tallies.COUNTS[1:5], counts[1:5], strict=True):
+                unit[name] += value
+            unit["accepted"] += counts[0]
+            if is_due:
+                unit["due"] += counts[0]
+                unit["on_time"] += counts[5]
+    window_has_this_month = period.start <= this_month < after_end
+    for month, key, due_count, on_time_count in due_now:
+        if window_has_this_month:
+            due += due_count
+            on_time += on_time_count
+        if key and period.start <= month <= period.end:
+            unit = units.get(key) or units.setdefault(key, _unit_row(key))
+            unit["due"] += due_count
+            unit["on_time"] += on_time_count
+    top = sorted(categories.items(), key=lambda item: (-item[1], item[0]))[:TOP_CATEGORIES]
+    shown = sorted(units.values(), key=lambda u: (-u["accepted"], u["handling_unit"]))[:UNITS_SHOWN]
+    for unit in shown:
         unit["completion_rate"] = percentage(unit["completed"], unit["accepted"])
         unit["on_time_rate"] = percentage(unit["on_time"], unit["due"])
         unit["satisfaction_rate"] = percentage(unit["satisfied"], unit["callbacks"])
         unit["ranked"] = unit["accepted"] >= MIN_CASES_TO_RANK
     ranked = sorted(
-        (u for u in units if u["ranked"]),
+        (u for u in shown if u["ranked"]),
         key=lambda u: (
             -(u["completion_rate"] or 0),
             -(u["on_time_rate"] or 0),
@@ -223,10 +250,28 @@ def case_figures_for(period: Period) -> CaseFigures:
     )
     for place, unit in enumerate(ranked, start=1):
         unit["rank"] = place
-    units = ranked + [u for u in units if not u["ranked"]]
+    shown = ranked + [u for u in shown if not u["ranked"]]
     return CaseFigures(
-        row["cases"], row["due"], row["on_time"], percentage(row["on_time"], row["due"]), categories, units
+        cases,
+        due,
+        on_time,
+        percentage(on_time, due),
+        [{"category": name, "cases": count} for name, count in top],
+        shown,
     )
+
+
+def _unit_row(name: str) -> dict:
+    return {
+        "handling_unit": name,
+        "accepted": 0,
+        "completed": 0,
+        "callbacks": 0,
+        "satisfied": 0,
+        "online_completed": 0,
+        "due": 0,
+        "on_time": 0,
+    }
 
 
 def _local_start(month: datetime.date) -> datetime.datetime:

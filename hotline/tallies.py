@@ -1,0 +1,90 @@
+"""Case tallies: the imported cases counted per month, so the figures never scan the cases.
+
+Two kinds of row per month of cases (``Case.month``):
+
+* per category (一级分类, "" included): how many cases;
+* per handling unit (承办单位, "" included) and month the case fell due (local time,
+  none without a due time): accepted, completed, callbacks, satisfied, completed
+  online, and completed by the due time.
+
+A month's tallies are rebuilt from its cases (one grouped query per kind) whenever
+its cases change: the import's roll-up, the ORM's save, delete, ``bulk_create`` and
+``update`` of cases, and ``manage.py rebuild_case_tallies``. Writes of plain SQL
+outside these doors must rebuild the months they touch.
+
+Whether a case is due depends on the time of asking ("due before now"): whole due
+months before the current one come from the tallies; the current month's cases due
+before now are counted from the cases (``hotline.stats``, one indexed range).
+"""
+
+import datetime
+
+from django.db import transaction
+from django.db.models import Count, DateField, F, Q
+from django.db.models.functions import TruncMonth
+from django.utils import timezone
+
+CATEGORY, UNIT = "category", "unit"
+COUNTS = ["cases", "completed", "callbacks", "satisfied", "online_completed", "on_time"]
+CHUNK = 60  # months per grouped query
+
+
+def on_time() -> Q:
+    return Q(is_completed=True, completed_at__lte=F("due_at"))
+
+
+def _unit_counts() -> dict:
+    from .rollup import CALLED_BACK, SATISFIED
+
+    return {
+        "cases": Count("pk"),
+        "completed": Count("pk", filter=Q(is_completed=True)),
+        "callbacks": Count("pk", filter=Q(feedback__in=CALLED_BACK)),
+        "satisfied": Count("pk", filter=Q(feedback__in=SATISFIED)),
+        "online_completed": Count("pk", filter=Q(is_online=True)),
+        "on_time": Count("pk", filter=on_time()),
+    }
+
+
+def due_month_of(value: datetime.datetime | None) -> datetime.date | None:
+    if value is None:
+        return None
+    return timezone.localtime(value, timezone.get_default_timezone()).date().replace(day=1)
+
+
+def rebuild(months, *, case_model=None, tally_model=None) -> None:
+    """Recount the given months (first days) from their cases; months without cases lose their rows."""
+    if case_model is None:
+        from .models import Case as case_model
+    if tally_model is None:
+        from .models import CaseTally as tally_model
+    wanted = sorted({month for month in months if month is not None})
+    if not wanted:
+        return
+    due = TruncMonth("due_at", output_field=DateField(), tzinfo=timezone.get_default_timezone())
+    with transaction.atomic():
+        for start in range(0, len(wanted), CHUNK):
+            chunk = wanted[start : start + CHUNK]
+            tally_model.objects.filter(month__in=chunk).delete()
+            cases = case_model.objects.filter(month__in=chunk).order_by()
+            rows = [
+                tally_model(kind=UNIT, key=row.pop("handling_unit"), **row)
+                for row in cases.values("month", "handling_unit", due_month=due).annotate(**_unit_counts())
+            ]
+            rows += [
+                tally_model(kind=CATEGORY, key=row["category"], month=row["month"], cases=row["cases"])
+                for row in cases.values("month", "category").annotate(cases=Count("pk"))
+            ]
+            tally_model.objects.bulk_create(rows, batch_size=1000)
+
+
+def rebuild_all(*, case_model=None, tally_model=None) -> int:
+    """Every month's tallies again (the migration's backfill and the management command)."""
+    if case_model is None:
+        from .models import Case as case_model
+    if tally_model is None:
+        from .models import CaseTally as tally_model
+    months = set(case_model.objects.order_by().values_list("month", flat=True).distinct())
+    months |= set(tally_model.objects.order_by().values_list("month", flat=True).distinct())
+    rebuild(months, case_model=case_model, tally_model=tally_model)
+    return len(months)
