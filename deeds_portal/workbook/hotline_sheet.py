@@ -26,9 +26,18 @@ def _periods(context):
     return Period(context.month, context.month), Period(context.month.replace(month=1), context.month)
 
 
+def _figures(context):
+    """The month's and the year to date's figures (2 queries, run once per workbook)."""
+
+    def fetch():
+        month, year = _periods(context)
+        return period_figures(month), period_figures(year)
+
+    return context.once("hotline", fetch)
+
+
 def figures(context) -> dict:
-    month, year = _periods(context)
-    this_month, to_date = period_figures(month), period_figures(year)
+    this_month, to_date = _figures(context)
     values = {}
     for key, label, _kind, _meaning in INDICATORS:
         values[f"本月{label}"] = this_month.figures[key].value
@@ -47,8 +56,8 @@ def summary_rows(values: dict):
 
 
 def write(book, context, figures_out: dict) -> None:
-    month, year = _periods(context)
-    this_month, to_date = period_figures(month), period_figures(year)
+    _month, year = _periods(context)
+    this_month, to_date = _figures(context)
     sheet = SheetWriter(
         book,
         NAME,

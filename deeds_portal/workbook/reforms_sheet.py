@@ -24,10 +24,25 @@ def _items(context):
     return queryset.for_user(context.user) if context.user is not None else queryset
 
 
+def _batches(context) -> list[dict]:
+    """Items per 一件事一次办 batch, and how many of them had landed by the month's end (run once)."""
+
+    def fetch():
+        return list(
+            _items(context)
+            .filter(batch__isnull=False)
+            .values("batch")
+            .annotate(total=Count("pk"), landed=Count("pk", filter=Q(landed_on__lte=context.month_end)))
+            .order_by("batch")
+        )
+
+    return context.once("reform_batches", fetch)
+
+
 def figures(context) -> dict:
     items = _items(context)
     values = items.figures()
-    landed = items.filter(batch__isnull=False, landed_on__lte=context.month_end).count()
+    landed = sum(row["landed"] for row in _batches(context))  # items of a batch landed by the month's end
     entered = items.filter(_entered_by(context)).count()
     return {
         "就近办事项": values["nearby"],
@@ -68,16 +83,12 @@ def write(book, context, figures_out: dict) -> None:
             Column("落地率", PERCENT, 10),
         ],
     )
-    batches = (
-        items.filter(batch__isnull=False)
-        .values("batch")
-        .annotate(total=Count("pk"), landed=Count("pk", filter=Q(landed_on__lte=context.month_end)))
-        .order_by("batch")
+    batches = _batches(context)
+    sheet.rows(
+        [f"第{row['batch']}批", row["total"], row["landed"], percentage(row["landed"], row["total"])]
+        for row in batches
     )
     for row in batches:
-        sheet.row(
-            [f"第{row['batch']}批", row["total"], row["landed"], percentage(row["landed"], row["total"])]
-        )
         figures_out[f"第{row['batch']}批/月末已落地"] = row["landed"]
     windows = (
         items.filter(should_enter=True)

@@ -34,6 +34,11 @@ def _month(context):
 
 
 def by_service(context) -> list[list]:
+    """The sheet's rows, one per service type (4 queries, run once per workbook)."""
+    return context.once("volunteers", lambda: _by_service(context))
+
+
+def _by_service(context) -> list[list]:
     shifts = (
         _month(context)
         .held()
@@ -110,7 +115,8 @@ def write(book, context, figures_out: dict) -> None:
         context.made_at,
         COLUMNS,
     )
-    for row in by_service(context):
-        sheet.row(row)
+    rows = by_service(context)
+    sheet.rows(rows)
+    for row in rows:
         figures_out[f"{row[0]}/开展班次"] = row[1]
         figures_out[f"{row[0]}/服务时长(小时)"] = row[3]
