@@ -8,7 +8,7 @@ has no value and a short reason instead.
 import datetime
 from dataclasses import dataclass, field
 
-from django.db.models import Count, Max, Q, Sum
+from django.db.models import Count, Max, Q
 from django.utils import timezone
 from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
@@ -100,18 +100,29 @@ RATES = {
 }
 
 
-def period_figures(period: Period) -> PeriodFigures:
-    """Totals and rates of the period and of the same months a year earlier (one query)."""
+def month_rows(*periods: Period) -> list[tuple]:
+    """(month, *COUNT_FIELDS) of the stored months of the periods and of a year earlier (one query)."""
+    wanted = Q()
+    for period in periods:
+        previous = period.year_earlier()
+        wanted |= Q(month__gte=period.start, month__lte=period.end)
+        wanted |= Q(month__gte=previous.start, month__lte=previous.end)
+    return list(Month.objects.filter(wanted).order_by().values_list("month", *COUNT_FIELDS))
+
+
+def period_figures(period: Period, rows: list[tuple] | None = None) -> PeriodFigures:
+    """Totals and rates of the period and of the same months a year earlier (one query, or
+    none given ``month_rows`` of the period, e.g. fetched once for several periods)."""
+    if rows is None:
+        rows = month_rows(period)
     previous = period.year_earlier()
-    current_q = Q(month__gte=period.start, month__lte=period.end)
-    previous_q = Q(month__gte=previous.start, month__lte=previous.end)
-    aggregates = {"n_cur": Count("pk", filter=current_q), "n_prev": Count("pk", filter=previous_q)}
-    for name in COUNT_FIELDS:
-        aggregates[f"cur_{name}"] = Sum(name, filter=current_q, default=0)
-        aggregates[f"prev_{name}"] = Sum(name, filter=previous_q, default=0)
-    row = Month.objects.filter(current_q | previous_q).aggregate(**aggregates)
-    totals = {name: row[f"cur_{name}"] for name in COUNT_FIELDS}
-    previous_totals = {name: row[f"prev_{name}"] for name in COUNT_FIELDS}
+    current_rows = [row for row in rows if period.start <= row[0] <= period.end]
+    previous_rows = [row for row in rows if previous.start <= row[0] <= previous.end]
+    totals = {name: sum(row[i] for row in current_rows) for i, name in enumerate(COUNT_FIELDS, start=1)}
+    previous_totals = {
+        name: sum(row[i] for row in previous_rows) for i, name in enumerate(COUNT_FIELDS, start=1)
+    }
+    row = {"n_cur": len(current_rows), "n_prev": len(previous_rows)}
     result = PeriodFigures(period, previous, row["n_cur"], row["n_prev"], totals, previous_totals)
     complete_previous = row["n_prev"] == previous.months
     no_previous = _("no figures for %(period)s to compare with") % {"period": previous.label()}

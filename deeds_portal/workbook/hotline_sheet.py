@@ -6,7 +6,7 @@ unit editor's workbook carries the same hotline figures as the office's.
 
 from decimal import Decimal
 
-from hotline.stats import Period, case_figures_for, period_figures
+from hotline.stats import Period, case_figures_for, month_rows, period_figures
 from units.rates import percentage
 
 from .layout import DECIMAL, INTEGER, PERCENT, TEXT, Column, SheetWriter
@@ -27,11 +27,12 @@ def _periods(context):
 
 
 def _figures(context):
-    """The month's and the year to date's figures (2 queries, run once per workbook)."""
+    """The month's and the year to date's figures (1 query, run once per workbook)."""
 
     def fetch():
         month, year = _periods(context)
-        return period_figures(month), period_figures(year)
+        rows = month_rows(month, year)
+        return period_figures(month, rows), period_figures(year, rows)
 
     return context.once("hotline", fetch)
 
