@@ -40,10 +40,14 @@ class Column:
 
 
 def _plain(value):
-    """A value of a text, whole-number or date column as the sheet stores it (no cell object)."""
+    """A value of a text, whole-number or date column as the sheet stores it (no cell object).
+
+    An empty text is an empty cell: openpyxl would write an element without a value for it,
+    which every reader shows as empty anyway.
+    """
     kind = type(value)
     if kind is str:
-        return neutralise_formula(value)
+        return neutralise_formula(value) if value else None
     if kind is Decimal:
         return float(value)
     if kind is datetime.datetime:
@@ -111,7 +115,7 @@ class SheetWriter:
             if value is None:
                 return None
             if type(value) is str:
-                return neutralise_formula(value)
+                return neutralise_formula(value) if value else None
             if percent:
                 value = float(Decimal(value) / 100)  # 93.35 (units.rates) → 0.9335 shown as 93.35%
             elif type(value) is Decimal:

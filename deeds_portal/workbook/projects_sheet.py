@@ -5,7 +5,7 @@ from collections import Counter
 from django.db.models import OuterRef, Subquery, Value
 from django.db.models.functions import Coalesce
 
-from projects.models import ProgressUpdate, Project, ProjectStatus
+from projects.models import ProgressUpdate, Project, ProjectStatus, derive_status
 from units.rates import percentage
 
 from .layout import DATE, DECIMAL, INTEGER, PERCENT, TEXT, Column, SheetWriter
@@ -51,7 +51,7 @@ ROW_FIELDS = [
     "title",
     "unit__name",
     "deadline",
-    "derived_status",
+    "progress_status",
     "progress_percent",
     "previous_percent",
     "is_public",
@@ -63,19 +63,29 @@ ROUND, TITLE, UNIT, DEADLINE, STATUS, PERCENT_NOW, PERCENT_BEFORE, PUBLIC, ROUND
 
 def rows(context) -> list[tuple]:
     """Every project of the sheet with its progress at the month's end and at the previous
-    month's end, in the sheet's order (one query, run once per workbook)."""
+    month's end, in the sheet's order (one query, run once per workbook).
+
+    The status at the month's end is derived from the recorded one by ``derive_status``
+    (the rule ``with_progress`` writes in SQL), not selected: SQL would run the latest
+    update's subquery twice more per project for it.
+    """
 
     def fetch():
+        on = context.month_end
         before = ProgressUpdate.objects.filter(
             project=OuterRef("pk"), date__lte=context.previous_end
         ).order_by("-date", "-pk")
-        return list(
+        found = (
             projects(context)
-            .with_progress(context.month_end)
+            .with_progress(on)
             .annotate(previous_percent=Coalesce(Subquery(before.values("percent")[:1]), Value(0)))
             .order_by("round__start_date", "round__pk", "deadline", "pk")
             .values_list(*ROW_FIELDS)
         )
+        return [
+            (*row[:STATUS], str(derive_status(row[STATUS], row[DEADLINE], on)), *row[STATUS + 1 :])
+            for row in found
+        ]
 
     return context.once("projects", fetch)
 
