@@ -28,8 +28,12 @@ def _scoped(queryset, context, unit_path=None):
 
 
 def _month(context):
-    """Shifts of the month (none after its last day: a month's figures are those of the month)."""
-    return _scoped(Shift.objects.filter(date__gte=context.month, date__lte=context.month_end), context)
+    """Shifts of the month (none after its last day: a month's figures are those of the month).
+
+    By ``Shift.month`` (the first day of the shift's date's month, kept by the model and by
+    shift generation), which its (month, service) index serves.
+    """
+    return _scoped(Shift.objects.filter(month=context.month), context)
 
 
 def by_service(context) -> list[list]:
@@ -43,7 +47,7 @@ def _month_figures(context) -> tuple[list[list], int]:
 
 
 def _count(context) -> tuple[list[list], int]:
-    in_month = {"shift__date__gte": context.month, "shift__date__lte": context.month_end}
+    in_month = {"shift__month": context.month}
     # Every shift of the month with its bookings: held ones (not cancelled, not still to come)
     # count as held; short ones (fewer booked than needed, not cancelled) count whether held or not.
     held_until = today()
