@@ -16,7 +16,7 @@ from django.utils.translation import gettext_lazy as _
 from units.rates import change_percentage, percentage
 
 from . import tallies
-from .models import COUNT_FIELDS, Case, CaseTally, Month
+from .models import COUNT_FIELDS, Case, Month
 
 MIN_CASES_TO_RANK = 30  # a unit with fewer cases is listed, not ranked: a few cases say little
 TOP_CATEGORIES = 10
@@ -198,13 +198,7 @@ def case_figures_for(period: Period) -> CaseFigures:
     now = timezone.now()
     this_month = tallies.due_month_of(now)
     after_end = period.after_end
-    in_period = Q(month__gte=period.start, month__lte=period.end)
-    due_in_window = Q(
-        kind=tallies.UNIT, due_month__gte=period.start, due_month__lt=min(after_end, this_month)
-    )
-    rows = CaseTally.objects.filter(in_period | due_in_window).values_list(
-        "month", "kind", "key", "due_month", *tallies.COUNTS
-    )
+    rows = tallies.sums(period.start, period.end, min(after_end, this_month), this_month)
     due_now = (
         Case.objects.filter(due_at__gte=_local_start(this_month), due_at__lt=now)
         .order_by()
@@ -214,27 +208,26 @@ def case_figures_for(period: Period) -> CaseFigures:
     cases = due = on_time = 0
     categories: dict[str, int] = {}
     units: dict[str, dict] = {}
-    for month, kind, key, due_month, *counts in rows:
-        counted = period.start <= month <= period.end
+    for kind, key, count, completed, callbacks, satisfied, online, *dues in rows:
         if kind == tallies.CATEGORY:
-            if counted and key:
-                categories[key] = categories.get(key, 0) + counts[0]
+            if key and count:
+                categories[key] = count
             continue
-        is_due = due_month is not None and due_month < this_month
-        if is_due and period.start <= due_month < after_end:
-            due += counts[0]
-            on_time += counts[5]
-        if not counted:
-            continue
-        cases += counts[0]
-        if key:
-            unit = units.get(key) or units.setdefault(key, _unit_row(key))
-            for name, value in zip(tallies.COUNTS[1:5], counts[1:5], strict=True):
-                unit[name] += value
-            unit["accepted"] += counts[0]
-            if is_due:
-                unit["due"] += counts[0]
-                unit["on_time"] += counts[5]
+        unit_due, unit_on_time, window_due, window_on_time = (int(value or 0) for value in dues)
+        cases += count
+        due += window_due
+        on_time += window_on_time
+        if key and count:
+            units[key] = {
+                **_unit_row(key),
+                "accepted": count,
+                "completed": completed,
+                "callbacks": callbacks,
+                "satisfied": satisfied,
+                "online_completed": online,
+                "due": unit_due,
+                "on_time": unit_on_time,
+            }
     window_has_this_month = period.start <= this_month < after_end
     for month, key, due_count, on_time_count in due_now:
         if window_has_this_month:
