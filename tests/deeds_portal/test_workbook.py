@@ -309,3 +309,39 @@ def test_satisfaction_counts_the_ratings_given_by_the_months_end(ledger, unit_b)
     assert project_row(open_book(june)["百姓监督"], "修建一座风雨桥")[3:8] == [2, 2, 0, 0, pytest.approx(1)]
     july = summary_of(build(MonthContext(month=D(2021, 7, 1))).content)
     assert july[("百姓监督", "评价数")] == 4 and july[("百姓监督", "满意率")] == pytest.approx(0.75)
+
+
+def test_reform_figures_added_up_from_the_sheets_tables_equal_the_catalogues_own(unit_a, unit_b):
+    from deeds_portal.workbook import reforms_sheet
+    from reforms.models import ServiceItem
+
+    for unit in (unit_a, unit_b):
+        make_item(unit, nearby=True, one_seal=True)
+        make_item(unit, nearby=True)
+        make_item(unit, batch=1, landed_on=D(2021, 5, 1))
+        make_item(unit, batch=3)
+        make_item(unit, should_enter=True, has_entered=True)
+        make_item(unit, should_enter=True)
+    make_item(unit_b, batch=3, landed_on=D(2021, 6, 2), nearby=True, should_enter=True)
+    catalogue = ServiceItem.objects.figures()
+    ours = reforms_sheet.figures(MonthContext(month=D(2021, 6, 1)))
+    assert (
+        ours["就近办事项"],
+        ours["一枚公章"],
+        ours["一件事一次办批次"],
+        ours["一件事一次办事项"],
+        ours["月末已落地"],
+        ours["一窗通办单位"],
+        ours["应进驻事项"],
+        ours["已进驻事项"],
+    ) == (
+        catalogue["nearby"],
+        catalogue["one_seal"],
+        catalogue["one_go_batches"],
+        catalogue["one_go"],
+        catalogue["one_go_landed"],
+        catalogue["window_units"],
+        catalogue["window_items"],
+        catalogue["window_entered"],
+    )
+    assert (ours["就近办事项"], ours["一件事一次办批次"], ours["一窗通办单位"]) == (5, 2, 2)
