@@ -345,3 +345,31 @@ def test_reform_figures_added_up_from_the_sheets_tables_equal_the_catalogues_own
         catalogue["window_entered"],
     )
     assert (ours["就近办事项"], ours["一件事一次办批次"], ours["一窗通办单位"]) == (5, 2, 2)
+
+
+def test_volunteers_of_the_current_month_shifts_to_come_count_only_as_short(unit_a):
+    from tests.volunteers.factories import service
+    from volunteers.models import ProblemKind, ProblemSolved
+
+    post = make_post(unit_a)
+    alice, bob = make_volunteer(unit_a), make_volunteer(unit_a)
+    held = make_shift(post, day=D(2021, 6, 10), citizens_served=7, headcount=2)
+    book(alice, held, Attendance.PRESENT, hours=Decimal(2))
+    book(bob, held, Attendance.PRESENT, hours=Decimal("1.5"))
+    ProblemSolved.objects.create(shift=held, kind=ProblemKind.values[0], count=3)
+    other = make_shift(post, day=D(2021, 6, 11), service=service("其他服务"), headcount=1)
+    book(alice, other, Attendance.PRESENT, hours=Decimal(1))
+    to_come = make_shift(post, day=D(2021, 6, 20), headcount=2)  # short, not held yet
+    book(bob, to_come)
+    with time_machine.travel(datetime.datetime(2021, 6, 15, 2, 0, tzinfo=datetime.UTC), tick=False):
+        content = build(MonthContext(month=D(2021, 6, 1))).content
+    june = summary_of(content)
+    assert june[("党员志愿者服务", "开展班次")] == 2
+    assert june[("党员志愿者服务", "服务志愿者(人)")] == 2  # alice on both shifts counts once
+    assert june[("党员志愿者服务", "服务时长(小时)")] == pytest.approx(4.5)
+    assert june[("党员志愿者服务", "服务群众(人次)")] == 7
+    assert june[("党员志愿者服务", "解决问题(件次)")] == 3
+    assert june[("党员志愿者服务", "未满员班次")] == 1
+    rows = {row[0]: row[1:] for row in rows_of(open_book(content)["党员志愿者服务"])[2:]}
+    assert rows["三导"] == [1, 2, pytest.approx(3.5), 7, 3, 1]
+    assert rows["其他服务"] == [1, 1, pytest.approx(1.0), 0, 0, 0]
