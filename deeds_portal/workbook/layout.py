@@ -117,7 +117,9 @@ class SheetWriter:
             if type(value) is str:
                 return neutralise_formula(value) if value else None
             if percent:
-                value = float(Decimal(value) / 100)  # 93.35 (units.rates) → 0.9335 shown as 93.35%
+                # 93.35 (units.rates) → 0.9335 shown as 93.35%; a whole percent divides exactly
+                # as a float (the same double as through Decimal), without a Decimal per cell.
+                value = value / 100 if type(value) is int else float(Decimal(value) / 100)
             elif type(value) is Decimal:
                 value = float(value)
             return Cell(sheet, 1, 1, value, style)

@@ -373,3 +373,22 @@ def test_volunteers_of_the_current_month_shifts_to_come_count_only_as_short(unit
     rows = {row[0]: row[1:] for row in rows_of(open_book(content)["党员志愿者服务"])[2:]}
     assert rows["三导"] == [1, 2, pytest.approx(3.5), 7, 3, 1]
     assert rows["其他服务"] == [1, 1, pytest.approx(1.0), 0, 0, 0]
+
+
+def test_the_workbook_runs_the_same_few_queries_whatever_the_data(
+    ledger, make_project, unit_a, django_assert_num_queries
+):
+    from tests.hotline.factories import make_case
+
+    def made_with(queries):
+        with django_assert_num_queries(queries):
+            build(MonthContext(month=D(2021, 6, 1)))
+
+    made_with(10)
+    for n in range(20):
+        project = make_project(title=f"项目{n}", unit=unit_a, deadline=D(2021, 6, 1 + n))
+        add_update(project, D(2021, 5, 1 + n), 10 + n)
+        make_item(unit_a, batch=1 + n % 3, should_enter=n % 2 == 0)
+        make_case(category=f"类{n % 4}", handling_unit=f"单位{n % 5}")
+    make_month(D(2021, 6, 1))
+    made_with(10)
