@@ -7,11 +7,17 @@ at 50 posts. The hotline and volunteer data are built here and removed afterward
 
 The baseline reads the workbook the portal made and writes its cells again,
 sheet by sheet, with openpyxl's write-only mode and no styles: the cost of the
-file itself. The difference is the portal's queries and formatting.
+file itself. The difference is the portal's queries and formatting. The two are timed
+in turns (see ``interleaved``): on a shared machine, timing one's repeats and then the
+other's let a change of load decide the ratio. Both files hold
+the same cells (counted, and the measurement stops if they do not): an empty text the
+portal wrote as a cell without a value would read back as empty and be left out.
 """
 
 import datetime
 import io
+import re
+import zipfile
 
 import openpyxl
 from django.db import connection
@@ -19,7 +25,7 @@ from django.db import connection
 from deeds_portal.workbook.build import MonthContext, build
 from units.dates import today
 
-from .stats import measure
+from .stats import Measured, measure
 
 
 def plain_write(sheets: dict[str, list[list]]) -> bytes:
@@ -31,6 +37,16 @@ def plain_write(sheets: dict[str, list[list]]) -> bytes:
     out = io.BytesIO()
     book.save(out)
     return out.getvalue()
+
+
+def cells(content: bytes) -> int:
+    """How many cells the file's sheets hold (``<c>`` elements): the baseline writes as many."""
+    with zipfile.ZipFile(io.BytesIO(content)) as book:
+        return sum(
+            len(re.findall(rb"<c ", book.read(name)))
+            for name in book.namelist()
+            if name.startswith("xl/worksheets/sheet")
+        )
 
 
 def run(repeats: int = 5, seed: int = 20210701, stage=lambda text: None) -> dict:
@@ -58,6 +74,25 @@ def run(repeats: int = 5, seed: int = 20210701, stage=lambda text: None) -> dict
     return result
 
 
+def interleaved(operation, baseline_operation, repeats: int, connection=None) -> tuple[Measured, Measured]:
+    """Time the two operations in turns (one, the other, and again), so a change in the
+    machine's load falls on both alike; then each once under tracemalloc (and the first's
+    queries counted), as ``measure`` does."""
+    results = Measured(), Measured()
+    for _ in range(repeats):
+        for result, op in zip(results, (operation, baseline_operation), strict=True):
+            one = measure(op, 1, traced=False)
+            result.seconds += one.seconds
+            result.rss_peak_growth_kib += one.rss_peak_growth_kib
+            result.maxrss_delta_kib += one.maxrss_delta_kib
+            result.peak_reset = one.peak_reset
+    for result, op, counted in zip(results, (operation, baseline_operation), (connection, None), strict=True):
+        traced = measure(op, 0, connection=counted)
+        result.tracemalloc_peak_bytes = traced.tracemalloc_peak_bytes
+        result.queries = traced.queries
+    return results
+
+
 def _measure(repeats: int, month: datetime.date) -> dict:
     made = build(MonthContext(month=month))
     book = openpyxl.load_workbook(io.BytesIO(made.content), read_only=True)
@@ -65,12 +100,16 @@ def _measure(repeats: int, month: datetime.date) -> dict:
         sheet.title: [list(row) for row in sheet.iter_rows(values_only=True)] for sheet in book.worksheets
     }
     book.close()
-    portal = measure(lambda: build(MonthContext(month=month)), repeats, connection=connection)
-    baseline = measure(lambda: plain_write(sheets), repeats)
+    written = {"workbook": cells(made.content), "baseline": cells(plain_write(sheets))}
+    assert written["workbook"] == written["baseline"], written  # the same cells, or the ratio means nothing
+    portal, baseline = interleaved(
+        lambda: build(MonthContext(month=month)), lambda: plain_write(sheets), repeats, connection=connection
+    )
     return {
         "month": f"{month:%Y-%m}",
         "sheets": {name: len(rows) for name, rows in sheets.items()},
         "file_bytes": len(made.content),
+        "cells": written,
         "workbook": portal.as_dict(),
         "baseline_openpyxl_write_only": baseline.as_dict(),
         "ratio": round(portal.median_s / baseline.median_s, 2),

@@ -115,8 +115,44 @@ class Feedback(models.TextChoices):
 
 
 class CaseQuerySet(models.QuerySet):
+    """Bulk writes through the ORM keep the tallies (``hotline.tallies``) in step."""
+
     def between(self, start: datetime.date, end: datetime.date):
         return self.filter(month__gte=start, month__lte=end)
+
+    def _months(self) -> set:
+        return set(self.order_by().values_list("month", flat=True).distinct())
+
+    def delete(self):
+        from . import tallies
+
+        months = self._months()
+        result = super().delete()
+        tallies.rebuild(months)
+        return result
+
+    delete.alters_data = True
+    delete.queryset_only = True
+
+    def update(self, **kwargs):
+        from . import tallies
+
+        months = self._months()
+        result = super().update(**kwargs)
+        if "month" in kwargs:
+            months.add(kwargs["month"])
+        tallies.rebuild(months)
+        return result
+
+    update.alters_data = True
+
+    def bulk_create(self, objs, *args, **kwargs):
+        from . import tallies
+
+        objs = list(objs)
+        result = super().bulk_create(objs, *args, **kwargs)
+        tallies.rebuild({obj.month for obj in objs})
+        return result
 
 
 class Case(models.Model):
@@ -155,6 +191,45 @@ class Case(models.Model):
 
     def __str__(self) -> str:
         return self.number
+
+    def save(self, *args, **kwargs):
+        from . import tallies
+
+        months = {self.month}
+        if self.pk is not None and not kwargs.get("force_insert"):
+            months.add(Case.objects.filter(pk=self.pk).values_list("month", flat=True).first())
+        super().save(*args, **kwargs)
+        tallies.rebuild(months)
+
+    def delete(self, *args, **kwargs):
+        from . import tallies
+
+        result = super().delete(*args, **kwargs)
+        tallies.rebuild({self.month})
+        return result
+
+
+class CaseTally(models.Model):
+    """The cases of a month counted per category, or per handling unit and due month (``hotline.tallies``)."""
+
+    month = models.DateField(_("month"), db_index=True)
+    kind = models.CharField(max_length=10)
+    key = models.CharField(max_length=100, blank=True)
+    due_month = models.DateField(null=True, blank=True)
+    cases = models.PositiveIntegerField(default=0)
+    completed = models.PositiveIntegerField(default=0)
+    callbacks = models.PositiveIntegerField(default=0)
+    satisfied = models.PositiveIntegerField(default=0)
+    online_completed = models.PositiveIntegerField(default=0)
+    on_time = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        verbose_name = _("case tally")
+        verbose_name_plural = _("case tallies")
+        indexes = [models.Index(fields=["kind", "due_month"], name="hotline_tally_due_month")]
+
+    def __str__(self) -> str:
+        return f"{self.month:%Y-%m} {self.kind} {self.key}"
 
 
 class CaseImport(models.Model):

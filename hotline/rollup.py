@@ -35,10 +35,16 @@ def _as_month(value) -> datetime.date:
 
 
 def roll_up(months) -> list[str]:
-    """Recompute the given months from their cases; returns the typed months left as they were."""
+    """Recompute the given months (and their case tallies) from their cases.
+
+    Returns the typed months left as they were (their tallies are recounted all the same).
+    """
+    from . import tallies
+
     wanted = sorted({_as_month(month) for month in months})
     if not wanted:
         return []
+    tallies.rebuild(wanted)
     figures = {
         row.pop("month"): row
         for row in Case.objects.filter(month__in=wanted).values("month").annotate(**case_figures())

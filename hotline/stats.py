@@ -8,15 +8,15 @@ has no value and a short reason instead.
 import datetime
 from dataclasses import dataclass, field
 
-from django.db.models import Count, F, Max, Q, Sum
+from django.db.models import Count, Max, Q
 from django.utils import timezone
 from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
 from units.rates import change_percentage, percentage
 
+from . import tallies
 from .models import COUNT_FIELDS, Case, Month
-from .rollup import case_figures
 
 MIN_CASES_TO_RANK = 30  # a unit with fewer cases is listed, not ranked: a few cases say little
 TOP_CATEGORIES = 10
@@ -100,18 +100,29 @@ RATES = {
 }
 
 
-def period_figures(period: Period) -> PeriodFigures:
-    """Totals and rates of the period and of the same months a year earlier (one query)."""
+def month_rows(*periods: Period) -> list[tuple]:
+    """(month, *COUNT_FIELDS) of the stored months of the periods and of a year earlier (one query)."""
+    wanted = Q()
+    for period in periods:
+        previous = period.year_earlier()
+        wanted |= Q(month__gte=period.start, month__lte=period.end)
+        wanted |= Q(month__gte=previous.start, month__lte=previous.end)
+    return list(Month.objects.filter(wanted).order_by().values_list("month", *COUNT_FIELDS))
+
+
+def period_figures(period: Period, rows: list[tuple] | None = None) -> PeriodFigures:
+    """Totals and rates of the period and of the same months a year earlier (one query, or
+    none given ``month_rows`` of the period, e.g. fetched once for several periods)."""
+    if rows is None:
+        rows = month_rows(period)
     previous = period.year_earlier()
-    current_q = Q(month__gte=period.start, month__lte=period.end)
-    previous_q = Q(month__gte=previous.start, month__lte=previous.end)
-    aggregates = {"n_cur": Count("pk", filter=current_q), "n_prev": Count("pk", filter=previous_q)}
-    for name in COUNT_FIELDS:
-        aggregates[f"cur_{name}"] = Sum(name, filter=current_q, default=0)
-        aggregates[f"prev_{name}"] = Sum(name, filter=previous_q, default=0)
-    row = Month.objects.filter(current_q | previous_q).aggregate(**aggregates)
-    totals = {name: row[f"cur_{name}"] for name in COUNT_FIELDS}
-    previous_totals = {name: row[f"prev_{name}"] for name in COUNT_FIELDS}
+    current_rows = [row for row in rows if period.start <= row[0] <= period.end]
+    previous_rows = [row for row in rows if previous.start <= row[0] <= previous.end]
+    totals = {name: sum(row[i] for row in current_rows) for i, name in enumerate(COUNT_FIELDS, start=1)}
+    previous_totals = {
+        name: sum(row[i] for row in previous_rows) for i, name in enumerate(COUNT_FIELDS, start=1)
+    }
+    row = {"n_cur": len(current_rows), "n_prev": len(previous_rows)}
     result = PeriodFigures(period, previous, row["n_cur"], row["n_prev"], totals, previous_totals)
     complete_previous = row["n_prev"] == previous.months
     no_previous = _("no figures for %(period)s to compare with") % {"period": previous.label()}
@@ -178,43 +189,63 @@ class CaseFigures:
 
 
 def case_figures_for(period: Period) -> CaseFigures:
-    """On-time completion, top categories and the per-unit table, from the imported cases (3 queries)."""
-    in_period = Q(month__gte=period.start, month__lte=period.end)
+    """On-time completion, top categories and the per-unit table, from the case tallies (2 queries).
+
+    The tallies hold every month's counts; what depends on the time of asking (cases due
+    before now) is read from them for whole due months before the current one, and from
+    the cases due earlier this month (one indexed range of ``due_at``).
+    """
     now = timezone.now()
-    due_window = Q(
-        due_at__gte=_local_start(period.start), due_at__lt=min(_local_start(period.after_end), now)
+    this_month = tallies.due_month_of(now)
+    after_end = period.after_end
+    rows = tallies.sums(period.start, period.end, min(after_end, this_month), this_month)
+    due_now = (
+        Case.objects.filter(due_at__gte=_local_start(this_month), due_at__lt=now)
+        .order_by()
+        .values_list("month", "handling_unit")
+        .annotate(due=Count("pk"), on_time=Count("pk", filter=tallies.on_time()))
     )
-    on_time = Q(is_completed=True, completed_at__lte=F("due_at"))
-    row = Case.objects.filter(in_period | due_window).aggregate(
-        cases=Count("pk", filter=in_period),
-        due=Count("pk", filter=due_window),
-        on_time=Count("pk", filter=due_window & on_time),
-    )
-    categories = list(
-        Case.objects.filter(in_period)
-        .exclude(category="")
-        .values("category")
-        .annotate(cases=Count("pk"))
-        .order_by("-cases", "category")[:TOP_CATEGORIES]
-    )
-    units = list(
-        Case.objects.filter(in_period)
-        .exclude(handling_unit="")
-        .values("handling_unit")
-        .annotate(
-            **case_figures(),
-            due=Count("pk", filter=Q(due_at__lt=now)),
-            on_time=Count("pk", filter=Q(due_at__lt=now) & on_time),
-        )
-        .order_by("-accepted", "handling_unit")[:UNITS_SHOWN]
-    )
-    for unit in units:
+    cases = due = on_time = 0
+    categories: dict[str, int] = {}
+    units: dict[str, dict] = {}
+    for kind, key, count, completed, callbacks, satisfied, online, *dues in rows:
+        if kind == tallies.CATEGORY:
+            if key and count:
+                categories[key] = count
+            continue
+        unit_due, unit_on_time, window_due, window_on_time = (int(value or 0) for value in dues)
+        cases += count
+        due += window_due
+        on_time += window_on_time
+        if key and count:
+            units[key] = {
+                **_unit_row(key),
+                "accepted": count,
+                "completed": completed,
+                "callbacks": callbacks,
+                "satisfied": satisfied,
+                "online_completed": online,
+                "due": unit_due,
+                "on_time": unit_on_time,
+            }
+    window_has_this_month = period.start <= this_month < after_end
+    for month, key, due_count, on_time_count in due_now:
+        if window_has_this_month:
+            due += due_count
+            on_time += on_time_count
+        if key and period.start <= month <= period.end:
+            unit = units.get(key) or units.setdefault(key, _unit_row(key))
+            unit["due"] += due_count
+            unit["on_time"] += on_time_count
+    top = sorted(categories.items(), key=lambda item: (-item[1], item[0]))[:TOP_CATEGORIES]
+    shown = sorted(units.values(), key=lambda u: (-u["accepted"], u["handling_unit"]))[:UNITS_SHOWN]
+    for unit in shown:
         unit["completion_rate"] = percentage(unit["completed"], unit["accepted"])
         unit["on_time_rate"] = percentage(unit["on_time"], unit["due"])
         unit["satisfaction_rate"] = percentage(unit["satisfied"], unit["callbacks"])
         unit["ranked"] = unit["accepted"] >= MIN_CASES_TO_RANK
     ranked = sorted(
-        (u for u in units if u["ranked"]),
+        (u for u in shown if u["ranked"]),
         key=lambda u: (
             -(u["completion_rate"] or 0),
             -(u["on_time_rate"] or 0),
@@ -223,10 +254,28 @@ def case_figures_for(period: Period) -> CaseFigures:
     )
     for place, unit in enumerate(ranked, start=1):
         unit["rank"] = place
-    units = ranked + [u for u in units if not u["ranked"]]
+    shown = ranked + [u for u in shown if not u["ranked"]]
     return CaseFigures(
-        row["cases"], row["due"], row["on_time"], percentage(row["on_time"], row["due"]), categories, units
+        cases,
+        due,
+        on_time,
+        percentage(on_time, due),
+        [{"category": name, "cases": count} for name, count in top],
+        shown,
     )
+
+
+def _unit_row(name: str) -> dict:
+    return {
+        "handling_unit": name,
+        "accepted": 0,
+        "completed": 0,
+        "callbacks": 0,
+        "satisfied": 0,
+        "online_completed": 0,
+        "due": 0,
+        "on_time": 0,
+    }
 
 
 def _local_start(month: datetime.date) -> datetime.datetime:

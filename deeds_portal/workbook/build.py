@@ -41,6 +41,14 @@ class MonthContext:
     month: datetime.date  # the first day
     user: object = None  # None: the office's whole workbook (e.g. the management command)
     made_at: datetime.datetime = field(default_factory=timezone.localtime)
+    _memo: dict = field(default_factory=dict, repr=False, compare=False)
+
+    def once(self, key: str, compute):
+        """``compute()`` the first time ``key`` is asked for in this workbook, then the same value:
+        a sheet's figures and its rows come from the same queries, run once."""
+        if key not in self._memo:
+            self._memo[key] = compute()
+        return self._memo[key]
 
     @property
     def month_end(self) -> datetime.date:

@@ -6,7 +6,7 @@ unit editor's workbook carries the same hotline figures as the office's.
 
 from decimal import Decimal
 
-from hotline.stats import Period, case_figures_for, period_figures
+from hotline.stats import Period, case_figures_for, month_rows, period_figures
 from units.rates import percentage
 
 from .layout import DECIMAL, INTEGER, PERCENT, TEXT, Column, SheetWriter
@@ -26,9 +26,19 @@ def _periods(context):
     return Period(context.month, context.month), Period(context.month.replace(month=1), context.month)
 
 
+def _figures(context):
+    """The month's and the year to date's figures (1 query, run once per workbook)."""
+
+    def fetch():
+        month, year = _periods(context)
+        rows = month_rows(month, year)
+        return period_figures(month, rows), period_figures(year, rows)
+
+    return context.once("hotline", fetch)
+
+
 def figures(context) -> dict:
-    month, year = _periods(context)
-    this_month, to_date = period_figures(month), period_figures(year)
+    this_month, to_date = _figures(context)
     values = {}
     for key, label, _kind, _meaning in INDICATORS:
         values[f"本月{label}"] = this_month.figures[key].value
@@ -47,8 +57,8 @@ def summary_rows(values: dict):
 
 
 def write(book, context, figures_out: dict) -> None:
-    month, year = _periods(context)
-    this_month, to_date = period_figures(month), period_figures(year)
+    _month, year = _periods(context)
+    this_month, to_date = _figures(context)
     sheet = SheetWriter(
         book,
         NAME,

@@ -12,7 +12,7 @@ import datetime
 from dataclasses import dataclass
 from decimal import Decimal
 
-from openpyxl.cell import WriteOnlyCell
+from openpyxl.cell import Cell, WriteOnlyCell
 from openpyxl.styles import Alignment, Font
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.worksheet import Worksheet
@@ -39,12 +39,34 @@ class Column:
     width: float = 12
 
 
+def _plain(value):
+    """A value of a text, whole-number or date column as the sheet stores it (no cell object).
+
+    An empty text is an empty cell: openpyxl would write an element without a value for it,
+    which every reader shows as empty anyway.
+    """
+    kind = type(value)
+    if kind is str:
+        return neutralise_formula(value) if value else None
+    if kind is Decimal:
+        return float(value)
+    if kind is datetime.datetime:
+        return value.replace(tzinfo=None)
+    return value
+
+
 class SheetWriter:
-    """One sheet: a title row, a frozen header row, then data rows (and optional sections)."""
+    """One sheet: a title row, a frozen header row, then data rows (and optional sections).
+
+    How a column's values are stored is decided once per column (``converters``), not per
+    cell: text, whole numbers and dates go in as plain values (openpyxl writes dates as
+    yyyy-mm-dd), formatted numbers as cells sharing one prepared style.
+    """
 
     def __init__(self, book, name: str, title: str, made_at: datetime.datetime, columns: list[Column]):
         self.sheet = book.create_sheet(name)
         self.columns = columns
+        self._styles = {}
         for index, column in enumerate(columns, start=1):
             self.sheet.column_dimensions[get_column_letter(index)].width = column.width
         self.sheet.freeze_panes = "A3"
@@ -58,39 +80,65 @@ class SheetWriter:
         made = f"生成时间：{made_at:%Y-%m-%d %H:%M}"
         self.sheet.append([self._cell(title, font=TITLE)] + [None] * (len(columns) - 2) + [made])
         self.header([column.header for column in columns])
+        self._converters = self.converters([column.kind for column in columns])
+
+    def _style(self, number_format=None, font=None):
+        """The style array of a cell with this format and font, made once per sheet."""
+        key = (number_format, font)
+        style = self._styles.get(key)
+        if style is None:
+            cell = WriteOnlyCell(self.sheet)
+            if number_format is not None:
+                cell.number_format = number_format
+            if font is not None:
+                cell.font = font
+            style = self._styles[key] = cell._style
+        return style
 
     def _cell(self, value, kind=TEXT, font=None):
-        """A value as the sheet stores it; a styled cell only where a format or font is needed.
+        """One value as the sheet stores it (titles, headers, the odd cell): see ``converters``."""
+        if font is None:
+            return self.converters([kind])[0](value)
+        return Cell(self.sheet, 1, 1, _plain(value), self._style(font=font))
 
-        Plain values (text, whole numbers, dates, which openpyxl writes as yyyy-mm-dd) skip
-        the cell object and its style lookup: that is most of a big sheet's cost.
-        """
-        if isinstance(value, str):
-            value = neutralise_formula(value)
-        elif kind == PERCENT and value is not None:
-            value = float(Decimal(value) / 100)  # 93.35 (units.rates) → 0.9335 shown as 93.35%
-        elif isinstance(value, Decimal):
-            value = float(value)
-        elif isinstance(value, datetime.datetime):
-            value = value.replace(tzinfo=None)
-        styled = font is not None or (
-            kind in (DECIMAL, PERCENT, MONEY) and value is not None and not isinstance(value, str)
-        )
-        if not styled:
-            return value
-        cell = WriteOnlyCell(self.sheet, value=value)
-        if kind in NUMBER_FORMATS and value is not None and not isinstance(value, str):
-            cell.number_format = NUMBER_FORMATS[kind]
-        if font is not None:
-            cell.font = font
-        return cell
+    def converters(self, kinds: list[str]) -> list:
+        """For each column kind, the function turning a value into what the sheet stores."""
+        return [self._converter(kind) for kind in kinds]
+
+    def _converter(self, kind: str):
+        if kind not in (DECIMAL, PERCENT, MONEY):
+            return _plain
+        sheet, style = self.sheet, self._style(NUMBER_FORMATS[kind])
+        percent = kind == PERCENT
+
+        def formatted(value):
+            if value is None:
+                return None
+            if type(value) is str:
+                return neutralise_formula(value) if value else None
+            if percent:
+                # 93.35 (units.rates) → 0.9335 shown as 93.35%; a whole percent divides exactly
+                # as a float (the same double as through Decimal), without a Decimal per cell.
+                value = value / 100 if type(value) is int else float(Decimal(value) / 100)
+            elif type(value) is Decimal:
+                value = float(value)
+            return Cell(sheet, 1, 1, value, style)
+
+        return formatted
 
     def header(self, labels: list[str]) -> None:
         self.sheet.append([self._cell(label, font=BOLD) for label in labels])
 
     def row(self, values: list, kinds: list[str] | None = None) -> None:
-        kinds = kinds or [column.kind for column in self.columns]
-        self.sheet.append([self._cell(value, kind) for value, kind in zip(values, kinds, strict=False)])
+        converters = self._converters if kinds is None else self.converters(kinds)
+        self.sheet.append([convert(value) for convert, value in zip(converters, values, strict=False)])
+
+    def rows(self, rows, converters: list | None = None) -> None:
+        """Many rows of the same columns: the converters are looked up once."""
+        converters = converters or self._converters
+        append = self.sheet.append
+        for values in rows:
+            append([convert(value) for convert, value in zip(converters, values, strict=False)])
 
     def blank(self) -> None:
         self.sheet.append([])
@@ -100,6 +148,4 @@ class SheetWriter:
         self.blank()
         self.sheet.append([self._cell(title, font=BOLD)])
         self.header([column.header for column in columns])
-        kinds = [column.kind for column in columns]
-        for values in rows:
-            self.row(values, kinds)
+        self.rows(rows, self.converters([column.kind for column in columns]))

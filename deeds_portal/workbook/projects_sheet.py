@@ -1,8 +1,11 @@
 """开门办实事 in the monthly workbook: every project as it stood at the month's end."""
 
-from django.db.models import Avg, Count, Q
+from collections import Counter
 
-from projects.models import Project, ProjectStatus
+from django.db.models import OuterRef, Subquery, Value
+from django.db.models.functions import Coalesce
+
+from projects.models import ProgressUpdate, Project, ProjectStatus, derive_status
 from units.rates import percentage
 
 from .layout import DATE, DECIMAL, INTEGER, PERCENT, TEXT, Column, SheetWriter
@@ -28,6 +31,7 @@ TOTAL_COLUMNS = [
     Column("完成率", PERCENT),
     Column("平均进度", DECIMAL),
 ]
+COMPLETED, OVERDUE = ProjectStatus.COMPLETED.value, ProjectStatus.OVERDUE.value
 STATUS_WORDS = {
     ProjectStatus.NOT_STARTED: "未开始",
     ProjectStatus.IN_PROGRESS: "进行中",
@@ -42,16 +46,63 @@ def projects(context):
     return queryset.for_user(context.user) if context.user is not None else queryset
 
 
+ROW_FIELDS = [
+    "round__name",
+    "title",
+    "unit__name",
+    "deadline",
+    "progress_status",
+    "progress_percent",
+    "previous_percent",
+    "is_public",
+    "round__start_date",
+    "unit__sort_order",
+]
+ROUND, TITLE, UNIT, DEADLINE, STATUS, PERCENT_NOW, PERCENT_BEFORE, PUBLIC, ROUND_START, UNIT_ORDER = range(10)
+
+
+def rows(context) -> list[tuple]:
+    """Every project of the sheet with its progress at the month's end and at the previous
+    month's end, in the sheet's order (one query, run once per workbook).
+
+    The status at the month's end is derived from the recorded one by ``derive_status``
+    (the rule ``with_progress`` writes in SQL), not selected: SQL would run the latest
+    update's subquery twice more per project for it.
+    """
+
+    def fetch():
+        on = context.month_end
+        before = ProgressUpdate.objects.filter(
+            project=OuterRef("pk"), date__lte=context.previous_end
+        ).order_by("-date", "-pk")
+        found = (
+            projects(context)
+            .with_progress(on)
+            .annotate(previous_percent=Coalesce(Subquery(before.values("percent")[:1]), Value(0)))
+            .order_by("round__start_date", "round__pk", "deadline", "pk")
+            .values_list(*ROW_FIELDS)
+        )
+        return [
+            (*row[:STATUS], str(derive_status(row[STATUS], row[DEADLINE], on)), *row[STATUS + 1 :])
+            for row in found
+        ]
+
+    return context.once("projects", fetch)
+
+
 def figures(context) -> dict:
-    result = projects(context).figures(on=context.month_end)
+    """The same figures as ``ProjectQuerySet.figures`` gives, counted from the sheet's rows."""
+    found = rows(context)
+    statuses = Counter(row[STATUS] for row in found)
+    total = len(found)
     return {
-        "项目总数": result["total"],
-        "已完成": result[ProjectStatus.COMPLETED.value],
-        "进行中": result[ProjectStatus.IN_PROGRESS.value],
-        "未开始": result[ProjectStatus.NOT_STARTED.value],
-        "逾期": result[ProjectStatus.OVERDUE.value],
-        "完成率(%)": result["completion_rate"],
-        "平均进度(%)": result["average_percent"],
+        "项目总数": total,
+        "已完成": statuses[ProjectStatus.COMPLETED.value],
+        "进行中": statuses[ProjectStatus.IN_PROGRESS.value],
+        "未开始": statuses[ProjectStatus.NOT_STARTED.value],
+        "逾期": statuses[ProjectStatus.OVERDUE.value],
+        "完成率(%)": percentage(statuses[ProjectStatus.COMPLETED.value], total),
+        "平均进度(%)": sum(row[PERCENT_NOW] for row in found) / total if total else None,
     }
 
 
@@ -67,33 +118,24 @@ def summary_rows(values: dict) -> list[tuple[str, object, str, str]]:
     ]
 
 
-def _totals(queryset, on, group: str, order: list[str]) -> list[list]:
-    rows = (
-        queryset.with_progress(on)
-        .values(group)
-        .annotate(
-            total=Count("pk"),
-            completed=Count("pk", filter=Q(derived_status=ProjectStatus.COMPLETED.value)),
-            overdue=Count("pk", filter=Q(derived_status=ProjectStatus.OVERDUE.value)),
-            average=Avg("progress_percent"),
-        )
-        .order_by(*order)
-    )
+def _totals(found: list[tuple], order, name: int) -> list[list]:
+    """Per unit or round: projects, completed, overdue, completion rate, average percent."""
+    groups: dict = {}
+    for row in found:
+        group = groups.get(order(row))
+        if group is None:
+            group = groups[order(row)] = [row[name], 0, 0, 0, 0]
+        group[1] += 1
+        group[2] += row[STATUS] == COMPLETED
+        group[3] += row[STATUS] == OVERDUE
+        group[4] += row[PERCENT_NOW]
     return [
-        [
-            row[group],
-            row["total"],
-            row["completed"],
-            row["overdue"],
-            percentage(row["completed"], row["total"]),
-            row["average"],
-        ]
-        for row in rows
+        [label, total, completed, overdue, percentage(completed, total), percent_sum / total]
+        for _key, (label, total, completed, overdue, percent_sum) in sorted(groups.items())
     ]
 
 
 def write(book, context, figures_out: dict) -> None:
-    queryset = projects(context)
     sheet = SheetWriter(
         book,
         NAME,
@@ -101,39 +143,31 @@ def write(book, context, figures_out: dict) -> None:
         context.made_at,
         COLUMNS,
     )
-    previous = dict(queryset.with_progress(context.previous_end).values_list("pk", "progress_percent"))
-    rows = (
-        queryset.with_progress(context.month_end)
-        .select_related("round", "unit")
-        .order_by("round__start_date", "round__pk", "deadline", "pk")
+    found = rows(context)
+    sheet.rows(
+        [
+            row[ROUND],
+            row[TITLE],
+            row[UNIT],
+            row[DEADLINE],
+            STATUS_WORDS[row[STATUS]],
+            row[PERCENT_NOW],
+            row[PERCENT_BEFORE],
+            row[PERCENT_NOW] - row[PERCENT_BEFORE],
+            "是" if row[STATUS] == OVERDUE else "",
+            "是" if row[PUBLIC] else "否",
+        ]
+        for row in found
     )
-    for project in rows.iterator(chunk_size=2000):
-        before = previous.get(project.pk, 0)
-        status = project.derived_status
-        sheet.row(
-            [
-                project.round.name,
-                project.title,
-                project.unit.name,
-                project.deadline,
-                STATUS_WORDS[status],
-                project.progress_percent,
-                before,
-                project.progress_percent - before,
-                "是" if status == ProjectStatus.OVERDUE else "",
-                "是" if project.is_public else "否",
-            ]
-        )
-        figures_out[f"{project.round.name}/{project.title}"] = (
-            f"{STATUS_WORDS[status]} {project.progress_percent}%"
-        )
+    for row in found:
+        figures_out[f"{row[ROUND]}/{row[TITLE]}"] = f"{STATUS_WORDS[row[STATUS]]} {row[PERCENT_NOW]}%"
     sheet.section(
         "按责任单位汇总",
         [Column("责任单位", TEXT), *TOTAL_COLUMNS[1:]],
-        _totals(queryset, context.month_end, "unit__name", ["unit__sort_order", "unit__name"]),
+        _totals(found, lambda row: (row[UNIT_ORDER], row[UNIT]), UNIT),
     )
     sheet.section(
         "按批次汇总",
         [Column("批次", TEXT), *TOTAL_COLUMNS[1:]],
-        _totals(queryset, context.month_end, "round__name", ["round__start_date", "round__name"]),
+        _totals(found, lambda row: (row[ROUND_START], row[ROUND]), ROUND),
     )

@@ -24,22 +24,68 @@ def _items(context):
     return queryset.for_user(context.user) if context.user is not None else queryset
 
 
+def _groups(context) -> list[dict]:
+    """Items per 一件事一次办 batch (and those of none): how many, landed by the month's end,
+    near at hand (就近办) and under one seal (一枚公章). One query, run once per workbook."""
+
+    def fetch():
+        return list(
+            _items(context)
+            .values("batch")
+            .annotate(
+                total=Count("pk"),
+                landed=Count("pk", filter=Q(batch__isnull=False, landed_on__lte=context.month_end)),
+                nearby=Count("pk", filter=Q(nearby=True)),
+                one_seal=Count("pk", filter=Q(one_seal=True)),
+            )
+            .order_by("batch")
+        )
+
+    return context.once("reform_groups", fetch)
+
+
+def _batches(context) -> list[dict]:
+    return [row for row in _groups(context) if row["batch"] is not None]
+
+
+def _windows(context) -> list[dict]:
+    """Items that should enter the one-window hall per implementing unit, and how many had
+    entered by the month's end (run once)."""
+
+    def fetch():
+        return list(
+            _items(context)
+            .filter(should_enter=True)
+            .values("implementing_unit__name")
+            .annotate(total=Count("pk"), entered=Count("pk", filter=_entered_by(context)))
+            .order_by("implementing_unit__name")
+        )
+
+    return context.once("reform_windows", fetch)
+
+
 def figures(context) -> dict:
-    items = _items(context)
-    values = items.figures()
-    landed = items.filter(batch__isnull=False, landed_on__lte=context.month_end).count()
-    entered = items.filter(_entered_by(context)).count()
+    """The catalogue's figures (as ``ServiceItemQuerySet.figures`` counts them) at the month's end,
+    added up from the sheet's two tables."""
+    groups, batches, windows = _groups(context), _batches(context), _windows(context)
+    one_go = sum(row["total"] for row in batches)
+    landed = sum(row["landed"] for row in batches)
+    window_items = sum(row["total"] for row in windows)
+    # Only an item that should enter can have entered (a constraint of the catalogue), so the
+    # entered items are those of the one-window table.
+    entered = sum(row["entered"] for row in windows)
     return {
-        "就近办事项": values["nearby"],
-        "一枚公章": values["one_seal"],
-        "一件事一次办批次": values["one_go_batches"],
-        "一件事一次办事项": values["one_go"],
+        "就近办事项": sum(row["nearby"] for row in groups),
+        "一枚公章": sum(row["one_seal"] for row in groups),
+        "一件事一次办批次": len(batches),
+        "一件事一次办事项": one_go,
         "月末已落地": landed,
-        "落地率(%)": percentage(landed, values["one_go"]),
-        "一窗通办单位": values["window_units"],
-        "应进驻事项": values["window_items"],
+        "落地率(%)": percentage(landed, one_go),
+        # Unit names are unique and every item has its implementing unit: a row per unit.
+        "一窗通办单位": len(windows),
+        "应进驻事项": window_items,
         "已进驻事项": entered,
-        "入驻率(%)": percentage(entered, values["window_items"]),
+        "入驻率(%)": percentage(entered, window_items),
     }
 
 
@@ -55,7 +101,6 @@ def summary_rows(values: dict):
 
 
 def write(book, context, figures_out: dict) -> None:
-    items = _items(context)
     sheet = SheetWriter(
         book,
         NAME,
@@ -68,23 +113,14 @@ def write(book, context, figures_out: dict) -> None:
             Column("落地率", PERCENT, 10),
         ],
     )
-    batches = (
-        items.filter(batch__isnull=False)
-        .values("batch")
-        .annotate(total=Count("pk"), landed=Count("pk", filter=Q(landed_on__lte=context.month_end)))
-        .order_by("batch")
+    batches = _batches(context)
+    sheet.rows(
+        [f"第{row['batch']}批", row["total"], row["landed"], percentage(row["landed"], row["total"])]
+        for row in batches
     )
     for row in batches:
-        sheet.row(
-            [f"第{row['batch']}批", row["total"], row["landed"], percentage(row["landed"], row["total"])]
-        )
         figures_out[f"第{row['batch']}批/月末已落地"] = row["landed"]
-    windows = (
-        items.filter(should_enter=True)
-        .values("implementing_unit__name")
-        .annotate(total=Count("pk"), entered=Count("pk", filter=_entered_by(context)))
-        .order_by("implementing_unit__name")
-    )
+    windows = _windows(context)
     sheet.section(
         "一窗通办（月末进驻情况）",
         [

@@ -26,13 +26,13 @@ def _ratings(context):
     return queryset.for_user(context.user) if context.user is not None else queryset
 
 
-def _counts(queryset) -> dict:
-    return queryset.aggregate(
-        total=Count("pk"),
-        satisfied=Count("pk", filter=Q(satisfaction=Satisfaction.SATISFIED)),
-        fairly=Count("pk", filter=Q(satisfaction=Satisfaction.FAIRLY)),
-        unsatisfied=Count("pk", filter=Q(satisfaction=Satisfaction.UNSATISFIED)),
-    )
+def _count_aggregates() -> dict:
+    return {
+        "total": Count("pk"),
+        "satisfied": Count("pk", filter=Q(satisfaction=Satisfaction.SATISFIED)),
+        "fairly": Count("pk", filter=Q(satisfaction=Satisfaction.FAIRLY)),
+        "unsatisfied": Count("pk", filter=Q(satisfaction=Satisfaction.UNSATISFIED)),
+    }
 
 
 def _rate(counts) -> object:
@@ -40,8 +40,24 @@ def _rate(counts) -> object:
     return percentage(counts["satisfied"] + counts["fairly"], counts["total"])
 
 
+def _rows(context) -> list[dict]:
+    """Ratings given by the month's end per project, in the sheet's order (one query, run once)."""
+
+    def fetch():
+        return list(
+            _ratings(context)
+            .values("project__round__name", "project__title", "project__unit__name", "project__pk")
+            .annotate(**_count_aggregates())
+            .order_by("project__round__start_date", "project__deadline", "project__pk")
+        )
+
+    return context.once("ratings", fetch)
+
+
 def figures(context) -> dict:
-    counts = _counts(_ratings(context))
+    # Every rating has its project: the per-project counts add up to the whole.
+    found = _rows(context)
+    counts = {name: sum(row[name] for row in found) for name in _count_aggregates()}
     return {"评价数": counts["total"], "不满意": counts["unsatisfied"], "满意率(%)": _rate(counts)}
 
 
@@ -61,17 +77,7 @@ def write(book, context, figures_out: dict) -> None:
         context.made_at,
         COLUMNS,
     )
-    rows = (
-        _ratings(context)
-        .values("project__round__name", "project__title", "project__unit__name", "project__pk")
-        .annotate(
-            total=Count("pk"),
-            satisfied=Count("pk", filter=Q(satisfaction=Satisfaction.SATISFIED)),
-            fairly=Count("pk", filter=Q(satisfaction=Satisfaction.FAIRLY)),
-            unsatisfied=Count("pk", filter=Q(satisfaction=Satisfaction.UNSATISFIED)),
-        )
-        .order_by("project__round__start_date", "project__deadline", "project__pk")
-    )
+    rows = _rows(context)
     for row in rows:
         rate = _rate(row)
         sheet.row(

@@ -3,8 +3,7 @@
 from collections import Counter
 from decimal import Decimal
 
-from django.db.models import Count, Sum
-
+from units.dates import today
 from units.scoping import scope_queryset, unit_path_of
 from volunteers.models import Assignment, ProblemSolved, Shift
 
@@ -29,61 +28,87 @@ def _scoped(queryset, context, unit_path=None):
 
 
 def _month(context):
-    """Shifts of the month (none after its last day: a month's figures are those of the month)."""
-    return _scoped(Shift.objects.filter(date__gte=context.month, date__lte=context.month_end), context)
+    """Shifts of the month (none after its last day: a month's figures are those of the month).
+
+    By ``Shift.month`` (the first day of the shift's date's month, kept by the model and by
+    shift generation), which its (month, service) index serves.
+    """
+    return _scoped(Shift.objects.filter(month=context.month), context)
 
 
 def by_service(context) -> list[list]:
+    """The sheet's rows, one per service type with shifts held in the month."""
+    return _month_figures(context)[0]
+
+
+def _month_figures(context) -> tuple[list[list], int]:
+    """(rows per service, volunteers who attended any shift): 3 queries, run once per workbook."""
+    return context.once("volunteers", lambda: _count(context))
+
+
+def _count(context) -> tuple[list[list], int]:
+    in_month = {"shift__month": context.month}
+    # Every shift of the month with its bookings: held ones (not cancelled, not still to come)
+    # count as held; short ones (fewer booked than needed, not cancelled) count whether held or not.
+    held_until = today()
     shifts = (
         _month(context)
-        .held()
-        .values("service__name", "service__sort_order")
-        .annotate(held=Count("pk"), citizens=Sum("citizens_served"))
+        .with_staffing()
+        .order_by()
+        .values_list(
+            "service__name", "service__sort_order", "is_cancelled", "date", "citizens_served", "short"
+        )
     )
     attended = (
         _scoped(Assignment.objects.attended(), context)
-        .filter(shift__date__gte=context.month, shift__date__lte=context.month_end)
-        .values("shift__service__name")
-        .annotate(volunteers=Count("volunteer", distinct=True), hours=Sum("hours"))
+        .filter(**in_month)
+        .order_by()
+        .values_list("shift__service__name", "volunteer_id", "hours")
     )
     problems = (
         _scoped(ProblemSolved.objects.filter(shift__is_cancelled=False), context, "shift__post__unit")
-        .filter(shift__date__gte=context.month, shift__date__lte=context.month_end)
-        .values("shift__service__name")
-        .annotate(solved=Sum("count"))
+        .filter(**in_month)
+        .order_by()
+        .values_list("shift__service__name", "count")
     )
-    # One month's short shifts, counted per service (grouping the staffing annotation again
-    # in SQL would count bookings, not shifts).
-    short = Counter(_month(context).short_staffed().values_list("service__name", flat=True))
-    attended_by = {row["shift__service__name"]: row for row in attended}
-    solved_by = {row["shift__service__name"]: row["solved"] or 0 for row in problems}
-    rows = []
-    for row in sorted(shifts, key=lambda r: (r["service__sort_order"], r["service__name"])):
-        name = row["service__name"]
-        rows.append(
-            [
-                name,
-                row["held"],
-                attended_by.get(name, {}).get("volunteers", 0),
-                attended_by.get(name, {}).get("hours") or Decimal(0),
-                row["citizens"] or 0,
-                solved_by.get(name, 0),
-                short.get(name, 0),
-            ]
-        )
-    return rows
+    services: dict[str, list] = {}  # name → [sort order, held, citizens]
+    short = Counter()
+    for name, order, cancelled, date, citizens, is_short in shifts:
+        if is_short:
+            short[name] += 1
+        if cancelled or date > held_until:
+            continue
+        service = services.setdefault(name, [order, 0, 0])
+        service[1] += 1
+        service[2] += citizens or 0
+    volunteers: dict[str, set] = {}
+    hours: dict[str, Decimal] = {}
+    for name, volunteer, served in attended:
+        volunteers.setdefault(name, set()).add(volunteer)
+        hours[name] = hours.get(name, Decimal(0)) + (served or Decimal(0))
+    solved = Counter()
+    for name, count in problems:
+        solved[name] += count or 0
+    rows = [
+        [
+            name,
+            held,
+            len(volunteers.get(name, ())),
+            hours.get(name, Decimal(0)),
+            citizens,
+            solved.get(name, 0),
+            short.get(name, 0),
+        ]
+        for name, (_order, held, citizens) in sorted(services.items(), key=lambda item: (item[1][0], item[0]))
+    ]
+    return rows, len(set().union(*volunteers.values()))
 
 
 def figures(context) -> dict:
-    rows = by_service(context)
-    volunteers = (
-        _scoped(Assignment.objects.attended(), context)
-        .filter(shift__date__gte=context.month, shift__date__lte=context.month_end)
-        .aggregate(n=Count("volunteer", distinct=True))["n"]
-    )
+    rows, volunteers = _month_figures(context)
     return {
         "开展班次": sum(r[1] for r in rows),
-        "服务志愿者(人)": volunteers or 0,
+        "服务志愿者(人)": volunteers,
         "服务时长(小时)": sum((r[3] for r in rows), Decimal(0)),
         "服务群众(人次)": sum(r[4] for r in rows),
         "解决问题(件次)": sum(r[5] for r in rows),
@@ -110,7 +135,8 @@ def write(book, context, figures_out: dict) -> None:
         context.made_at,
         COLUMNS,
     )
-    for row in by_service(context):
-        sheet.row(row)
+    rows = by_service(context)
+    sheet.rows(rows)
+    for row in rows:
         figures_out[f"{row[0]}/开展班次"] = row[1]
         figures_out[f"{row[0]}/服务时长(小时)"] = row[3]

@@ -309,3 +309,86 @@ def test_satisfaction_counts_the_ratings_given_by_the_months_end(ledger, unit_b)
     assert project_row(open_book(june)["百姓监督"], "修建一座风雨桥")[3:8] == [2, 2, 0, 0, pytest.approx(1)]
     july = summary_of(build(MonthContext(month=D(2021, 7, 1))).content)
     assert july[("百姓监督", "评价数")] == 4 and july[("百姓监督", "满意率")] == pytest.approx(0.75)
+
+
+def test_reform_figures_added_up_from_the_sheets_tables_equal_the_catalogues_own(unit_a, unit_b):
+    from deeds_portal.workbook import reforms_sheet
+    from reforms.models import ServiceItem
+
+    for unit in (unit_a, unit_b):
+        make_item(unit, nearby=True, one_seal=True)
+        make_item(unit, nearby=True)
+        make_item(unit, batch=1, landed_on=D(2021, 5, 1))
+        make_item(unit, batch=3)
+        make_item(unit, should_enter=True, has_entered=True)
+        make_item(unit, should_enter=True)
+    make_item(unit_b, batch=3, landed_on=D(2021, 6, 2), nearby=True, should_enter=True)
+    catalogue = ServiceItem.objects.figures()
+    ours = reforms_sheet.figures(MonthContext(month=D(2021, 6, 1)))
+    assert (
+        ours["就近办事项"],
+        ours["一枚公章"],
+        ours["一件事一次办批次"],
+        ours["一件事一次办事项"],
+        ours["月末已落地"],
+        ours["一窗通办单位"],
+        ours["应进驻事项"],
+        ours["已进驻事项"],
+    ) == (
+        catalogue["nearby"],
+        catalogue["one_seal"],
+        catalogue["one_go_batches"],
+        catalogue["one_go"],
+        catalogue["one_go_landed"],
+        catalogue["window_units"],
+        catalogue["window_items"],
+        catalogue["window_entered"],
+    )
+    assert (ours["就近办事项"], ours["一件事一次办批次"], ours["一窗通办单位"]) == (5, 2, 2)
+
+
+def test_volunteers_of_the_current_month_shifts_to_come_count_only_as_short(unit_a):
+    from tests.volunteers.factories import service
+    from volunteers.models import ProblemKind, ProblemSolved
+
+    post = make_post(unit_a)
+    alice, bob = make_volunteer(unit_a), make_volunteer(unit_a)
+    held = make_shift(post, day=D(2021, 6, 10), citizens_served=7, headcount=2)
+    book(alice, held, Attendance.PRESENT, hours=Decimal(2))
+    book(bob, held, Attendance.PRESENT, hours=Decimal("1.5"))
+    ProblemSolved.objects.create(shift=held, kind=ProblemKind.values[0], count=3)
+    other = make_shift(post, day=D(2021, 6, 11), service=service("其他服务"), headcount=1)
+    book(alice, other, Attendance.PRESENT, hours=Decimal(1))
+    to_come = make_shift(post, day=D(2021, 6, 20), headcount=2)  # short, not held yet
+    book(bob, to_come)
+    with time_machine.travel(datetime.datetime(2021, 6, 15, 2, 0, tzinfo=datetime.UTC), tick=False):
+        content = build(MonthContext(month=D(2021, 6, 1))).content
+    june = summary_of(content)
+    assert june[("党员志愿者服务", "开展班次")] == 2
+    assert june[("党员志愿者服务", "服务志愿者(人)")] == 2  # alice on both shifts counts once
+    assert june[("党员志愿者服务", "服务时长(小时)")] == pytest.approx(4.5)
+    assert june[("党员志愿者服务", "服务群众(人次)")] == 7
+    assert june[("党员志愿者服务", "解决问题(件次)")] == 3
+    assert june[("党员志愿者服务", "未满员班次")] == 1
+    rows = {row[0]: row[1:] for row in rows_of(open_book(content)["党员志愿者服务"])[2:]}
+    assert rows["三导"] == [1, 2, pytest.approx(3.5), 7, 3, 1]
+    assert rows["其他服务"] == [1, 1, pytest.approx(1.0), 0, 0, 0]
+
+
+def test_the_workbook_runs_the_same_few_queries_whatever_the_data(
+    ledger, make_project, unit_a, django_assert_num_queries
+):
+    from tests.hotline.factories import make_case
+
+    def made_with(queries):
+        with django_assert_num_queries(queries):
+            build(MonthContext(month=D(2021, 6, 1)))
+
+    made_with(10)
+    for n in range(20):
+        project = make_project(title=f"项目{n}", unit=unit_a, deadline=D(2021, 6, 1 + n))
+        add_update(project, D(2021, 5, 1 + n), 10 + n)
+        make_item(unit_a, batch=1 + n % 3, should_enter=n % 2 == 0)
+        make_case(category=f"类{n % 4}", handling_unit=f"单位{n % 5}")
+    make_month(D(2021, 6, 1))
+    made_with(10)

@@ -1,0 +1,122 @@
+"""Case tallies: the imported cases counted per month, so the figures never scan the cases.
+
+Two kinds of row per month of cases (``Case.month``):
+
+* per category (一级分类, "" included): how many cases;
+* per handling unit (承办单位, "" included) and month the case fell due (local time,
+  none without a due time): accepted, completed, callbacks, satisfied, completed
+  online, and completed by the due time.
+
+A month's tallies are rebuilt from its cases (one grouped query per kind) whenever
+its cases change: the import's roll-up, the ORM's save, delete, ``bulk_create`` and
+``update`` of cases, and ``manage.py rebuild_case_tallies``. Writes of plain SQL
+outside these doors must rebuild the months they touch.
+
+Whether a case is due depends on the time of asking ("due before now"): whole due
+months before the current one come from the tallies; the current month's cases due
+before now are counted from the cases (``hotline.stats``, one indexed range).
+"""
+
+import datetime
+
+from django.db import connection, transaction
+from django.db.models import Count, DateField, F, Q
+from django.db.models.functions import TruncMonth
+from django.utils import timezone
+
+CATEGORY, UNIT = "category", "unit"
+COUNTS = ["cases", "completed", "callbacks", "satisfied", "online_completed", "on_time"]
+CHUNK = 60  # months per grouped query
+
+
+def on_time() -> Q:
+    return Q(is_completed=True, completed_at__lte=F("due_at"))
+
+
+def _unit_counts() -> dict:
+    from .rollup import CALLED_BACK, SATISFIED
+
+    return {
+        "cases": Count("pk"),
+        "completed": Count("pk", filter=Q(is_completed=True)),
+        "callbacks": Count("pk", filter=Q(feedback__in=CALLED_BACK)),
+        "satisfied": Count("pk", filter=Q(feedback__in=SATISFIED)),
+        "online_completed": Count("pk", filter=Q(is_online=True)),
+        "on_time": Count("pk", filter=on_time()),
+    }
+
+
+def due_month_of(value: datetime.datetime | None) -> datetime.date | None:
+    if value is None:
+        return None
+    return timezone.localtime(value, timezone.get_default_timezone()).date().replace(day=1)
+
+
+def rebuild(months, *, case_model=None, tally_model=None) -> None:
+    """Recount the given months (first days) from their cases; months without cases lose their rows."""
+    if case_model is None:
+        from .models import Case as case_model
+    if tally_model is None:
+        from .models import CaseTally as tally_model
+    wanted = sorted({month for month in months if month is not None})
+    if not wanted:
+        return
+    due = TruncMonth("due_at", output_field=DateField(), tzinfo=timezone.get_default_timezone())
+    with transaction.atomic():
+        for start in range(0, len(wanted), CHUNK):
+            chunk = wanted[start : start + CHUNK]
+            tally_model.objects.filter(month__in=chunk).delete()
+            cases = case_model.objects.filter(month__in=chunk).order_by()
+            rows = [
+                tally_model(kind=UNIT, key=row.pop("handling_unit"), **row)
+                for row in cases.values("month", "handling_unit", due_month=due).annotate(**_unit_counts())
+            ]
+            rows += [
+                tally_model(kind=CATEGORY, key=row["category"], month=row["month"], cases=row["cases"])
+                for row in cases.values("month", "category").annotate(cases=Count("pk"))
+            ]
+            tally_model.objects.bulk_create(rows, batch_size=1000)
+
+
+def rebuild_all(*, case_model=None, tally_model=None) -> int:
+    """Every month's tallies again (the migration's backfill and the management command)."""
+    if case_model is None:
+        from .models import Case as case_model
+    if tally_model is None:
+        from .models import CaseTally as tally_model
+    months = set(case_model.objects.order_by().values_list("month", flat=True).distinct())
+    months |= set(tally_model.objects.order_by().values_list("month", flat=True).distinct())
+    rebuild(months, case_model=case_model, tally_model=tally_model)
+    return len(months)
+
+
+def sums(start: datetime.date, end: datetime.date, window_end: datetime.date, this_month: datetime.date):
+    """Per kind and key: the counts of the months ``start``–``end``; of those, the cases (and
+    on time) due in whole months before ``this_month``; and of every month's cases, those
+    (and on time) due from ``start`` to before ``window_end``. One grouped query.
+
+    Written as SQL: the ORM's conditional sums cost more to compile than the table costs
+    to read.
+    """
+    from .models import CaseTally
+
+    table = connection.ops.quote_name(CaseTally._meta.db_table)
+    day = connection.ops.adapt_datefield_value
+    in_period = "month >= %s AND month <= %s"
+    due_window = "kind = %s AND due_month >= %s AND due_month < %s"
+    period_sums = ", ".join(f"SUM(CASE WHEN {in_period} THEN {name} ELSE 0 END)" for name in COUNTS[:5])
+    sql = (
+        f"SELECT kind, {connection.ops.quote_name('key')}, {period_sums}, "
+        f"SUM(CASE WHEN {in_period} AND due_month < %s THEN cases ELSE 0 END), "
+        f"SUM(CASE WHEN {in_period} AND due_month < %s THEN on_time ELSE 0 END), "
+        f"SUM(CASE WHEN {due_window} THEN cases ELSE 0 END), "
+        f"SUM(CASE WHEN {due_window} THEN on_time ELSE 0 END) "
+        f"FROM {table} WHERE ({in_period}) OR ({due_window}) "
+        f"GROUP BY kind, {connection.ops.quote_name('key')}"
+    )
+    period = [day(start), day(end)]
+    window = [UNIT, day(start), day(window_end)]
+    params = period * 5 + (period + [day(this_month)]) * 2 + window * 2 + period + window
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        return cursor.fetchall()
