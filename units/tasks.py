@@ -67,11 +67,16 @@ def _pending(job, model_admin, input_format) -> PendingImportStorage:
     )
 
 
-def _errors(model_admin, result) -> list[list]:
+def _errors(model_admin, resource, result) -> list[list]:
     """[line, message] pairs: the library's errors and each refused row's messages by column."""
     described = [list(pair) for pair in model_admin.report_import_errors(result)]
+    columns = {}
+    for name, field in resource.fields.items():
+        columns.setdefault(field.attribute, field.column_name)
+        columns[name] = field.column_name
     for row in result.invalid_rows:
-        for column, messages in row.field_specific_errors.items():
+        for key, messages in row.field_specific_errors.items():
+            column = columns.get(key, key)
             described += [[row.number, f"{column}: {message}"] for message in messages]
         described += [[row.number, message] for message in row.non_field_specific_errors]
     return described
@@ -175,7 +180,7 @@ def _run(job_pk: int, *, dry_run: bool, address: str | None = None) -> None:
             ],
         )
         raise
-    errors = _errors(model_admin, result)
+    errors = _errors(model_admin, resource, result)
     refused = bool(errors) or result.has_errors() or result.has_validation_errors()
     totals = result.totals
     counts = {
