@@ -162,9 +162,10 @@ def _run(job_pk: int, *, dry_run: bool, address: str | None = None) -> None:
             _pending_remove(job)
         _finish(job_pk, status=failed, errors=[[None, str(refusal)]], error_count=1)
         return
-    except Exception:
-        # Only the job id and the exception: a cell may carry someone's name or phone.
-        logger.exception("ledger import %s failed", job_pk)
+    except Exception as error:
+        # The exception's type and where it was raised, not its message: a cell may carry
+        # someone's name or phone. Not raised again, so the worker does not log it either.
+        log_import_error(f"{job.ledger.app_label}.{job.ledger.model} (job {job_pk})", None, error)
         _pending_remove(job)
         _finish(
             job_pk,
@@ -179,7 +180,7 @@ def _run(job_pk: int, *, dry_run: bool, address: str | None = None) -> None:
                 ]
             ],
         )
-        raise
+        return
     errors = _errors(model_admin, resource, result)
     refused = bool(errors) or result.has_errors() or result.has_validation_errors()
     totals = result.totals

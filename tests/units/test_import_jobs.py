@@ -260,3 +260,20 @@ def test_a_5000_row_file_is_accepted_and_queued(client, office_admin, round_, un
     response = post_upload(client, rows_file(round_.name, 5000))
     assert response.status_code == 302, preview_errors(response) if response.status_code == 200 else ""
     assert LedgerImport.objects.get().status == Status.QUEUED
+
+
+def test_an_unexpected_failure_is_shown_without_internals_and_logged_without_cells(
+    client, office_admin, round_, unit_a, queue_only, pending_dir, caplog
+):
+    client = logged_in(client, office_admin)
+    post_upload(client, rows_file(round_.name, 2, 负责人="13812345678"))
+    job = LedgerImport.objects.get()
+    LedgerImport.objects.filter(pk=job.pk).update(file_format=99)  # no such format: an internal error
+
+    tasks.check_ledger_import.call(job.pk)
+
+    page = client.get(job_page(job))
+    assert page.context["job"].status == Status.FAILED
+    assert page.context["job"].errors and "Traceback" not in page.text and "IndexError" not in page.text
+    assert "IndexError" in caplog.text and "13812345678" not in caplog.text
+    assert not list(pending_dir.iterdir())
