@@ -7,6 +7,7 @@ which stores the job and runs nothing, and then run the job themselves, as the w
 
 import pytest
 from django.core.cache import cache
+from django.core.management import call_command
 from django.test import Client
 from django.urls import reverse
 
@@ -277,3 +278,22 @@ def test_an_unexpected_failure_is_shown_without_internals_and_logged_without_cel
     assert page.context["job"].errors and "Traceback" not in page.text and "IndexError" not in page.text
     assert "IndexError" in caplog.text and "13812345678" not in caplog.text
     assert not list(pending_dir.iterdir())
+
+
+@pytest.mark.django_db(transaction=True)
+def test_as_production_runs_it_the_worker_checks_then_imports(client, office_admin, round_, unit_a, settings):
+    settings.TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
+    client = logged_in(client, office_admin)
+    response = post_upload(client, rows_file(round_.name, 3))
+    job = LedgerImport.objects.get()
+    assert response.status_code == 302 and job.status == Status.QUEUED  # the request did not do the work
+
+    call_command("db_worker", "--batch", "--no-startup-delay", "--no-reload")
+    page = client.get(job_page(job))
+    assert page.context["job"].status == Status.CHECKED and not Project.objects.exists()
+
+    client.post(page.context["confirm_url"], confirm_data(page))
+    assert LedgerImport.objects.get().status == Status.IMPORTING and not Project.objects.exists()
+    call_command("db_worker", "--batch", "--no-startup-delay", "--no-reload")
+    assert LedgerImport.objects.get().status == Status.DONE and Project.objects.count() == 3
+    assert AuditEntry.objects.filter(action=AuditEntry.Action.IMPORT).count() == 1
