@@ -439,24 +439,6 @@ class LedgerImportExportMixin(LookupGuardMixin, ImportExportMixin):
             described.append((line, user_facing_message(error.error)))
         return described
 
-    def get_import_data_kwargs(self, **kwargs):
-        data_kwargs = super().get_import_data_kwargs(**kwargs)
-        # A row that fails validation at commit time rolls back the whole file.
-        data_kwargs["rollback_on_validation_errors"] = True
-        return data_kwargs
-
-    def add_data_read_fail_error_to_form(self, form, error):
-        # The library names only the exception class; say what to do instead.
-        detail = str(error) if isinstance(error, ValueError) else ""
-        form.add_error(
-            "import_file",
-            _(
-                "The file could not be read as the chosen format. Upload an xlsx or csv file "
-                "exported from this portal. %(detail)s"
-            )
-            % {"detail": detail},
-        )
-
     def get_valid_export_item_pks(self, request):
         # Rows picked with the "export selected" action: only those the user may see.
         return self.get_queryset(request).values_list("pk", flat=True)
