@@ -16,7 +16,7 @@ $(STAMP): requirements.txt requirements-dev.txt
 migrate: $(STAMP)
 	$(BIN)/python manage.py migrate --noinput
 
-# The background worker (the hotline's case imports) runs beside the server and stops with it.
+# The background worker (ledger imports, the hotline's case imports) runs beside the server and stops with it.
 run: migrate
 	$(BIN)/python manage.py seed_demo --users
 	$(BIN)/python manage.py db_worker & trap 'kill $$!' EXIT INT TERM; \

@@ -18,15 +18,21 @@ from .models import AuditEntry
 Action = AuditEntry.Action
 
 
-def record(action, *, user=None, request=None, obj=None, model=None, username="", details=None) -> AuditEntry:
+def record(
+    action, *, user=None, request=None, obj=None, model=None, username="", details=None, address=None
+) -> AuditEntry:
     """Write one entry. ``request`` defaults to the request being answered (if any), for
     the address and, when ``user`` is not given, the signed-in user. ``obj`` is the record
-    acted on; ``model`` names only its kind (an export of a whole ledger)."""
+    acted on; ``model`` names only its kind (an export of a whole ledger). A background job
+    passes the ``user`` and ``address`` of the request that started it."""
     request = request if request is not None else current_request.get()
     if user is None and request is not None:
         request_user = getattr(request, "user", None)
         user = request_user if getattr(request_user, "is_authenticated", False) else None
-    address = _valid_address(client_ip(request)) if request is not None else None
+    if address is not None:
+        address = _valid_address(address)
+    elif request is not None:
+        address = _valid_address(client_ip(request))
     object_type = None
     object_id = object_repr = ""
     if obj is not None:
@@ -55,13 +61,15 @@ def _valid_address(text):
         return None
 
 
-def record_import(model, file_name, result) -> AuditEntry:
+def record_import(model, file_name, result, *, user=None, address=None) -> AuditEntry:
     """A confirmed import, or one refused at confirmation: counts and outcome, no cell contents."""
     totals = result.totals
     refused = result.has_errors() or result.has_validation_errors()
     errors = len(result.base_errors) + sum(len(errors) for _line, errors in result.row_errors())
     return record(
         Action.IMPORT,
+        user=user,
+        address=address,
         model=model,
         details={
             "file": str(file_name)[:255],

@@ -10,7 +10,12 @@
   is a page-cache hit, for comparison;
 * importing a 5,000-row xlsx of new items, and re-importing an unchanged export of
   5,000 items (every row skipped), through ``ServiceItemResource`` as the admin
-  does, beside a plain ``bulk_create`` of as many items; time and peak memory.
+  does, beside a plain ``bulk_create`` of as many items; time and peak memory;
+* the same two files through the admin's background-job import (``units.tasks``):
+  the upload request (stores the file, queues the check), the check job (dry run),
+  the confirm request (queues the import) and the import job, each timed, with the
+  jobs' tracemalloc peaks. The jobs run here in the benchmark's process, as the
+  worker (``db_worker``) runs them, under the dummy task backend, which only records.
 
 The catalogue is generated with ``bulk_create`` (``--reform-items``, default
 5,000; the PostgreSQL run uses 100,000). Imported rows are deleted after each
@@ -20,22 +25,28 @@ repeat, so every repeat sees the same catalogue.
 import datetime
 import io
 import random
+import re
 import time
+import tracemalloc
 
 import openpyxl
+from django.contrib.auth import get_user_model
 from django.core.cache import cache
+from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import connection, transaction
 from django.test import Client
 from django.test.utils import CaptureQueriesContext, override_settings
 from import_export.formats.base_formats import XLSX
 
+from audit.models import AuditEntry
 from reforms.models import ServiceItem
 from reforms.resources import ServiceItemResource
-from units.models import Unit
+from units import tasks
+from units.models import LedgerImport, Unit
 from units.public_pages import _bump
 
 from .pages import BASELINE, PageResult
-from .stats import measure
+from .stats import measure, median
 
 IMPORT_ROWS = 5_000
 UNITS = 20
@@ -243,6 +254,95 @@ def measure_imports(repeats: int) -> dict:
     out["baseline_bulk_create"] = baseline.as_dict()
     for name in ("new", "unchanged"):
         out[name]["ratio"] = round(out[name]["median_s"] / baseline.median_s, 2)
+    out["jobs"] = measure_import_jobs(repeats, {"new": fresh, "unchanged": unchanged}, rows, mark, undo)
+    for name in ("new", "unchanged"):
+        out["jobs"][name]["check_plus_import_vs_bulk_create"] = round(
+            (out["jobs"][name]["check_job"]["median_s"] + out["jobs"][name]["import_job"]["median_s"])
+            / baseline.median_s,
+            1,
+        )
+    return out
+
+
+JOB_USER = "bench-reform-imports"
+PHASES = ("upload_request", "check_job", "confirm_request", "import_job")
+
+
+def _job_client() -> tuple[Client, object]:
+    user, _ = get_user_model().objects.get_or_create(
+        username=JOB_USER, defaults={"is_staff": True, "is_superuser": True}
+    )
+    client = Client()
+    client.force_login(user)
+    return client, user
+
+
+def _one_job(client, user, data: bytes, traced: bool) -> tuple[dict, dict, LedgerImport]:
+    """Upload → check job → confirm → import job; each phase's seconds (and traced peak)."""
+    seconds, peaks = {}, {}
+
+    def timed(name, call):
+        if traced:
+            tracemalloc.start()
+        start = time.perf_counter()
+        value = call()
+        seconds[name] = time.perf_counter() - start
+        if traced:
+            peaks[name] = tracemalloc.get_traced_memory()[1]
+            tracemalloc.stop()
+        return value
+
+    upload = SimpleUploadedFile("事项目录.xlsx", data)
+    response = timed(
+        "upload_request",
+        lambda: client.post(
+            "/admin/reforms/serviceitem/import/", {"format": 0, "resource": 0, "import_file": upload}
+        ),
+    )
+    assert response.status_code == 302, response.content[:300]
+    job_pk = int(response.url.rstrip("/").rsplit("/", 1)[1])
+    timed("check_job", lambda: tasks.check_ledger_import.call(job_pk))
+    page = client.get(response.url).content.decode()
+    token = re.search(r'name="token" value="([^"]+)"', page)
+    assert token, LedgerImport.objects.get(pk=job_pk).errors[:3]
+    confirmed = timed("confirm_request", lambda: client.post(f"{response.url}confirm/", {"token": token[1]}))
+    assert confirmed.status_code == 302
+    timed("import_job", lambda: tasks.run_ledger_import.call(job_pk, user.pk, "127.0.0.1"))
+    return seconds, peaks, LedgerImport.objects.get(pk=job_pk)
+
+
+def measure_import_jobs(repeats: int, files: dict, rows: int, mark, undo) -> dict:
+    """The admin's job import of each file: ``repeats`` timed runs, then one under tracemalloc."""
+    client, user = _job_client()
+    out = {}
+    try:
+        with override_settings(TASKS={"default": {"BACKEND": "django_tasks.backends.dummy.DummyBackend"}}):
+            for name, data in files.items():
+                runs, peaks, outcomes = [], {}, []
+                for run in range(repeats + 1):
+                    mark()
+                    seconds, traced_peaks, job = _one_job(client, user, data, traced=run == repeats)
+                    outcomes.append((job.status, job.new, job.updated, job.unchanged, job.error_count))
+                    undo()
+                    if run < repeats:
+                        runs.append(seconds)
+                    else:
+                        peaks = traced_peaks
+                expected = ("done", rows, 0, 0, 0) if name == "new" else ("done", 0, 0, rows, 0)
+                out[name] = {
+                    phase: {
+                        "seconds": [round(run[phase], 4) for run in runs],
+                        "median_s": round(median([run[phase] for run in runs]), 4),
+                        "tracemalloc_peak_bytes": peaks.get(phase),
+                    }
+                    for phase in PHASES
+                }
+                out[name]["outcomes"] = sorted(set(outcomes))
+                out[name]["as_expected"] = set(outcomes) == {expected}
+    finally:
+        LedgerImport.objects.filter(created_by=user).delete()
+        AuditEntry.objects.filter(username=JOB_USER).delete()
+        user.delete()  # and the admin log entries of the imports
     return out
 
 

@@ -221,7 +221,49 @@ def _reforms(reforms: dict, meta: dict, row) -> list[str]:
         "result",
     ]
     out += _table(headers, rows)
+    if im.get("jobs"):
+        out += _reform_jobs(im)
     return out
+
+
+def _reform_jobs(im: dict) -> list[str]:
+    """The same files through the admin's background-job import: each request and job."""
+    labels = {
+        "upload_request": "upload → queued (request)",
+        "check_job": "check job (dry run)",
+        "confirm_request": "confirm → queued (request)",
+        "import_job": "import job",
+    }
+    rows = []
+    for name, title in (("new", "new items"), ("unchanged", "unchanged export")):
+        run = im["jobs"][name]
+        for phase, label in labels.items():
+            m = run[phase]
+            rows.append(
+                [
+                    f"{title}: {label}",
+                    f"{m['median_s'] * 1000:.0f}",
+                    f"{min(m['seconds']) * 1000:.0f}",
+                    _mib(m["tracemalloc_peak_bytes"]),
+                    ""
+                    if phase != "import_job"
+                    else ("as expected" if run["as_expected"] else f"UNEXPECTED {run['outcomes']}"),
+                ]
+            )
+        rows.append(
+            [
+                f"{title}: check + import jobs",
+                f"{(run['check_job']['median_s'] + run['import_job']['median_s']) * 1000:.0f}",
+                "",
+                "",
+                f"{run['check_plus_import_vs_bulk_create']:.1f} × bulk_create",
+            ]
+        )
+    return [
+        "",
+        "The same files through the admin (upload and confirm requests; the jobs as the worker runs them):",
+        *_table(["step", "median ms", "min ms", "py peak MiB", "result"], rows),
+    ]
 
 
 def write_json(results: dict) -> Path:

@@ -5,15 +5,13 @@
 * ``LockVersionForm``: refuses a save built from an outdated version of a row.
 * ``LedgerImportExportMixin``: xlsx/csv import and export with an upload limit,
   an all-or-nothing commit and the user passed to the resource for scoping; the
-  upload waits for confirmation in a private, owned, single-use store
-  (``pending_imports``) and the confirm form is signed.
+  upload is checked and imported by background jobs (``units.tasks``), waits for
+  confirmation in a private, owned, single-use store (``pending_imports``), and
+  its job page's confirm button carries a token signed for the uploader.
+* ``LedgerImportAdmin``: "my imports", the jobs of the user (all of them for the office).
 * ``LookupGuardMixin``: a hand-edited, impossible filter in a list URL gets the
   admin's own "?e=1" answer instead of a server error (both included above).
 """
-
-import logging
-import traceback
-from contextvars import ContextVar
 
 from django import forms
 from django.conf import settings
@@ -23,32 +21,35 @@ from django.contrib.admin.utils import flatten_fieldsets
 from django.contrib.admin.views.main import ERROR_FLAG, ChangeList
 from django.contrib.auth import get_user_model
 from django.contrib.auth.admin import UserAdmin
+from django.contrib.contenttypes.models import ContentType
 from django.core import signing
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import Count
-from django.http import HttpResponseRedirect
+from django.http import Http404, HttpResponseRedirect
 from django.template.defaultfilters import filesizeformat
-from django.urls import reverse
+from django.template.response import TemplateResponse
+from django.urls import path, reverse
 from django.utils.decorators import method_decorator
+from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_POST
 from django_otp import devices_for_user
 from import_export.admin import ImportExportMixin
 from import_export.formats.base_formats import CSV, XLSX
-from import_export.forms import ConfirmImportForm, ImportForm, SelectableFieldsExportForm
+from import_export.forms import ImportForm, SelectableFieldsExportForm
 from reversion.admin import VersionAdmin
 
-from audit.records import Action, combined_changes, record, record_import, record_link_change
+from audit.records import Action, combined_changes, record, record_link_change
 
+from .client_ip import client_ip
 from .history import RecordHistoryMixin
+from .import_log import log_import_error, user_facing_message
 from .import_rules import ImportRefused, check_upload
-from .models import Unit
-from .pending_imports import PendingImportStorage, PendingImportUnavailable
+from .models import LedgerImport, Unit
+from .pending_imports import PendingImportStorage
 from .resources import ChineseCSV
 from .review import is_reviewed, publishes_directly
 from .scoping import may_touch, scope_queryset, sees_all_units, unit_path_of, units_of
-
-logger = logging.getLogger(__name__)
 
 
 class GuardedChangeList(ChangeList):
@@ -214,33 +215,30 @@ class LimitedImportForm(ImportForm):
         return upload
 
 
-class SignedConfirmImportForm(ConfirmImportForm):
-    """The confirm step's hidden fields, signed for the user and ledger that saw the preview.
+class ConfirmImportJobForm(forms.Form):
+    """The job page's confirm button: a token signed for the uploader and this job."""
 
-    An altered file name, format or resource, or a form taken from someone
-    else's page, fails the signature and is refused instead of acted on.
-    """
+    token = forms.CharField(widget=forms.HiddenInput())
 
-    signature = forms.CharField(widget=forms.HiddenInput())
-    signed_fields = ("import_file_name", "original_file_name", "format", "resource")
+    @staticmethod
+    def signer(user) -> signing.TimestampSigner:
+        return signing.TimestampSigner(salt=f"units.import-job-confirm:{user.pk}")
 
-    def __init__(self, *args, signer, **kwargs):
-        super().__init__(*args, **kwargs)
-        self.signer = signer
-        if not self.is_bound and self.initial:
-            self.initial["signature"] = signer.sign_object(
-                [str(self.initial.get(name, "")) for name in self.signed_fields]
-            )
+    @classmethod
+    def for_job(cls, job, user):
+        return cls(initial={"token": cls.signer(user).sign_object({"job": job.pk, "ledger": job.ledger_id})})
 
-    def clean(self):
-        cleaned = super().clean()
+    def job_pk(self, user, ledger_id) -> int | None:
+        """The job the token was issued for, if it was issued to ``user`` for this ledger."""
         try:
-            signed = self.signer.unsign_object(self.data.get("signature", ""))
+            signed = self.signer(user).unsign_object(
+                self.data.get("token", ""), max_age=settings.IMPORT_PENDING_MAX_AGE_HOURS * 3600
+            )
         except signing.BadSignature:
-            signed = None
-        if signed != [self.data.get(name, "") for name in self.signed_fields]:
-            raise ValidationError(_("The confirmation does not match the preview."), code="altered")
-        return cleaned
+            return None
+        if not isinstance(signed, dict) or signed.get("ledger") != ledger_id:
+            return None
+        return signed.get("job") if isinstance(signed.get("job"), int) else None
 
 
 class LedgerExportForm(SelectableFieldsExportForm):
@@ -251,125 +249,193 @@ class LedgerExportForm(SelectableFieldsExportForm):
         return field.column_name if field else field_name
 
 
-# The user whose upload the library's storage is saving (see get_tmp_storage_class_kwargs).
-_uploader_id = ContextVar("uploader_id", default=None)
-
-
-def user_facing_message(error) -> str:
-    """What the importer reads: our own explanations; never internals of an unexpected error."""
-    if isinstance(error, ValidationError):
-        return "; ".join(error.messages)
-    if isinstance(error, ValueError):
-        return str(error)
-    return str(_("An unexpected error occurred while importing. It has been recorded for the administrator."))
-
-
-def log_import_error(ledger, line, error) -> None:
-    # The exception's message may quote cells (names, phone numbers): only its
-    # type and where it was raised are logged.
-    logger.warning(
-        "Import into %s failed (%s): %s\n%s",
-        ledger,
-        f"row {line}" if line is not None else "file",
-        type(error).__name__,
-        "".join(traceback.format_tb(error.__traceback__)).rstrip(),
-    )
-
-
 class LedgerImportExportMixin(LookupGuardMixin, ImportExportMixin):
-    """xlsx/csv import-export with scoping, a dry-run preview and all-or-nothing commit."""
+    """xlsx/csv import-export with scoping, a dry-run preview and all-or-nothing commit.
+
+    An upload is checked, and once confirmed imported, by background jobs
+    (``units.tasks``): the request only stores the file in the pending store and
+    queues the check, then the job page (``import/job/<id>/``) shows its progress,
+    the preview and the confirm button.
+    """
 
     import_formats = [XLSX, ChineseCSV]
     export_formats = [XLSX, CSV]
     import_form_class = LimitedImportForm
-    confirm_form_class = SignedConfirmImportForm
     export_form_class = LedgerExportForm
     tmp_storage_class = PendingImportStorage
     import_template_name = "admin/units/ledger_import.html"  # no tracebacks on the page
+    import_job_template_name = "admin/units/ledger_import_job.html"
     # Excel on Chinese Windows opens UTF-8 CSV correctly only with a BOM.
     from_encoding = "utf-8-sig"
     to_encoding = "utf-8-sig"
 
+    def get_urls(self):
+        opts = self.model._meta
+        name = f"{opts.app_label}_{opts.model_name}"
+        return [
+            path(
+                "import/job/<int:job_id>/",
+                self.admin_site.admin_view(self.import_job_view),
+                name=f"{name}_import_job",
+            ),
+            path(
+                "import/job/<int:job_id>/confirm/",
+                self.admin_site.admin_view(self.confirm_import_job),
+                name=f"{name}_import_job_confirm",
+            ),
+            *super().get_urls(),
+        ]
+
     def get_resource_kwargs(self, request, *args, **kwargs):
         return {"user": request.user}
 
-    def get_tmp_storage_class_kwargs(self):
-        # The library builds the storage without the request; import_action
-        # provides the uploading user, who alone may confirm the upload.
-        return {"owner_id": _uploader_id.get()}
-
-    def get_confirm_form_kwargs(self, request, import_form=None):
-        return {
-            **super().get_confirm_form_kwargs(request, import_form),
-            "signer": signing.Signer(salt=f"units.import-confirm:{self.opts.label}:{request.user.pk}"),
-        }
+    def create_import_form(self, request):
+        # import_action validates the upload once; the library's page shows that same form.
+        form = getattr(request, "_ledger_import_form", None)
+        return form if form is not None else super().create_import_form(request)
 
     def import_action(self, request, **kwargs):
-        reset = _uploader_id.set(request.user.pk)
-        try:
-            response = super().import_action(request, **kwargs)
-        finally:
-            _uploader_id.reset(reset)
-        context = getattr(response, "context_data", None) or {}
-        notice = review_notice(self.model, request.user)
-        if notice and hasattr(response, "context_data"):
-            context["review_notice"] = notice
-        if context.get("result") is not None:
-            context["import_errors"] = self.report_import_errors(context["result"])
-        if context.get("confirm_form") is None:
-            # Nothing to confirm: the upload is not kept.
-            upload = (getattr(context.get("form"), "cleaned_data", None) or {}).get("import_file")
-            if getattr(upload, "tmp_storage_name", None):
-                PendingImportStorage(name=upload.tmp_storage_name, owner_id=request.user.pk).remove()
-        return response
-
-    @method_decorator(require_POST)
-    def process_import(self, request, **kwargs):
-        """Commit a previewed upload: once, by its owner, exactly as previewed."""
+        """The upload: checked for size and shape here, then queued; the page follows the job."""
         if not self.has_import_permission(request):
             raise PermissionDenied
-        confirm_form = self.create_confirm_form(request)
-        if not confirm_form.is_valid():
+        if request.method == "POST":
+            form = request._ledger_import_form = super().create_import_form(request)
+            if form.is_valid():
+                return self._queue_check(request, form)
+        response = super().import_action(request, **kwargs)
+        if getattr(response, "context_data", None) is not None:
+            response.context_data["my_imports_url"] = self._my_imports_url()
+            response.context_data["review_notice"] = review_notice(self.model, request.user)
+        return response
+
+    def _queue_check(self, request, form):
+        from . import tasks
+
+        file_format = int(form.cleaned_data["format"])
+        upload = form.cleaned_data["import_file"]
+        input_format = self.get_import_formats()[file_format]()
+        pending = PendingImportStorage(
+            owner_id=request.user.pk,
+            encoding=None if input_format.is_binary() else self.from_encoding,
+            read_mode=input_format.get_read_mode(),
+        )
+        pending.save(b"".join(upload.chunks()))
+        job = LedgerImport.objects.create(
+            created_by=request.user,
+            ledger=ContentType.objects.get_for_model(self.model),
+            file_name=upload.name[:255],
+            file_format=file_format,
+            resource_index=int(form.cleaned_data.get("resource") or 0),
+            pending_name=pending.name,
+        )
+        # The view runs outside a transaction (no ATOMIC_REQUESTS): the job's row is saved.
+        tasks.check_ledger_import.enqueue(job.pk)
+        return HttpResponseRedirect(self._job_url(job))
+
+    def _job_url(self, job) -> str:
+        opts = self.model._meta
+        return reverse(
+            f"admin:{opts.app_label}_{opts.model_name}_import_job",
+            args=[job.pk],
+            current_app=self.admin_site.name,
+        )
+
+    def _my_imports_url(self) -> str:
+        return reverse("admin:units_ledgerimport_changelist", current_app=self.admin_site.name)
+
+    def _job_for(self, request, job_id):
+        """The job, if it is this ledger's and the user's own (or the user sees every unit)."""
+        if not self.has_import_permission(request):
+            raise PermissionDenied
+        job = (
+            LedgerImport.objects.select_related("created_by")
+            .filter(pk=job_id, ledger=ContentType.objects.get_for_model(self.model))
+            .first()
+        )
+        if job is None or (job.created_by_id != request.user.pk and not sees_all_units(request.user)):
+            raise Http404
+        return job
+
+    def import_job_view(self, request, job_id):
+        from .tasks import rows_done
+
+        job = self._job_for(request, job_id)
+        mine = job.created_by_id == request.user.pk
+        done = rows_done(job)
+        context = {
+            **self.admin_site.each_context(request),
+            "title": _("Import: %(file)s") % {"file": job.file_name},
+            "opts": self.model._meta,
+            "job": job,
+            "rows_done": done,
+            "percent": int(100 * done / job.rows_total) if job.rows_total else 0,
+            "refresh_seconds": 2 if job.running else None,
+            "preview": job.preview or {},
+            "confirm_form": ConfirmImportJobForm.for_job(job, request.user)
+            if mine and job.status == LedgerImport.Status.CHECKED
+            else None,
+            "confirm_url": reverse(
+                f"admin:{self.opts.app_label}_{self.opts.model_name}_import_job_confirm",
+                args=[job.pk],
+                current_app=self.admin_site.name,
+            ),
+            "import_url": reverse(
+                f"admin:{self.opts.app_label}_{self.opts.model_name}_import", current_app=self.admin_site.name
+            ),
+            "changelist_url": reverse(
+                f"admin:{self.opts.app_label}_{self.opts.model_name}_changelist",
+                current_app=self.admin_site.name,
+            ),
+            "my_imports_url": self._my_imports_url(),
+            "review_notice": review_notice(self.model, job.created_by),
+        }
+        request.current_app = self.admin_site.name
+        return TemplateResponse(request, [self.import_job_template_name], context)
+
+    @method_decorator(require_POST)
+    def confirm_import_job(self, request, job_id):
+        """Start the import the preview showed: once, by its uploader, with a genuine token."""
+        from . import tasks
+
+        if not self.has_import_permission(request):
+            raise PermissionDenied
+        ledger = ContentType.objects.get_for_model(self.model)
+        form = ConfirmImportJobForm(request.POST)
+        if form.job_pk(request.user, ledger.pk) != job_id:
             return self._back_to_import(
                 request,
                 _(
                     "The confirmation did not match the preview, so nothing was imported. Please upload the file again."
                 ),
             )
-        input_format = self.get_import_formats()[int(confirm_form.cleaned_data["format"])](
-            encoding=self.from_encoding
+        job = LedgerImport.objects.filter(pk=job_id, ledger=ledger, created_by=request.user).first()
+        unavailable = _(
+            "This import is no longer available: it was already confirmed, has expired or "
+            "belongs to someone else. Nothing was imported. Please upload the file again."
         )
-        pending = PendingImportStorage(
-            name=confirm_form.cleaned_data["import_file_name"],
-            owner_id=request.user.pk,
-            encoding=None if input_format.is_binary() else self.from_encoding,
-            read_mode=input_format.get_read_mode(),
+        if job is None or not PendingImportStorage(name=job.pending_name, owner_id=request.user.pk).exists():
+            return self._back_to_import(request, unavailable)
+        # Of two confirmations (a double click, a replay) only the first moves the job on.
+        started = LedgerImport.objects.filter(pk=job.pk, status=LedgerImport.Status.CHECKED).update(
+            status=LedgerImport.Status.IMPORTING, rows_done=0, finished_at=None
         )
-        try:
-            data = pending.take()
-        except PendingImportUnavailable:
-            return self._back_to_import(
-                request,
-                _(
-                    "This import is no longer available: it was already confirmed, has expired or "
-                    "belongs to someone else. Nothing was imported. Please upload the file again."
-                ),
-            )
-        try:
-            dataset = input_format.create_dataset(data)
-        except Exception as error:
-            log_import_error(self.opts.label, None, error)
-            return self._back_to_import(
-                request,
-                _("The file could not be read, so nothing was imported. Please upload the file again."),
-            )
-        result = self.process_dataset(dataset, confirm_form, request, **kwargs)
-        response = self.process_result(result, request)
-        notice = review_notice(self.model, request.user)
-        if notice and not (result.has_errors() or result.has_validation_errors()):
-            self.message_user(request, notice, level=messages.WARNING)
-        record_import(self.model, confirm_form.cleaned_data["original_file_name"], result)
-        return response
+        if not started:
+            return self._back_to_import(request, unavailable)
+        tasks.run_ledger_import.enqueue(job.pk, request.user.pk, client_ip(request) or None)
+        return HttpResponseRedirect(self._job_url(job))
+
+    @method_decorator(require_POST)
+    def process_import(self, request, **kwargs):
+        """The library's confirm step: imports are confirmed on their job page now."""
+        if not self.has_import_permission(request):
+            raise PermissionDenied
+        return self._back_to_import(
+            request,
+            _(
+                "This import is no longer available: it was already confirmed, has expired or "
+                "belongs to someone else. Nothing was imported. Please upload the file again."
+            ),
+        )
 
     def _back_to_import(self, request, message):
         self.message_user(request, message, level=messages.ERROR)
@@ -387,24 +453,6 @@ class LedgerImportExportMixin(LookupGuardMixin, ImportExportMixin):
             log_import_error(self.opts.label, line, error.error)
             described.append((line, user_facing_message(error.error)))
         return described
-
-    def get_import_data_kwargs(self, **kwargs):
-        data_kwargs = super().get_import_data_kwargs(**kwargs)
-        # A row that fails validation at commit time rolls back the whole file.
-        data_kwargs["rollback_on_validation_errors"] = True
-        return data_kwargs
-
-    def add_data_read_fail_error_to_form(self, form, error):
-        # The library names only the exception class; say what to do instead.
-        detail = str(error) if isinstance(error, ValueError) else ""
-        form.add_error(
-            "import_file",
-            _(
-                "The file could not be read as the chosen format. Upload an xlsx or csv file "
-                "exported from this portal. %(detail)s"
-            )
-            % {"detail": detail},
-        )
 
     def get_valid_export_item_pks(self, request):
         # Rows picked with the "export selected" action: only those the user may see.
@@ -429,15 +477,6 @@ class LedgerImportExportMixin(LookupGuardMixin, ImportExportMixin):
             opts = self.model._meta
             changelist = reverse(f"admin:{opts.app_label}_{opts.model_name}_changelist")
             return HttpResponseRedirect(f"{changelist}?{ERROR_FLAG}=1")
-
-    def process_result(self, result, request):
-        if result.has_errors() or result.has_validation_errors():
-            self.report_import_errors(result)
-            return self._back_to_import(
-                request,
-                _("Nothing was imported: the file no longer passes the checks. Upload it again to see why."),
-            )
-        return super().process_result(result, request)
 
 
 @admin.register(Unit)
@@ -517,6 +556,69 @@ class PortalUserAdmin(UserAdmin):
     @admin.display(description=_("their units"))
     def unit_names(self, user):
         return "、".join(unit.name for unit in user.units.all())
+
+
+@admin.register(LedgerImport)
+class LedgerImportAdmin(admin.ModelAdmin):
+    """ "My imports": every spreadsheet import's job; an editor sees only their own."""
+
+    list_display = [
+        "file_name_link",
+        "ledger_name",
+        "status",
+        "counts",
+        "created_by",
+        "created_at",
+        "finished_at",
+    ]
+    list_filter = ["status"]
+    list_select_related = ["created_by", "ledger"]
+
+    def get_queryset(self, request):
+        queryset = super().get_queryset(request)
+        return queryset if sees_all_units(request.user) else queryset.filter(created_by=request.user)
+
+    def has_module_permission(self, request):
+        return request.user.is_active and request.user.is_staff
+
+    def has_view_permission(self, request, obj=None):
+        if not (request.user.is_active and request.user.is_staff):
+            return False
+        return obj is None or obj.created_by_id == request.user.pk or sees_all_units(request.user)
+
+    def has_add_permission(self, request):
+        return False  # uploads start on a ledger's import page
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+    def change_view(self, request, object_id, form_url="", extra_context=None):
+        # The job's own page (progress, preview, confirm) is the ledger's.
+        job = self.get_object(request, object_id)
+        if job is None or not self.has_view_permission(request, job):
+            raise Http404
+        return HttpResponseRedirect(self.job_url(job))
+
+    @staticmethod
+    def job_url(job) -> str:
+        model = job.ledger.model_class()
+        return reverse(f"admin:{job.ledger.app_label}_{model._meta.model_name}_import_job", args=[job.pk])
+
+    @admin.display(description=_("file name"), ordering="file_name")
+    def file_name_link(self, job):
+        return format_html('<a href="{}">{}</a>', self.job_url(job), job.file_name)
+
+    @admin.display(description=_("ledger"))
+    def ledger_name(self, job):
+        model = job.ledger.model_class()
+        return model._meta.verbose_name_plural if model else job.ledger.model
+
+    @admin.display(description=_("new / updated / unchanged / errors"))
+    def counts(self, job):
+        return f"{job.new} / {job.updated} / {job.unchanged} / {job.error_count}"
 
 
 from . import review_admin  # noqa: E402,F401  (the review queue registers itself)

@@ -175,3 +175,64 @@ class ReviewRequest(models.Model):
 
     def __str__(self) -> str:
         return f"{self.get_kind_display()} · {self.summary}"
+
+
+class LedgerImport(models.Model):
+    """One spreadsheet uploaded into a ledger: checked in a background job, then, once its
+    uploader confirms the preview, imported all or nothing in another (``units.tasks``)."""
+
+    class Status(models.TextChoices):
+        QUEUED = "queued", _("Queued")
+        CHECKING = "checking", _("Checking")
+        CHECKED = "checked", _("Checked, waiting for confirmation")
+        REFUSED = "refused", _("Refused, nothing written")
+        IMPORTING = "importing", _("Importing")
+        DONE = "done", _("Imported")
+        FAILED = "failed", _("Failed, nothing written")
+
+    RUNNING = (Status.QUEUED, Status.CHECKING, Status.IMPORTING)
+
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("uploaded by"),
+        null=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    ledger = models.ForeignKey(
+        "contenttypes.ContentType", verbose_name=_("ledger"), on_delete=models.CASCADE, related_name="+"
+    )
+    file_name = models.CharField(_("file name"), max_length=255)
+    file_format = models.PositiveSmallIntegerField(default=0)  # position in the admin's import_formats
+    resource_index = models.PositiveSmallIntegerField(default=0)
+    pending_name = models.CharField(max_length=64, blank=True)  # units.pending_imports token
+    status = models.CharField(_("status"), max_length=10, choices=Status.choices, default=Status.QUEUED)
+    new = models.PositiveIntegerField(_("new"), default=0)
+    updated = models.PositiveIntegerField(_("updated"), default=0)
+    unchanged = models.PositiveIntegerField(_("unchanged"), default=0)
+    error_count = models.PositiveIntegerField(_("errors"), default=0)
+    # [[line or null, message], …]: what the importer reads, never a traceback.
+    errors = models.JSONField(default=list, blank=True)
+    # The first rows of the dry run's diff: {"headers": […], "rows": [[type, [cells…]], …]}.
+    preview = models.JSONField(default=dict, blank=True)
+    rows_done = models.PositiveIntegerField(_("rows done"), default=0)
+    rows_total = models.PositiveIntegerField(_("rows"), default=0)
+    created_at = models.DateTimeField(_("uploaded at"), auto_now_add=True)
+    finished_at = models.DateTimeField(_("finished at"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("spreadsheet import")
+        verbose_name_plural = _("spreadsheet imports")
+        ordering = ["-created_at", "-pk"]
+
+    def __str__(self) -> str:
+        return self.file_name
+
+    @property
+    def running(self) -> bool:
+        return self.status in self.RUNNING
+
+    @property
+    def totals(self) -> dict:
+        """The counts under django-import-export's names."""
+        return {"new": self.new, "update": self.updated, "skip": self.unchanged, "error": self.error_count}

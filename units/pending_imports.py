@@ -121,6 +121,12 @@ class PendingImportStorage(BaseStorage):
         finally:
             taken.unlink(missing_ok=True)
 
+    def exists(self) -> bool:
+        try:
+            return self.path.is_file()
+        except PendingImportUnavailable:
+            return False
+
     def remove(self):
         try:
             self.path.unlink(missing_ok=True)

@@ -277,8 +277,8 @@ class LedgerResource(resources.ModelResource):
         return instance
 
     def import_data_inner(self, *args, **kwargs):
-        # A time budget below the application server's timeout (gunicorn: 30 s): an
-        # import that would outlive the request stops, is rolled back, and says why.
+        # A time budget for the import's background job (units.tasks): an import
+        # that would run longer stops, is rolled back, and says why.
         self._deadline = time.monotonic() + settings.IMPORT_TIME_LIMIT_SECONDS
         self._out_of_time = False
         return super().import_data_inner(*args, **kwargs)
@@ -296,7 +296,7 @@ class LedgerResource(resources.ModelResource):
         result.validation_error = ValidationError(
             _(
                 "The import stopped at row %(row)s: it would take longer than %(seconds)s seconds, "
-                "the most one request may take. Nothing was written. Split the file into smaller "
+                "the most one import may take. Nothing was written. Split the file into smaller "
                 "files and import them one by one."
             )
             % {"row": row_number, "seconds": f"{settings.IMPORT_TIME_LIMIT_SECONDS:g}"}
@@ -307,6 +307,8 @@ class LedgerResource(resources.ModelResource):
         past_deadline = self._row_past_deadline(kwargs.get("row_number"))
         if past_deadline is not None:
             return past_deadline
+        if getattr(self, "on_row", None) is not None:
+            self.on_row(kwargs.get("row_number"))  # the import job's progress (units.tasks)
         self._cell_problems = cell_problems(row)
         for column, _message in self._cell_problems:
             # The row is refused; the rest of it is still checked, without the

@@ -71,13 +71,13 @@ def test_month_sheet_round_trip_and_second_import_updates(client, office_admin, 
     content = write_xlsx(rows) if fmt == XLSX else write_csv(rows)
     name = "月度.xlsx" if fmt == XLSX else "月度.csv"
     preview, _ = ledger.import_file(content, fmt, name)
-    totals = preview.context["result"].totals
+    totals = preview.context["job"].totals
     assert totals["update"] == 1 and totals["new"] == 1  # May is shown as an update, not a new row
     assert Month.objects.count() == 2
     assert Month.objects.get(month=D(2021, 5, 1)).calls == 950
 
     preview, _ = ledger.import_file(content, fmt, name)  # the same file again: nothing counted twice
-    assert preview.context["result"].totals["skip"] == 2
+    assert preview.context["job"].totals["skip"] == 2
     assert Month.objects.count() == 2
 
 

@@ -35,16 +35,25 @@ def write_csv(rows: list[list], encoding="utf-8-sig") -> bytes:
 
 
 def preview_errors(preview) -> str:
-    """Every error a preview page carries, as one string for assertion messages."""
+    """Every error a preview (the job page, or the upload form shown again) carries, as one string."""
     context = preview.context or {}
-    result = context.get("result")
     form = context.get("form")
+    job = context.get("job")
     parts = [str(form.errors) if form is not None else ""]
-    if result is not None:
-        parts += [str(e.error) for e in result.base_errors]
-        parts += [str(row.error_dict) for row in result.invalid_rows]
-        parts += [str(err.error) for _, errs in result.row_errors() for err in errs]
+    if job is not None:
+        parts += [str(message) for _line, message in job.errors]
     return " ".join(parts)
+
+
+def confirm_data(preview) -> dict:
+    form = preview.context["confirm_form"]
+    assert form is not None, preview_errors(preview)
+    return {name: form[name].value() for name in form.fields}
+
+
+def confirm_preview(client, preview, **tampered):
+    """Press the job page's confirm button (the import job runs at once under the test backend)."""
+    return client.post(preview.context["confirm_url"], confirm_data(preview) | tampered)
 
 
 class LedgerAdmin:
@@ -88,17 +97,15 @@ class LedgerAdmin:
         return response.content
 
     def upload(self, content: bytes, file_format=XLSX, name="台账.xlsx"):
-        """The dry run: returns the preview response."""
+        """The upload, followed to its job page once the check (dry run) is over: the preview."""
         return self.client.post(
             self.import_url,
             {"format": file_format, "resource": 0, "import_file": SimpleUploadedFile(name, content)},
+            follow=True,
         )
 
     def confirm(self, preview, **tampered):
-        form = preview.context["confirm_form"]
-        data = {name: form[name].value() for name in form.fields}
-        data.update(tampered)
-        return self.client.post(self.process_url, data)
+        return confirm_preview(self.client, preview, **tampered)
 
     def import_file(self, content: bytes, file_format=XLSX, name="台账.xlsx"):
         """Dry run then confirm; fails with the preview's errors if the dry run refused the file."""

@@ -98,7 +98,7 @@ def test_reimporting_an_unchanged_export_changes_nothing(client, office_admin, i
     before = {i.pk: (i.version, i.updated_at) for i in ServiceItem.objects.all()}
     for file_format, name in [(XLSX, "目录.xlsx"), (CSV, "目录.csv")]:
         preview, _ = ledger.import_file(ledger.export(file_format), file_format, name)
-        totals = preview.context["result"].totals
+        totals = preview.context["job"].totals
         assert (totals["new"], totals["update"], totals["skip"]) == (0, 0, 2)
     assert {i.pk: (i.version, i.updated_at) for i in ServiceItem.objects.all()} == before
 

@@ -30,6 +30,6 @@ def test_export_then_reimport_changes_nothing(client, office_admin, make_project
             content, file_format, name="台账.csv" if file_format else "台账.xlsx"
         )
         assert result.status_code == 302
-        assert preview.context["result"].totals["skip"] == 1
+        assert preview.context["job"].totals["skip"] == 1
     project.refresh_from_db()
     assert project.version == 1
