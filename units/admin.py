@@ -13,6 +13,8 @@
   admin's own "?e=1" answer instead of a server error (both included above).
 """
 
+from datetime import timedelta
+
 from django import forms
 from django.conf import settings
 from django.contrib import admin, messages
@@ -29,6 +31,7 @@ from django.http import Http404, HttpResponseRedirect
 from django.template.defaultfilters import filesizeformat
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
+from django.utils import timezone
 from django.utils.decorators import method_decorator
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
@@ -50,6 +53,8 @@ from .pending_imports import PendingImportStorage
 from .resources import ChineseCSV
 from .review import is_reviewed, publishes_directly
 from .scoping import may_touch, scope_queryset, sees_all_units, unit_path_of, units_of
+
+WORKER_LATE_SECONDS = 120  # a queued import not taken up by then: tell the uploader the worker may be stopped
 
 
 class GuardedChangeList(ChangeList):
@@ -357,8 +362,9 @@ class LedgerImportExportMixin(LookupGuardMixin, ImportExportMixin):
         return job
 
     def import_job_view(self, request, job_id):
-        from .tasks import rows_done
+        from .tasks import give_up_stalled_jobs, rows_done
 
+        give_up_stalled_jobs()
         job = self._job_for(request, job_id)
         mine = job.created_by_id == request.user.pk
         done = rows_done(job)
@@ -370,6 +376,9 @@ class LedgerImportExportMixin(LookupGuardMixin, ImportExportMixin):
             "rows_done": done,
             "percent": int(100 * done / job.rows_total) if job.rows_total else 0,
             "refresh_seconds": 2 if job.running else None,
+            # Not taken up after a while: the worker may be stopped, and the uploader should know.
+            "worker_late": job.status == LedgerImport.Status.QUEUED
+            and job.created_at < timezone.now() - timedelta(seconds=WORKER_LATE_SECONDS),
             "preview": job.preview or {},
             "confirm_form": ConfirmImportJobForm.for_job(job, request.user)
             if mine and job.status == LedgerImport.Status.CHECKED
@@ -573,6 +582,12 @@ class LedgerImportAdmin(admin.ModelAdmin):
     ]
     list_filter = ["status"]
     list_select_related = ["created_by", "ledger"]
+
+    def changelist_view(self, request, extra_context=None):
+        from .tasks import give_up_stalled_jobs
+
+        give_up_stalled_jobs()
+        return super().changelist_view(request, extra_context)
 
     def get_queryset(self, request):
         queryset = super().get_queryset(request)

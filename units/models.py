@@ -218,6 +218,9 @@ class LedgerImport(models.Model):
     rows_done = models.PositiveIntegerField(_("rows done"), default=0)
     rows_total = models.PositiveIntegerField(_("rows"), default=0)
     created_at = models.DateTimeField(_("uploaded at"), auto_now_add=True)
+    # When the worker took up the check or the import: a job still running long after its
+    # time budget has lost its worker (see units.tasks.give_up_stalled_jobs).
+    started_at = models.DateTimeField(_("started at"), null=True, blank=True)
     finished_at = models.DateTimeField(_("finished at"), null=True, blank=True)
 
     class Meta:

@@ -9,12 +9,13 @@ admin (its formats, resource and scoping), found through the admin site.
 """
 
 import logging
+from datetime import timedelta
 from types import SimpleNamespace
 
 from django.conf import settings
 from django.contrib import admin
 from django.core.cache import cache
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from django_tasks import task
 from import_export.results import RowResult
@@ -30,6 +31,7 @@ logger = logging.getLogger(__name__)
 
 PREVIEW_ROWS = 20  # rows of the dry run's diff shown before confirming
 PROGRESS_EVERY = 100  # rows between two progress reports
+STALL_MARGIN_SECONDS = 300  # past the time budget, a job still running has lost its worker
 Status = LedgerImport.Status
 
 
@@ -101,7 +103,11 @@ def _finish(job_pk: int, **fields) -> None:
 def _run(job_pk: int, *, dry_run: bool, address: str | None = None) -> None:
     job = LedgerImport.objects.select_related("created_by", "ledger").get(pk=job_pk)
     if dry_run:
-        LedgerImport.objects.filter(pk=job_pk).update(status=Status.CHECKING, rows_done=0)
+        LedgerImport.objects.filter(pk=job_pk).update(
+            status=Status.CHECKING, rows_done=0, started_at=timezone.now()
+        )
+    else:
+        LedgerImport.objects.filter(pk=job_pk).update(started_at=timezone.now())
     failed = Status.REFUSED if dry_run else Status.FAILED
     caller = SimpleNamespace(user=job.created_by)  # what the admin's hooks read from a request
     try:
@@ -211,6 +217,34 @@ def _run(job_pk: int, *, dry_run: bool, address: str | None = None) -> None:
 def _pending_remove(job: LedgerImport) -> None:
     if job.pending_name and job.created_by_id:
         PendingImportStorage(name=job.pending_name, owner_id=job.created_by_id).remove()
+
+
+def give_up_stalled_jobs() -> int:
+    """Jobs still checking or importing well past their time budget lost their worker (it was
+    stopped or crashed mid-job): they are marked failed, so their pages stop waiting.
+
+    Nothing of theirs was written: the import runs in one transaction, which the lost
+    connection rolled back. A job within its budget stops itself (``units.resources``).
+    """
+    limit = timezone.now() - timedelta(seconds=settings.IMPORT_TIME_LIMIT_SECONDS + STALL_MARGIN_SECONDS)
+    stalled = list(
+        LedgerImport.objects.filter(
+            status__in=[Status.CHECKING, Status.IMPORTING], started_at__lt=limit
+        ).select_related("created_by")
+    )
+    with translation.override(settings.LANGUAGE_CODE):  # stored as the worker stores its messages
+        message = _(
+            "The background worker stopped before this job was over. Nothing was written. "
+            "Please upload the file again."
+        )
+    for job in stalled:
+        if LedgerImport.objects.filter(pk=job.pk, status=job.status).update(
+            status=Status.FAILED, finished_at=timezone.now(), error_count=1, errors=[[None, str(message)]]
+        ):
+            _pending_remove(job)
+            cache.delete(progress_key(job.pk))
+            logger.warning("ledger import %s: no progress past its time budget; marked failed", job.pk)
+    return len(stalled)
 
 
 @task()

@@ -297,3 +297,64 @@ def test_as_production_runs_it_the_worker_checks_then_imports(client, office_adm
     call_command("db_worker", "--batch", "--no-startup-delay", "--no-reload")
     assert LedgerImport.objects.get().status == Status.DONE and Project.objects.count() == 3
     assert AuditEntry.objects.filter(action=AuditEntry.Action.IMPORT).count() == 1
+
+
+# A worker lost mid-job.
+
+
+def test_a_job_whose_worker_stopped_ends_failed_instead_of_waiting_forever(
+    client, office_admin, round_, unit_a, queue_only, settings
+):
+    import datetime
+
+    from django.utils import timezone
+
+    from units.pending_imports import PendingImportStorage
+
+    client = logged_in(client, office_admin)
+    post_upload(client, rows_file(round_.name, 2))
+    post_upload(client, rows_file(round_.name, 3))
+    lost, busy = LedgerImport.objects.order_by("pk")
+    budget = settings.IMPORT_TIME_LIMIT_SECONDS + tasks.STALL_MARGIN_SECONDS
+    now = timezone.now()
+    LedgerImport.objects.filter(pk=lost.pk).update(
+        status=Status.IMPORTING, started_at=now - datetime.timedelta(seconds=budget + 5)
+    )
+    LedgerImport.objects.filter(pk=busy.pk).update(
+        status=Status.CHECKING, started_at=now - datetime.timedelta(seconds=budget - 60)
+    )
+
+    page = client.get(job_page(lost))
+
+    lost.refresh_from_db()
+    assert lost.status == Status.FAILED and lost.finished_at is not None
+    assert "后台任务进程在此任务完成前已停止" in page.text
+    assert 'http-equiv="refresh"' not in page.text  # the page stops waiting
+    assert not PendingImportStorage(name=lost.pending_name, owner_id=office_admin.pk).exists()
+    assert not Project.objects.exists()
+    busy.refresh_from_db()
+    assert busy.status == Status.CHECKING  # still within its budget: left to run
+    assert 'http-equiv="refresh"' in client.get(job_page(busy)).text
+
+    LedgerImport.objects.filter(pk=busy.pk).update(started_at=now - datetime.timedelta(seconds=budget + 5))
+    client.get(MY_IMPORTS)  # "My imports" gives up on it too
+    busy.refresh_from_db()
+    assert busy.status == Status.FAILED
+
+
+def test_a_job_the_worker_has_not_taken_up_says_the_worker_may_be_stopped(
+    client, office_admin, round_, unit_a, queue_only
+):
+    import datetime
+
+    from django.utils import timezone
+
+    client = logged_in(client, office_admin)
+    post_upload(client, rows_file(round_.name, 1))
+    job = LedgerImport.objects.get()
+    assert 'id="worker-late"' not in client.get(job_page(job)).text
+
+    LedgerImport.objects.filter(pk=job.pk).update(created_at=timezone.now() - datetime.timedelta(minutes=3))
+
+    page = client.get(job_page(job))
+    assert 'id="worker-late"' in page.text and 'http-equiv="refresh"' in page.text

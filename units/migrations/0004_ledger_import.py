@@ -32,6 +32,7 @@ class Migration(migrations.Migration):
                 ('rows_done', models.PositiveIntegerField(default=0, verbose_name='rows done')),
                 ('rows_total', models.PositiveIntegerField(default=0, verbose_name='rows')),
                 ('created_at', models.DateTimeField(auto_now_add=True, verbose_name='uploaded at')),
+                ('started_at', models.DateTimeField(blank=True, null=True, verbose_name='started at')),
                 ('finished_at', models.DateTimeField(blank=True, null=True, verbose_name='finished at')),
                 ('created_by', models.ForeignKey(null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL, verbose_name='uploaded by')),
                 ('ledger', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='+', to='contenttypes.contenttype', verbose_name='ledger')),
