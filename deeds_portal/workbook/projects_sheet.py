@@ -72,9 +72,12 @@ def rows(context) -> list[tuple]:
 
     def fetch():
         on = context.month_end
-        before = ProgressUpdate.objects.filter(
-            project=OuterRef("pk"), date__lte=context.previous_end
-        ).order_by("-date", "-pk")
+        # Approved updates only, as ``with_progress`` counts them (review before publishing).
+        before = (
+            ProgressUpdate.objects.approved()
+            .filter(project=OuterRef("pk"), date__lte=context.previous_end)
+            .order_by("-date", "-pk")
+        )
         found = (
             projects(context)
             .with_progress(on)

@@ -209,3 +209,11 @@ def test_a_sent_back_photo_is_deleted(
         review.send_back(submission, office_admin, "照片与项目无关")
     assert not default_storage.exists(submission.proposed_file)
     assert fetch(client.__class__(), f"/media/{submission.proposed_file}").status_code == 404
+
+
+def test_the_workbooks_previous_month_percent_counts_approved_updates_only(bridge):
+    add_update(bridge, D(2021, 6, 5), 100, note="已经完工（待审核）", review_status=ReviewStatus.PENDING)
+    add_update(bridge, D(2021, 6, 6), 90, note="退回的进展", review_status=ReviewStatus.RETURNED)
+    # July's sheet: the percent at the end of July and at the end of June are both the approved 40.
+    [row] = [row for row in workbook_rows(D(2021, 7, 1)) if "修建一座风雨桥" in row]
+    assert row.count(0.4) == 2 and 0.9 not in row and 1 not in row, row
