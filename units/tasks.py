@@ -12,6 +12,7 @@ import logging
 from datetime import timedelta
 from types import SimpleNamespace
 
+import reversion
 from django.conf import settings
 from django.contrib import admin
 from django.core.cache import cache
@@ -153,16 +154,19 @@ def _run(job_pk: int, *, dry_run: bool, address: str | None = None) -> None:
                 cache.set(key, number, timeout=settings.IMPORT_TIME_LIMIT_SECONDS + 3600)
 
         resource.on_row = on_row
-        result = resource.import_data(
-            dataset,
-            dry_run=dry_run,
-            raise_errors=False,
-            use_transactions=True,
-            rollback_on_validation_errors=True,
-            file_name=job.file_name,
-            user=job.created_by,
-            retain_instance_in_row_result=not dry_run,
-        )
+        options = {
+            "dry_run": dry_run,
+            "raise_errors": False,
+            "use_transactions": True,
+            "rollback_on_validation_errors": True,
+            "file_name": job.file_name,
+            "user": job.created_by,
+            "retain_instance_in_row_result": not dry_run,
+        }
+        if dry_run:
+            result = resource.import_data(dataset, **options)
+        else:
+            result = _import_with_history(job, resource, dataset, options)
     except JobRefused as refusal:
         if dry_run:
             _pending_remove(job)
@@ -212,6 +216,28 @@ def _run(job_pk: int, *, dry_run: bool, address: str | None = None) -> None:
     model_admin.generate_log_entries(result, caller)
     post_import.send(sender=None, model=job.ledger.model_class())
     _finish(job_pk, status=Status.DONE, **counts)
+
+
+class _RolledBack(Exception):
+    def __init__(self, result):
+        super().__init__()
+        self.result = result
+
+
+def _import_with_history(job, resource, dataset, options):
+    """The confirmed import, in one revision of the rows' history by the uploader (the worker
+    runs outside any request, so ``RevisionMiddleware`` does not make it); a refused import,
+    rolled back, leaves no revision."""
+    try:
+        with reversion.create_revision():
+            reversion.set_user(job.created_by)
+            reversion.set_comment(_("Imported from “%(file)s”.") % {"file": job.file_name})
+            result = resource.import_data(dataset, **options)
+            if result.has_errors() or result.has_validation_errors():
+                raise _RolledBack(result)
+    except _RolledBack as rolled_back:
+        result = rolled_back.result
+    return result
 
 
 def _pending_remove(job: LedgerImport) -> None:

@@ -358,3 +358,23 @@ def test_a_job_the_worker_has_not_taken_up_says_the_worker_may_be_stopped(
 
     page = client.get(job_page(job))
     assert 'id="worker-late"' in page.text and 'http-equiv="refresh"' in page.text
+
+
+def test_rows_imported_by_the_worker_keep_their_history(client, office_admin, round_, unit_a, queue_only):
+    """The worker runs outside any request (no RevisionMiddleware): the import still leaves
+    one version per row, by its uploader, as the in-request import did."""
+    from reversion.models import Version
+
+    client = logged_in(client, office_admin)
+    post_upload(client, rows_file(round_.name, 2))
+    job = LedgerImport.objects.get()
+    tasks.check_ledger_import.call(job.pk)
+    page = client.get(job_page(job))
+    client.post(page.context["confirm_url"], confirm_data(page))  # queued, not run
+
+    tasks.run_ledger_import.call(job.pk, office_admin.pk)  # what the worker does
+
+    assert LedgerImport.objects.get().status == Status.DONE
+    for project in Project.objects.all():
+        [version] = Version.objects.get_for_object(project)
+        assert version.revision.user == office_admin
