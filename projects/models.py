@@ -143,7 +143,7 @@ class ProjectQuerySet(UnitScopedQuerySet):
         return figures
 
 
-@reversion.register(follow=["updates"], exclude=["version", "review_status"])
+@reversion.register(follow=["updates"], exclude=["version"])
 class Project(ReviewedModel, LockVersionedModel):
     """A practical-deed project (实事项目), e.g. one of the "十个一"."""
 
@@ -277,7 +277,7 @@ class ProgressUpdateQuerySet(UnitScopedQuerySet):
         return self.approved().filter(project__is_public=True, project__review_status=ReviewStatus.APPROVED)
 
 
-@reversion.register(exclude=["review_status"])
+@reversion.register()
 class ProgressUpdate(ReviewedModel):
     """A dated progress record: what was done, how far along, on which day."""
 

@@ -125,7 +125,7 @@ FIGURE_NAMES = list(figure_counts())
 _COMPILED_COUNTS: dict[tuple[str, str], tuple[str, tuple]] = {}
 
 
-@reversion.register(exclude=["version", "review_status"])
+@reversion.register(exclude=["version"])
 class ServiceItem(ReviewedModel, LockVersionedModel):
     """A government service item (政务服务事项) of the catalogue."""
 

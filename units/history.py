@@ -29,7 +29,7 @@ from reversion.utils import mute_signals
 from audit.records import Action as AuditAction
 from audit.records import record as audit_record
 
-from .models import LockVersionedModel
+from .models import LockVersionedModel, ReviewedModel
 
 
 def owned_relations(model):
@@ -42,6 +42,27 @@ def owned_relations(model):
         relation = model._meta.get_field(name)
         if isinstance(relation, models.ManyToOneRel):
             yield relation
+
+
+def _revert(version) -> None:
+    """Put one row back as ``version`` holds it; a restore is never a review decision.
+
+    A row reviewed before publishing (``units.models.ReviewedModel``) keeps the review
+    state it has now (a pending or sent-back row is not published by a restore); a row
+    deleted since comes back in the state it had then.
+    """
+    row = version._object_version.object
+    if isinstance(row, ReviewedModel):
+        current = (
+            type(row)
+            ._default_manager.using(version.db)
+            .filter(pk=row.pk)
+            .values_list("review_status", flat=True)
+            .first()
+        )
+        if current is not None:
+            row.review_status = current
+    version.revert()
 
 
 def restore_version(version) -> models.Model:
@@ -62,7 +83,7 @@ def restore_version(version) -> models.Model:
             .first()
         )
         record.version = (current or 0) + 1
-    version.revert()
+    _revert(version)
     for relation in owned_relations(type(record)):
         foreign_key = relation.field
         owner_value = getattr(record, foreign_key.target_field.attname)
@@ -70,7 +91,7 @@ def restore_version(version) -> models.Model:
         for row_version in version.revision.version_set.get_for_model(relation.related_model, version.db):
             row = row_version._object_version.object
             if getattr(row, foreign_key.attname) == owner_value:
-                row_version.revert()
+                _revert(row_version)
                 kept.append(row.pk)
         owned_now = relation.related_model._default_manager.using(version.db).filter(
             **{foreign_key.name: record}

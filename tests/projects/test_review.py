@@ -217,3 +217,43 @@ def test_the_workbooks_previous_month_percent_counts_approved_updates_only(bridg
     # July's sheet: the percent at the end of July and at the end of June are both the approved 40.
     [row] = [row for row in workbook_rows(D(2021, 7, 1)) if "修建一座风雨桥" in row]
     assert row.count(0.4) == 2 and 0.9 not in row and 1 not in row, row
+
+
+def test_restoring_a_version_publishes_no_update_that_was_pending_or_sent_back(client, bridge, office_admin):
+    """A project's version carries its updates (``follow``); a restore puts back their
+    contents, never an approval: a pending update stays pending, and an update sent back and
+    deleted since comes back as it was then, not public."""
+    import reversion
+    from reversion.models import Version
+
+    from tests.projects.test_admin import form_data
+
+    waiting = add_update(bridge, D(2021, 6, 5), 60, note="待审核的进展", review_status=ReviewStatus.PENDING)
+    returned = add_update(
+        bridge, D(2021, 6, 6), 70, note="退回后删除的进展", review_status=ReviewStatus.RETURNED
+    )
+    with reversion.create_revision():
+        bridge.save()  # e.g. the office corrected the title: the version holds every update
+    version = Version.objects.get_for_object(bridge).latest("pk")
+    returned.delete()  # its editor removed the update sent back
+    bridge.title = "风雨桥（改名）"
+    with reversion.create_revision():
+        bridge.save()
+
+    office = logged_in(client, office_admin)
+    url = reverse("admin:projects_project_revision", args=[bridge.pk, version.pk])
+    shown = office.get(url).context["adminform"].form["lock_version"].value()
+    response = office.post(url, form_data(bridge, title="修建一座风雨桥", lock_version=shown))
+
+    assert response.status_code == 302
+    bridge.refresh_from_db()
+    assert bridge.title == "修建一座风雨桥" and bridge.review_status == ReviewStatus.APPROVED
+    statuses = dict(ProgressUpdate.objects.filter(project=bridge).values_list("note", "review_status"))
+    assert statuses == {
+        "桥墩完工": ReviewStatus.APPROVED,
+        "待审核的进展": ReviewStatus.PENDING,
+        "退回后删除的进展": ReviewStatus.RETURNED,
+    }
+    waiting.refresh_from_db()
+    detail = client.get(reverse("projects:detail", args=[bridge.pk])).text
+    assert "待审核的进展" not in detail and "退回后删除的进展" not in detail
