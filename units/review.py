@@ -17,6 +17,8 @@ Public pages are invalidated by the save that approval makes, never by a
 submission (``ReviewedModel.affects_public_pages``).
 """
 
+import hashlib
+import json
 import uuid
 from pathlib import PurePosixPath
 
@@ -233,13 +235,32 @@ def _target(review: ReviewRequest):
     return obj
 
 
-def approve(review: ReviewRequest, user, request=None) -> ReviewRequest:
-    """Publish the record, or apply the proposed change; one audit entry."""
+def fingerprint(obj) -> str:
+    """What the office saw of a record when it opened the submission (its editable values):
+    an editor may still improve a pending record, and the office approves only what it saw."""
+    values = [
+        [field.name, field.value_to_string(obj)]
+        for field in obj._meta.concrete_fields
+        if field.editable and not field.primary_key
+    ]
+    return hashlib.sha256(json.dumps(values, ensure_ascii=False).encode()).hexdigest()
+
+
+def approve(review: ReviewRequest, user, request=None, seen: str | None = None) -> ReviewRequest:
+    """Publish the record, or apply the proposed change; one audit entry.
+
+    ``seen``: the record's ``fingerprint`` as the office's page showed it; the record
+    changed since is not approved (the page shows it again).
+    """
     with transaction.atomic():
         review = _locked(review)
         if not may_decide(user, review):
             raise ReviewError(_("You may not decide this submission."))
         obj = _target(review)
+        if seen is not None and seen != fingerprint(obj):
+            raise ReviewError(
+                _("The record was changed after you opened this submission: check it again before deciding.")
+            )
         if review.kind in (Kind.NEW, Kind.UPDATE):
             obj.review_status = ReviewStatus.APPROVED
             obj.save()

@@ -332,6 +332,7 @@ class ReviewRequestAdmin(admin.ModelAdmin):
             "changes": describe_change(review) if review.kind in (Kind.CHANGE, Kind.PHOTO) else [],
             "record_fields": describe_record(target) if target is not None else [],
             "waited": self.waited(review),
+            "seen": service.fingerprint(target) if target is not None else "",
             "may_decide": review.status == ReviewStatus.PENDING and service.may_decide(request.user, review),
             "own_submission": review.submitted_by_id == request.user.pk,
         }
@@ -343,7 +344,7 @@ class ReviewRequestAdmin(admin.ModelAdmin):
         decision = request.POST.get("decision")
         try:
             if decision == "approve":
-                service.approve(review, request.user, request=request)
+                service.approve(review, request.user, request=request, seen=request.POST.get("seen"))
                 messages.success(
                     request, _("Approved: “%(record)s” is public now.") % {"record": review.summary}
                 )

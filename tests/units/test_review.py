@@ -415,3 +415,30 @@ def test_two_offices_approving_at_once_make_one_decision(round_, unit_a, editor_
     other.join(20)
     assert sorted(outcomes) == ["approved", "refused"]
     assert AuditEntry.objects.filter(action=AuditEntry.Action.APPROVAL).count() == 1
+
+
+def test_a_record_changed_after_the_office_opened_it_is_not_approved_unseen(
+    client, submitted, editor_a, office_admin, bridge
+):
+    """The editor may improve a pending record before the decision; the office approves what
+    its page showed, never what was slipped in after it was opened."""
+    from django.test import Client
+
+    office = logged_in(client, office_admin)
+    page = office.get(decide_url(submitted))
+    shown = {"decision": "approve", "seen": page.context["seen"]}
+    update = ProgressUpdate.objects.get(percent=60)
+    editor = logged_in(Client(), editor_a)
+    editor.post(change_url(bridge), with_changed_update(bridge, update, note="换成了没看过的内容"))
+    update.refresh_from_db()
+    assert update.note == "换成了没看过的内容" and update.review_status == ReviewStatus.PENDING
+
+    response = office.post(decide_url(submitted), shown, follow=True)
+
+    update.refresh_from_db()
+    assert update.review_status == ReviewStatus.PENDING and not approvals()
+    assert response.redirect_chain[-1][0] == decide_url(submitted)
+    assert "换成了没看过的内容" in response.text  # shown now, to be decided on
+    office.post(decide_url(submitted), {"decision": "approve", "seen": response.context["seen"]})
+    update.refresh_from_db()
+    assert update.review_status == ReviewStatus.APPROVED and len(approvals()) == 1
