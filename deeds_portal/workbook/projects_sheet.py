@@ -72,9 +72,11 @@ def rows(context) -> list[tuple]:
 
     def fetch():
         on = context.month_end
-        before = ProgressUpdate.objects.filter(
-            project=OuterRef("pk"), date__lte=context.previous_end
-        ).order_by("-date", "-pk")
+        before = (
+            ProgressUpdate.objects.approved()
+            .filter(project=OuterRef("pk"), date__lte=context.previous_end)
+            .order_by("-date", "-pk")
+        )
         found = (
             projects(context)
             .with_progress(on)
