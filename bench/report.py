@@ -142,6 +142,19 @@ def render(results: dict) -> str:
                     _mib(wb["baseline_openpyxl_write_only"]["tracemalloc_peak_bytes"]),
                     0,
                 ],
+                *(
+                    [
+                        [
+                            "  baseline: write-only, same number formats",
+                            f"{wb['baseline_formatted_write_only']['median_s'] * 1000:.0f}",
+                            f"(workbook {wb['ratio_formatted']:.2f}×)",
+                            _mib(wb["baseline_formatted_write_only"]["tracemalloc_peak_bytes"]),
+                            0,
+                        ]
+                    ]
+                    if "baseline_formatted_write_only" in wb
+                    else []
+                ),
             ],
         )
 

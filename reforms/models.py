@@ -245,6 +245,12 @@ class ServiceItem(ReviewedModel, LockVersionedModel):
         indexes = [
             # The public filters by level and type; the reform flags are few distinct values.
             models.Index(fields=["level", "item_type"], name="serviceitem_level_type_idx"),
+            # The monthly workbook's items per batch (published ones, landed by a date, near at
+            # hand, under one seal): read from the index alone, already in batch order.
+            models.Index(
+                fields=["review_status", "batch", "landed_on", "nearby", "one_seal"],
+                name="serviceitem_batch_figures_idx",
+            ),
         ]
 
     def __str__(self) -> str:

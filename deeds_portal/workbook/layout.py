@@ -55,6 +55,38 @@ def _plain(value):
     return value
 
 
+def _values_to_row(sheet):
+    """openpyxl's write-only ``_values_to_row`` for ``sheet``, but taking a cell as it comes.
+
+    openpyxl first tries a cell as a value (raising and catching a ValueError), then makes a
+    new blank cell for the next value because a styled one went by; here a ``Cell`` (our formatted
+    numbers and bold headers) is written as it is, without either. Other values go exactly the
+    library's way. The rows are written as they are appended, so a cell is written before the
+    next row is made.
+    """
+
+    def values_to_row(values, row_idx):
+        cell = WriteOnlyCell(sheet)
+        for col_idx, value in enumerate(values, 1):
+            if value is None:
+                continue
+            if type(value) is Cell:
+                value.column = col_idx
+                value.row = row_idx
+                yield value
+                continue
+            cell.value = value
+            cell.column = col_idx
+            cell.row = row_idx
+            if cell.hyperlink is not None:
+                cell.hyperlink.ref = cell.coordinate
+            yield cell
+            if cell.has_style or cell.hyperlink:
+                cell = WriteOnlyCell(sheet)
+
+    return values_to_row
+
+
 class SheetWriter:
     """One sheet: a title row, a frozen header row, then data rows (and optional sections).
 
@@ -65,6 +97,7 @@ class SheetWriter:
 
     def __init__(self, book, name: str, title: str, made_at: datetime.datetime, columns: list[Column]):
         self.sheet = book.create_sheet(name)
+        self.sheet._values_to_row = _values_to_row(self.sheet)
         self.columns = columns
         self._styles = {}
         for index, column in enumerate(columns, start=1):

@@ -3,6 +3,9 @@
 from collections import Counter
 from decimal import Decimal
 
+from django.db.models import Count, OuterRef, Q, Subquery, Sum
+from django.db.models.functions import Coalesce
+
 from units.dates import today
 from units.scoping import scope_queryset, unit_path_of
 from volunteers.models import Assignment, ProblemSolved, Shift
@@ -48,15 +51,26 @@ def _month_figures(context) -> tuple[list[list], int]:
 
 def _count(context) -> tuple[list[list], int]:
     in_month = {"shift__month": context.month}
-    # Every shift of the month with its bookings: held ones (not cancelled, not still to come)
-    # count as held; short ones (fewer booked than needed, not cancelled) count whether held or not.
-    held_until = today()
+    # Per service type, the month's shifts: held ones (not cancelled, not still to come) and
+    # their citizens; short ones (fewer booked than needed, not cancelled: ``with_staffing``'s
+    # rule, its count of bookings as a subquery) whether held or not. Counted in SQL, a row per
+    # service rather than per shift.
+    held = Q(is_cancelled=False, date__lte=today())
+    booked = (
+        Assignment.objects.filter(shift=OuterRef("pk"))
+        .order_by()
+        .values("shift")
+        .annotate(booked=Count("pk"))
+        .values("booked")
+    )
     shifts = (
         _month(context)
-        .with_staffing()
         .order_by()
-        .values_list(
-            "service__name", "service__sort_order", "is_cancelled", "date", "citizens_served", "short"
+        .values_list("service__name", "service__sort_order")
+        .annotate(
+            held=Count("pk", filter=held),
+            citizens=Sum("citizens_served", filter=held),
+            short=Count("pk", filter=Q(is_cancelled=False, headcount__gt=Coalesce(Subquery(booked), 0))),
         )
     )
     attended = (
@@ -71,16 +85,10 @@ def _count(context) -> tuple[list[list], int]:
         .order_by()
         .values_list("shift__service__name", "count")
     )
-    services: dict[str, list] = {}  # name → [sort order, held, citizens]
-    short = Counter()
-    for name, order, cancelled, date, citizens, is_short in shifts:
-        if is_short:
-            short[name] += 1
-        if cancelled or date > held_until:
-            continue
-        service = services.setdefault(name, [order, 0, 0])
-        service[1] += 1
-        service[2] += citizens or 0
+    # A service type appears once it held a shift in the month (its short shifts counted with it).
+    services = {
+        name: (order, held, citizens or 0, short) for name, order, held, citizens, short in shifts if held
+    }
     volunteers: dict[str, set] = {}
     hours: dict[str, Decimal] = {}
     for name, volunteer, served in attended:
@@ -97,9 +105,11 @@ def _count(context) -> tuple[list[list], int]:
             hours.get(name, Decimal(0)),
             citizens,
             solved.get(name, 0),
-            short.get(name, 0),
+            short,
         ]
-        for name, (_order, held, citizens) in sorted(services.items(), key=lambda item: (item[1][0], item[0]))
+        for name, (_order, held, citizens, short) in sorted(
+            services.items(), key=lambda item: (item[1][0], item[0])
+        )
     ]
     return rows, len(set().union(*volunteers.values()))
 

@@ -96,6 +96,9 @@ def test_only_approved_updates_count_everywhere(client, bridge):
     assert client.get("/").context["figures"]["completed"] == 0
     [row] = [row for row in workbook_rows(D(2021, 6, 1)) if "修建一座风雨桥" in row]
     assert 40 in row and 100 not in row
+    # A month later the progress at the previous month's end counts only approved updates too.
+    [row] = [row for row in workbook_rows(D(2021, 7, 1)) if "修建一座风雨桥" in row]
+    assert row[5:8] == [0.4, 0.4, 0]  # 月末进度, 上月末进度, 较上月末
 
 
 def test_an_editors_import_goes_to_review(client, bridge, editor_a, office_admin):
