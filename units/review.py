@@ -266,17 +266,7 @@ def approve(review: ReviewRequest, user, request=None, seen: str | None = None) 
             obj.save()
         else:
             _apply(obj, review)
-        review.status = ReviewStatus.APPROVED
-        review.decided_by = user
-        review.decided_at = timezone.now()
-        review.save()
-        record(
-            Action.APPROVAL,
-            user=user,
-            request=request,
-            obj=obj,
-            details={"submission": review.pk, "kind": review.kind, "decision": "approved"},
-        )
+        _decided(review, ReviewStatus.APPROVED, user, obj, request)
     return review
 
 
@@ -309,6 +299,22 @@ def _apply_file(obj, field, name: str) -> None:
     transaction.on_commit(lambda: default_storage.delete(name))
 
 
+def _decided(review: ReviewRequest, status, user, obj, request) -> None:
+    """Close the submission with the office's decision and leave its one audit entry."""
+    review.status = status
+    review.decided_by = user
+    review.decided_at = timezone.now()
+    review.save()
+    decision = "approved" if status == ReviewStatus.APPROVED else "sent_back"
+    record(
+        Action.APPROVAL,
+        user=user,
+        request=request,
+        obj=obj,
+        details={"submission": review.pk, "kind": review.kind, "decision": decision},
+    )
+
+
 def send_back(review: ReviewRequest, user, comment: str, request=None) -> ReviewRequest:
     """Return the submission to its editor with a comment; nothing becomes public."""
     comment = (comment or "").strip()
@@ -325,18 +331,8 @@ def send_back(review: ReviewRequest, user, comment: str, request=None) -> Review
         elif review.proposed_file:
             name = review.proposed_file
             transaction.on_commit(lambda: default_storage.delete(name))
-        review.status = ReviewStatus.RETURNED
         review.comment = comment
-        review.decided_by = user
-        review.decided_at = timezone.now()
-        review.save()
-        record(
-            Action.APPROVAL,
-            user=user,
-            request=request,
-            obj=obj,
-            details={"submission": review.pk, "kind": review.kind, "decision": "sent_back"},
-        )
+        _decided(review, ReviewStatus.RETURNED, user, obj, request)
     return review
 
 

@@ -85,6 +85,20 @@ def phone(browser, console):
         context.close()
 
 
+@pytest.fixture
+def desktop(browser):
+    """A page in a fresh 1280×900 context for the admin; its console errors in ``page.console_log``."""
+    context = browser.new_context(viewport={"width": 1280, "height": 900}, locale="zh-CN")
+    page = context.new_page()
+    page.set_default_timeout(10_000)
+    console = ConsoleLog()
+    page.console_log = console
+    page.on("console", lambda message: console.on_console(page, message))
+    page.on("pageerror", lambda error: console.errors.append(f"{page.url}: uncaught {error}"))
+    yield page
+    context.close()
+
+
 @pytest.fixture(scope="session")
 def screenshot_dir():
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)

@@ -23,21 +23,6 @@ pytestmark = [
 ]
 
 
-@pytest.fixture
-def desktop(browser):
-    from .conftest import ConsoleLog
-
-    context = browser.new_context(viewport={"width": 1280, "height": 900}, locale="zh-CN")
-    page = context.new_page()
-    page.set_default_timeout(10_000)
-    console = ConsoleLog()
-    page.console_log = console
-    page.on("console", lambda message: console.on_console(page, message))
-    page.on("pageerror", lambda error: console.errors.append(f"{page.url}: uncaught {error}"))
-    yield page
-    context.close()
-
-
 def sign_in(page, server, username):
     page.goto(server.url + "/admin/login/")
     page.fill("#id_username", username)

@@ -24,21 +24,6 @@ pytestmark = [
 NOTE = "浏览器测试：桥面铺装完成"
 
 
-@pytest.fixture
-def desktop(browser):
-    from .conftest import ConsoleLog
-
-    context = browser.new_context(viewport={"width": 1280, "height": 900}, locale="zh-CN")
-    page = context.new_page()
-    page.set_default_timeout(10_000)
-    console = ConsoleLog()
-    page.console_log = console
-    page.on("console", lambda message: console.on_console(page, message))
-    page.on("pageerror", lambda error: console.errors.append(f"{page.url}: uncaught {error}"))
-    yield page
-    context.close()
-
-
 def test_office_signs_in_with_a_totp_code_and_approves_an_update(
     demo_server, desktop, settings, screenshot_dir
 ):
