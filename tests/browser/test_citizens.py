@@ -9,7 +9,7 @@ from suggestions.models import Suggestion
 from tests.conftest import make_user
 
 from .conftest import CHROMIUM, PHONE
-from .test_admin_pages import desktop, sign_in  # noqa: F401 (the desktop fixture)
+from .test_admin_pages import sign_in
 from .test_public_pages import assert_fits_phone, screenshot, visit
 
 pytestmark = [

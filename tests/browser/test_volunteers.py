@@ -11,7 +11,7 @@ from units.models import Unit
 from volunteers.models import Attendance, Post, Shift, Volunteer, combine
 
 from .conftest import CHROMIUM
-from .test_admin_pages import desktop, sign_in  # noqa: F401 (the desktop fixture)
+from .test_admin_pages import sign_in
 from .test_public_pages import assert_fits_phone, screenshot, visit
 
 pytestmark = [
