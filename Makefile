@@ -22,8 +22,9 @@ run: migrate
 	$(BIN)/python manage.py db_worker & trap 'kill $$!' EXIT INT TERM; \
 	  $(BIN)/python manage.py runserver 127.0.0.1:8000
 
-# Lint, migrations in step with models, then the whole suite with coverage.
-test: $(STAMP)
+# Lint, migrations in step with models, then the whole suite with coverage (browser tests
+# included: their Chromium and fonts are installed first if missing).
+test: $(STAMP) browser-deps
 	$(BIN)/ruff check .
 	DJANGO_SETTINGS_MODULE=deeds_portal.settings.test $(BIN)/python manage.py makemigrations --check --dry-run
 	DJANGO_SETTINGS_MODULE=deeds_portal.settings.test $(BIN)/pytest --cov --cov-report=term:skip-covered

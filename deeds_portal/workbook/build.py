@@ -2,17 +2,15 @@
 
 import calendar
 import datetime
-import io
 import re
 from dataclasses import dataclass, field
 from decimal import Decimal
 
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from openpyxl import Workbook
 
 from . import hotline_sheet, projects_sheet, reforms_sheet, satisfaction_sheet, volunteers_sheet
-from .layout import INTEGER, PERCENT, TEXT, Column, SheetWriter
+from .layout import TEXT, Book, Column, SheetWriter
 
 # Each special task contributes figures for the summary and a sheet of its own.
 TASKS = [projects_sheet, reforms_sheet, hotline_sheet, volunteers_sheet, satisfaction_sheet]
@@ -79,7 +77,7 @@ def _plain(value):
 
 
 def build(context: MonthContext) -> Built:
-    book = Workbook(write_only=True)
+    book = Book(context.title)
     summaries = [(task, task.figures(context)) for task in TASKS]
     summary = SheetWriter(
         book,
@@ -98,16 +96,14 @@ def build(context: MonthContext) -> Built:
         for indicator, value, kind, meaning in task.summary_rows(values):
             summary.row(
                 [task.NAME, indicator, value, meaning],
-                [TEXT, TEXT, kind if kind in (INTEGER, PERCENT) else kind, TEXT],
+                [TEXT, TEXT, kind, TEXT],
             )
             figures[f"{task.NAME}/{indicator}"] = _plain(value)
     for task, _values in summaries:
         details = {}
         task.write(book, context, details)
         figures.update({f"{task.NAME}/{key}": _plain(value) for key, value in details.items()})
-    out = io.BytesIO()
-    book.save(out)
-    return Built(out.getvalue(), figures)
+    return Built(book.close(), figures)
 
 
 def differences(issued: dict, now: dict) -> list[tuple[str, object, object]]:

@@ -4,32 +4,40 @@ Title row (the month and when the workbook was made), a frozen header row, set
 column widths, numbers as numbers, dates as dates, rates as formatted
 percentages, A4 landscape fitted to the page width with the header row
 repeated on every page. Text that a spreadsheet would run as a formula is
-neutralised. Sheets are written in openpyxl's write-only mode: rows stream to
-the file, so a city-scale workbook needs little memory.
+neutralised.
+
+The workbook is written with XlsxWriter: it writes each cell as a few strings where
+openpyxl builds and serialises an element tree per cell, well over twice as fast for the
+same cells (bench/workbook.py measures both). Cells stay in memory until the workbook is
+closed (its constant-memory mode streams rows to temporary files but writes each text
+inline, slower here); the workbook has one row per project and a few summary tables, so
+that is a few MiB at city scale (the bench reports the peak).
 """
 
 import datetime
+import io
 from dataclasses import dataclass
 from decimal import Decimal
 
-from openpyxl.cell import Cell, WriteOnlyCell
-from openpyxl.styles import Alignment, Font
-from openpyxl.utils import get_column_letter
-from openpyxl.worksheet.worksheet import Worksheet
+import xlsxwriter
 
 from units.import_rules import neutralise_formula
 
-TEXT, INTEGER, DECIMAL, PERCENT, DATE, MONEY = "text", "integer", "decimal", "percent", "date", "money"
+TEXT, INTEGER, DECIMAL, PERCENT, DATE = "text", "integer", "decimal", "percent", "date"
 NUMBER_FORMATS = {
-    INTEGER: "0",
     DECIMAL: "0.00",
     PERCENT: "0.00%",
     DATE: "yyyy-mm-dd",
-    MONEY: "#,##0.00",
 }
-BOLD = Font(bold=True)
-TITLE = Font(bold=True, size=14)
-WRAP = Alignment(wrap_text=True, vertical="top")
+A4 = 9  # the paper size code of the sheet's print set-up
+# Every value is written by its own type; XlsxWriter must never turn a text into a formula,
+# a link or a number on its own.
+OPTIONS = {
+    "in_memory": True,
+    "strings_to_formulas": False,
+    "strings_to_urls": False,
+    "strings_to_numbers": False,
+}
 
 
 @dataclass(frozen=True)
@@ -39,146 +47,113 @@ class Column:
     width: float = 12
 
 
-def _plain(value):
-    """A value of a text, whole-number or date column as the sheet stores it (no cell object).
+class Book:
+    """The workbook being written, with the cell formats its sheets share (made once)."""
 
-    An empty text is an empty cell: openpyxl would write an element without a value for it,
-    which every reader shows as empty anyway.
-    """
-    kind = type(value)
-    if kind is str:
-        return neutralise_formula(value) if value else None
-    if kind is Decimal:
-        return float(value)
-    if kind is datetime.datetime:
-        return value.replace(tzinfo=None)
-    return value
+    def __init__(self, title: str = ""):
+        self._out = io.BytesIO()
+        self.workbook = xlsxwriter.Workbook(self._out, OPTIONS)
+        if title:
+            self.workbook.set_properties({"title": title})
+        self.title = self.workbook.add_format({"bold": True, "font_size": 14})
+        self.bold = self.workbook.add_format({"bold": True})
+        self.formats = {
+            kind: self.workbook.add_format({"num_format": code}) for kind, code in NUMBER_FORMATS.items()
+        }
 
-
-def _values_to_row(sheet):
-    """openpyxl's write-only ``_values_to_row`` for ``sheet``, but taking a cell as it comes.
-
-    openpyxl first tries a cell as a value (raising and catching a ValueError), then makes a
-    new blank cell for the next value because a styled one went by; here a ``Cell`` (our formatted
-    numbers and bold headers) is written as it is, without either. Other values go exactly the
-    library's way. The rows are written as they are appended, so a cell is written before the
-    next row is made.
-    """
-
-    def values_to_row(values, row_idx):
-        cell = WriteOnlyCell(sheet)
-        for col_idx, value in enumerate(values, 1):
-            if value is None:
-                continue
-            if type(value) is Cell:
-                value.column = col_idx
-                value.row = row_idx
-                yield value
-                continue
-            cell.value = value
-            cell.column = col_idx
-            cell.row = row_idx
-            if cell.hyperlink is not None:
-                cell.hyperlink.ref = cell.coordinate
-            yield cell
-            if cell.has_style or cell.hyperlink:
-                cell = WriteOnlyCell(sheet)
-
-    return values_to_row
+    def close(self) -> bytes:
+        self.workbook.close()
+        return self._out.getvalue()
 
 
 class SheetWriter:
     """One sheet: a title row, a frozen header row, then data rows (and optional sections).
 
-    How a column's values are stored is decided once per column (``converters``), not per
-    cell: text, whole numbers and dates go in as plain values (openpyxl writes dates as
-    yyyy-mm-dd), formatted numbers as cells sharing one prepared style.
+    How a column's values are written is decided once per column (``writers``), not per
+    cell: each column kind has its number format, and each value is written by its type
+    (text neutralised, numbers as numbers, dates as dates).
     """
 
-    def __init__(self, book, name: str, title: str, made_at: datetime.datetime, columns: list[Column]):
-        self.sheet = book.create_sheet(name)
-        self.sheet._values_to_row = _values_to_row(self.sheet)
+    def __init__(self, book: Book, name: str, title: str, made_at: datetime.datetime, columns: list[Column]):
+        self.book = book
+        self.sheet = sheet = book.workbook.add_worksheet(name)
         self.columns = columns
-        self._styles = {}
-        for index, column in enumerate(columns, start=1):
-            self.sheet.column_dimensions[get_column_letter(index)].width = column.width
-        self.sheet.freeze_panes = "A3"
-        self.sheet.print_title_rows = "2:2"
-        setup = self.sheet.page_setup
-        setup.orientation = "landscape"
-        setup.paperSize = Worksheet.PAPERSIZE_A4
-        setup.fitToWidth = 1
-        setup.fitToHeight = 0
-        self.sheet.sheet_properties.pageSetUpPr.fitToPage = True
-        made = f"生成时间：{made_at:%Y-%m-%d %H:%M}"
-        self.sheet.append([self._cell(title, font=TITLE)] + [None] * (len(columns) - 2) + [made])
+        for index, column in enumerate(columns):
+            sheet.set_column(index, index, column.width)
+        sheet.freeze_panes(2, 0)
+        sheet.repeat_rows(1)
+        sheet.set_landscape()
+        sheet.set_paper(A4)
+        sheet.fit_to_pages(1, 0)
+        sheet.write_string(0, 0, title, book.title)
+        sheet.write_string(0, len(columns) - 1, f"生成时间：{made_at:%Y-%m-%d %H:%M}")
+        self.next_row = 1  # the row the next write goes to (0-based, as XlsxWriter counts)
         self.header([column.header for column in columns])
-        self._converters = self.converters([column.kind for column in columns])
+        self._writers = self.writers([column.kind for column in columns])
 
-    def _style(self, number_format=None, font=None):
-        """The style array of a cell with this format and font, made once per sheet."""
-        key = (number_format, font)
-        style = self._styles.get(key)
-        if style is None:
-            cell = WriteOnlyCell(self.sheet)
-            if number_format is not None:
-                cell.number_format = number_format
-            if font is not None:
-                cell.font = font
-            style = self._styles[key] = cell._style
-        return style
+    def writers(self, kinds: list[str]) -> list:
+        """For each column kind, the function writing a value into that column of a row."""
+        return [self._writer(kind) for kind in kinds]
 
-    def _cell(self, value, kind=TEXT, font=None):
-        """One value as the sheet stores it (titles, headers, the odd cell): see ``converters``."""
-        if font is None:
-            return self.converters([kind])[0](value)
-        return Cell(self.sheet, 1, 1, _plain(value), self._style(font=font))
-
-    def converters(self, kinds: list[str]) -> list:
-        """For each column kind, the function turning a value into what the sheet stores."""
-        return [self._converter(kind) for kind in kinds]
-
-    def _converter(self, kind: str):
-        if kind not in (DECIMAL, PERCENT, MONEY):
-            return _plain
-        sheet, style = self.sheet, self._style(NUMBER_FORMATS[kind])
+    def _writer(self, kind: str):
+        sheet = self.sheet
+        write_string, write_number = sheet.write_string, sheet.write_number
+        number_format = self.book.formats.get(kind)
+        date_format = self.book.formats[DATE]
         percent = kind == PERCENT
 
-        def formatted(value):
+        def write(row: int, col: int, value) -> None:
             if value is None:
-                return None
-            if type(value) is str:
-                return neutralise_formula(value) if value else None
-            if percent:
-                # 93.35 (units.rates) → 0.9335 shown as 93.35%; a whole percent divides exactly
-                # as a float (the same double as through Decimal), without a Decimal per cell.
-                value = value / 100 if type(value) is int else float(Decimal(value) / 100)
-            elif type(value) is Decimal:
-                value = float(value)
-            return Cell(sheet, 1, 1, value, style)
+                return
+            kind_of = type(value)
+            if kind_of is str:
+                if value:  # an empty text is an empty cell
+                    write_string(row, col, neutralise_formula(value))
+            elif kind_of is int or kind_of is float or kind_of is Decimal:
+                if percent:
+                    # 93.35 (units.rates) → 0.9335 shown as 93.35%, divided exactly (a whole
+                    # percent as a float gives the same double).
+                    value = value / 100 if kind_of is int else float(Decimal(value) / 100)
+                elif kind_of is Decimal:
+                    value = float(value)
+                write_number(row, col, value, number_format)
+            elif kind_of is bool:
+                sheet.write_boolean(row, col, value)
+            elif kind_of is datetime.date or kind_of is datetime.datetime:
+                if getattr(value, "tzinfo", None) is not None:
+                    value = value.replace(tzinfo=None)
+                sheet.write_datetime(row, col, value, date_format)
+            else:
+                write_string(row, col, neutralise_formula(str(value)))
 
-        return formatted
+        return write
 
     def header(self, labels: list[str]) -> None:
-        self.sheet.append([self._cell(label, font=BOLD) for label in labels])
+        row, write, bold = self.next_row, self.sheet.write_string, self.book.bold
+        for col, label in enumerate(labels):
+            write(row, col, label, bold)
+        self.next_row += 1
 
     def row(self, values: list, kinds: list[str] | None = None) -> None:
-        converters = self._converters if kinds is None else self.converters(kinds)
-        self.sheet.append([convert(value) for convert, value in zip(converters, values, strict=False)])
+        self.rows([values], None if kinds is None else self.writers(kinds))
 
-    def rows(self, rows, converters: list | None = None) -> None:
-        """Many rows of the same columns: the converters are looked up once."""
-        converters = converters or self._converters
-        append = self.sheet.append
+    def rows(self, rows, writers: list | None = None) -> None:
+        """Many rows of the same columns: the writers are looked up once."""
+        writers = writers or self._writers
+        row = self.next_row
         for values in rows:
-            append([convert(value) for convert, value in zip(converters, values, strict=False)])
+            for col, (write, value) in enumerate(zip(writers, values, strict=False)):
+                write(row, col, value)
+            row += 1
+        self.next_row = row
 
     def blank(self) -> None:
-        self.sheet.append([])
+        self.next_row += 1
 
     def section(self, title: str, columns: list[Column], rows: list[list]) -> None:
         """A second table below the first (e.g. totals per unit), with its own bold header."""
         self.blank()
-        self.sheet.append([self._cell(title, font=BOLD)])
+        self.sheet.write_string(self.next_row, 0, title, self.book.bold)
+        self.next_row += 1
         self.header([column.header for column in columns])
-        self.rows(rows, self.converters([column.kind for column in columns]))
+        self.rows(rows, self.writers([column.kind for column in columns]))

@@ -70,7 +70,10 @@ def test_the_workbook_is_laid_out_for_print_and_reading(ledger):
         assert sheet.freeze_panes == "A3"
         assert sheet.print_title_rows == "$2:$2"
         assert sheet.page_setup.orientation == "landscape" and sheet.page_setup.paperSize == 9
-        assert sheet.page_setup.fitToWidth == 1 and sheet.sheet_properties.pageSetUpPr.fitToPage
+        # Fit to one page wide, as many pages tall as it takes. A fitToWidth left out of the
+        # file is 1, the default the file format gives it.
+        assert sheet.sheet_properties.pageSetUpPr.fitToPage
+        assert (sheet.page_setup.fitToWidth or 1) == 1 and sheet.page_setup.fitToHeight == 0
         assert sheet.column_dimensions["A"].width > 10
     projects = book["开门办实事"]
     assert [cell.value for cell in projects[2]][:6] == [
@@ -392,3 +395,12 @@ def test_the_workbook_runs_the_same_few_queries_whatever_the_data(
         make_case(category=f"类{n % 4}", handling_unit=f"单位{n % 5}")
     make_month(D(2021, 6, 1))
     made_with(10)
+
+
+def test_a_control_character_typed_into_a_title_does_not_stop_the_workbook(make_project):
+    """Django's forms let a bell or vertical tab through; XML 1.0 has no place for them, and
+    the workbook escapes them rather than failing for everyone."""
+    make_project(title="修缮\x07老旧\x0b小区")
+    sheet = open_book(build(MonthContext(month=D(2021, 6, 1))).content)["开门办实事"]
+    titles = [row[1] for row in rows_of(sheet)[2:]]
+    assert any(title and title.startswith("修缮") and title.endswith("小区") for title in titles), titles
