@@ -9,7 +9,8 @@ for the library (the hotline's case file) calls the same functions.
 * ``check_headers``: the file's headers are exactly the ledger's, each once.
 * ``UnitCheck``: may this user write a row of this unit.
 * ``neutralise_formula`` / ``restore_neutralised``: text a spreadsheet would run
-  as a formula is exported with a leading apostrophe, removed again on import.
+  as a formula is exported with a leading apostrophe, removed again on import; control
+  characters a spreadsheet cannot hold are left out of the export.
 * ``cell_problems``: cells that cannot be stored (a NUL character).
 * ``stale_version_problem``: a row changed by someone else since it was exported.
 * ``RowErrors``: per-row errors, capped; nothing is written unless every row passes.
@@ -17,6 +18,7 @@ for the library (the hotline's case file) calls the same functions.
 
 import csv
 import io
+import re
 import zipfile
 from collections.abc import Iterable, Mapping
 from xml.etree import ElementTree
@@ -32,6 +34,9 @@ FORMULA_TRIGGERS = ("=", "+", "-", "@", "\t", "\r")
 # Text already starting with an apostrophe is neutralised too, so that on import
 # one leading apostrophe before a trigger or another apostrophe is always ours.
 NEUTRALISED_STARTS = (*FORMULA_TRIGGERS, "'")
+# Control characters XML 1.0, and so an xlsx file, cannot hold (tab, line feed and carriage
+# return it can). The admin's forms let them through (only NUL is refused).
+UNSTORABLE_IN_SPREADSHEETS = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f]")
 
 CSV_ENCODINGS = ("utf-8-sig", "gb18030")
 # Below this size an xlsx part is never refused for packing tightly: small parts
@@ -45,8 +50,14 @@ class ImportRefused(ValueError):
 
 
 def neutralise_formula(text: str) -> str:
-    """Prefix an apostrophe so the cell is shown as text, never evaluated."""
-    if text and text.startswith(NEUTRALISED_STARTS):
+    """Text as an exported cell holds it: an apostrophe before anything a spreadsheet would
+    evaluate, so it is shown as text; control characters left out, since one (a bell typed
+    into a title) would otherwise stop every export of the ledger for everyone."""
+    if not text:
+        return text
+    if UNSTORABLE_IN_SPREADSHEETS.search(text):
+        text = UNSTORABLE_IN_SPREADSHEETS.sub("", text)
+    if text.startswith(NEUTRALISED_STARTS):
         return "'" + text
     return text
 

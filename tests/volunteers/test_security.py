@@ -121,6 +121,24 @@ def test_typed_formulas_never_run_in_the_roster_hours_or_register_exports(client
     assert "'=1+1" in str(roster) and "'@SUM(A1)" in str(roster) and "'@SUM(A1)" in str(hours)
 
 
+def test_a_control_character_in_a_name_does_not_stop_the_roster_hours_or_register_exports(
+    client, coordinator_a, unit_a
+):
+    post = make_post(unit_a, name="社区\x07服务站")
+    volunteer = make_volunteer(unit_a, name="张\x0b三")
+    book(volunteer, make_shift(post, datetime.date(2021, 5, 3)), Attendance.PRESENT)
+    logged_in(client, coordinator_a)
+    roster = read_xlsx(client.get(reverse("volunteers:roster-xlsx"), {"month": "2021-05"}).content)
+    hours = read_xlsx(
+        client.get(
+            reverse("volunteers:hours"), {"start": "2021-05-01", "end": "2021-05-31", "format": "xlsx"}
+        ).content
+    )
+    register = read_xlsx(LedgerAdmin(client, Volunteer).export())
+    assert "社区服务站" in str(roster) and "张三" in str(roster)
+    assert "张三" in str(hours) and "张三" in str(register)
+
+
 def test_shifts_not_yet_come_are_not_counted_as_held(client, post_a):
     make_shift(post_a, datetime.date(2021, 5, 3))
     with time_machine.travel("2021-05-10T04:00:00+00:00", tick=False):
