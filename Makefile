@@ -43,9 +43,18 @@ messages: $(STAMP)
 	$(BIN)/python manage.py compilemessages --ignore=.venv
 
 # Debian's Chromium and CJK fonts for the browser tests; Playwright never downloads a browser.
+# Installed when missing, as root or through passwordless sudo. Where neither can run, the
+# browser tests skip themselves and say why, unless BROWSER_DEPS=required (CI): an error.
 browser-deps:
-	@command -v chromium >/dev/null && fc-list :lang=zh | grep -q . || \
-	  (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium fonts-noto-cjk)
+	@if command -v chromium >/dev/null && fc-list :lang=zh | grep -q .; then exit 0; fi; \
+	if [ "$$(id -u 2>/dev/null)" = 0 ]; then SUDO=; \
+	elif command -v sudo >/dev/null && sudo -n true 2>/dev/null; then SUDO="sudo -n"; \
+	elif [ "$(BROWSER_DEPS)" = required ]; then \
+	  echo "browser-deps: chromium and fonts-noto-cjk are missing and this user cannot install them (needs root or sudo)" >&2; exit 1; \
+	else \
+	  echo "browser-deps: chromium and fonts-noto-cjk are missing; run 'sudo make browser-deps' to install them, or the browser tests are skipped" >&2; exit 0; \
+	fi; \
+	$$SUDO apt-get update -qq && $$SUDO env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium fonts-noto-cjk
 
 bench: $(STAMP)
 	DJANGO_SETTINGS_MODULE=deeds_portal.settings.test $(BIN)/python -m bench

@@ -22,6 +22,7 @@ from import_export.results import RowResult
 from . import review
 from .import_rules import (  # noqa: F401  (neutralise_formula and restore_neutralised: the old import path)
     FORMULA_TRIGGERS,
+    UNSTORABLE_IN_SPREADSHEETS,
     UnitCheck,
     allow_csv_fields_up_to,
     cell_problems,
@@ -326,6 +327,16 @@ class LedgerResource(resources.ModelResource):
             errors = error.update_error_dict(errors)
         if errors:
             raise ValidationError(errors)
+
+    def import_field(self, field, instance, row, is_m2m=False, **kwargs):
+        before = getattr(instance, field.attribute, None) if field.attribute and not is_m2m else None
+        super().import_field(field, instance, row, is_m2m, **kwargs)
+        if isinstance(before, str) and UNSTORABLE_IN_SPREADSHEETS.search(before):
+            # The export left out the control characters a spreadsheet cannot hold; the same
+            # text without them, read back, is the stored text unchanged (not an edit to
+            # write, or to send for review).
+            if getattr(instance, field.attribute) == UNSTORABLE_IN_SPREADSHEETS.sub("", before):
+                setattr(instance, field.attribute, before)
 
     def validate_instance(self, instance, import_validation_errors=None, validate_unique=True):
         errors = dict(import_validation_errors or {})

@@ -15,6 +15,7 @@ from django.urls import reverse
 from projects.models import ProgressUpdate, Project
 from tests.conftest import add_update, logged_in
 from tests.kit.ledger import confirm_preview, preview_errors
+from units.review import ReviewRequest
 
 pytestmark = pytest.mark.django_db
 EXPORT = reverse("admin:projects_project_export")
@@ -323,13 +324,31 @@ def test_formulas_are_neutralised_and_round_trip_unchanged(client, office_admin,
 
 
 def test_a_control_character_typed_into_a_title_does_not_stop_the_export(client, office_admin, make_project):
-    """The admin's form lets a bell through; an xlsx cannot hold one, so the export leaves it out."""
+    """The admin's form lets a bell through; an xlsx cannot hold one, so the export leaves it
+    out, and the untouched file still re-imports as unchanged (the stored text is kept)."""
     make_project(title="修缮\x07老旧小区", description="第一行\x0b第二行")
     client = logged_in(client, office_admin)
     rows = read_xlsx(export(client, XLSX))
     assert ["修缮老旧小区", "第一行第二行"] in [row[2:4] for row in rows[1:]]
     csv_rows = list(csv.reader(io.StringIO(export(client, CSV).decode("utf-8-sig"))))
     assert "修缮老旧小区" in [row[2] for row in csv_rows[1:]]
+    for file_format, data, name in (
+        (XLSX, export(client, XLSX), "台账.xlsx"),
+        (CSV, export(client, CSV), "台账.csv"),
+    ):
+        preview, _ = import_file(client, data, file_format, name)
+        assert preview.context["job"].totals["skip"] == 1, preview.context["job"].totals
+    assert Project.objects.get().title == "修缮\x07老旧小区"
+
+
+def test_an_editor_re_importing_an_untouched_export_with_a_control_character_files_nothing_for_review(
+    client, editor_a, make_project
+):
+    make_project(title="修缮\x07老旧小区")
+    client = logged_in(client, editor_a)
+    preview, _ = import_file(client, export(client, XLSX))
+    assert preview.context["job"].totals["skip"] == 1
+    assert not ReviewRequest.objects.exists()
 
 
 def test_a_failure_at_commit_time_rolls_back_the_whole_file(client, office_admin, round_, unit_a):
