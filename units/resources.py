@@ -329,13 +329,14 @@ class LedgerResource(resources.ModelResource):
             raise ValidationError(errors)
 
     def import_field(self, field, instance, row, is_m2m=False, **kwargs):
-        before = getattr(instance, field.attribute, None) if field.attribute and not is_m2m else None
+        # A text column's stored value, read without a descriptor (a relation's would query).
+        before = instance.__dict__.get(field.attribute) if field.attribute and not is_m2m else None
         super().import_field(field, instance, row, is_m2m, **kwargs)
         if isinstance(before, str) and UNSTORABLE_IN_SPREADSHEETS.search(before):
             # The export left out the control characters a spreadsheet cannot hold; the same
             # text without them, read back, is the stored text unchanged (not an edit to
             # write, or to send for review).
-            if getattr(instance, field.attribute) == UNSTORABLE_IN_SPREADSHEETS.sub("", before):
+            if instance.__dict__.get(field.attribute) == UNSTORABLE_IN_SPREADSHEETS.sub("", before):
                 setattr(instance, field.attribute, before)
 
     def validate_instance(self, instance, import_validation_errors=None, validate_unique=True):
