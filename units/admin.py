@@ -349,8 +349,11 @@ class LedgerImportExportMixin(LookupGuardMixin, ImportExportMixin):
         return reverse("admin:units_ledgerimport_changelist", current_app=self.admin_site.name)
 
     def _job_for(self, request, job_id):
-        """The job, if it is this ledger's and the user's own (or the user sees every unit)."""
-        if not self.has_import_permission(request):
+        """The job, if it is this ledger's and the user's own. Those who see every unit (the
+        office, leaders) read any job that "My imports" lists them; confirming stays the
+        uploader's."""
+        reads_every_job = sees_all_units(request.user) and self.has_view_permission(request)
+        if not (self.has_import_permission(request) or reads_every_job):
             raise PermissionDenied
         job = (
             LedgerImport.objects.select_related("created_by")
@@ -388,6 +391,7 @@ class LedgerImportExportMixin(LookupGuardMixin, ImportExportMixin):
                 args=[job.pk],
                 current_app=self.admin_site.name,
             ),
+            "may_import": self.has_import_permission(request),
             "import_url": reverse(
                 f"admin:{self.opts.app_label}_{self.opts.model_name}_import", current_app=self.admin_site.name
             ),

@@ -189,6 +189,24 @@ def test_a_job_page_is_its_uploaders_and_the_offices_only(
     )
 
 
+def test_a_leader_reads_the_jobs_my_imports_lists_but_cannot_confirm_them(
+    client, editor_a, leader, round_, unit_a
+):
+    preview = upload(logged_in(client, editor_a), rows_file(round_.name))
+    job = preview.context["job"]
+    reader = logged_in(Client(), leader)
+    assert job_page(job) in reader.get(MY_IMPORTS).text
+    page = reader.get(job_page(job))
+    assert page.status_code == 200 and "台账.xlsx" in page.text
+    assert page.context["confirm_form"] is None and reverse("admin:projects_project_import") not in page.text
+    refused = reader.post(
+        reverse("admin:projects_project_import_job_confirm", args=[job.pk]), confirm_data(preview)
+    )
+    assert refused.status_code == 403
+    assert not Project.objects.exists()
+    assert LedgerImport.objects.get().status == LedgerImport.Status.CHECKED
+
+
 def test_a_failed_import_job_says_so_and_writes_nothing(
     client, office_admin, round_, unit_a, pending_dir, settings
 ):
