@@ -240,6 +240,10 @@ class Project(ReviewedModel, LockVersionedModel):
         """Whether citizens see the project (``ProjectQuerySet.published`` for one row)."""
         return self.is_public and self.is_approved
 
+    @property
+    def is_shown_to_citizens(self) -> bool:
+        return self.is_published
+
     def progress_on(self, on: datetime.date | None = None) -> "ProgressUpdate | None":
         """The latest approved update dated on or before ``on``."""
         return self.updates.approved().filter(date__lte=on or today()).order_by("-date", "-pk").first()
@@ -333,6 +337,10 @@ class ProgressUpdate(ReviewedModel):
     def review_parent(self):
         """Where the office opens this row in the admin (it is edited inline on its project)."""
         return self.project
+
+    @property
+    def is_shown_to_citizens(self) -> bool:
+        return self.is_approved and self.project.is_published
 
     def clean(self):
         if self.date and self.date > today():

@@ -105,6 +105,12 @@ class ReviewedModel(models.Model):
         """Saving a row that is not approved changes no public page (``units.public_pages``)."""
         return self.is_approved
 
+    @property
+    def is_shown_to_citizens(self) -> bool:
+        """Whether the public pages show this row; a model with more to it than approval
+        (a public flag, a parent that must be shown too) says so."""
+        return self.is_approved
+
 
 class ReviewRequestQuerySet(models.QuerySet):
     unit_path = "unit"

@@ -345,9 +345,17 @@ class ReviewRequestAdmin(admin.ModelAdmin):
         try:
             if decision == "approve":
                 service.approve(review, request.user, request=request, seen=request.POST.get("seen"))
-                messages.success(
-                    request, _("Approved: “%(record)s” is public now.") % {"record": review.summary}
-                )
+                target = review.target
+                if target is not None:
+                    target.refresh_from_db()  # as the approval left it
+                if target is not None and target.is_shown_to_citizens:
+                    message = _("Approved: “%(record)s” is public now.")
+                else:
+                    message = _(
+                        "Approved: “%(record)s”. Citizens do not see it yet: it is not marked public, "
+                        "or the project it belongs to is not public or not approved."
+                    )
+                messages.success(request, message % {"record": review.summary})
             elif decision == "send_back":
                 service.send_back(review, request.user, request.POST.get("comment", ""), request=request)
                 messages.success(

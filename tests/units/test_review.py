@@ -442,3 +442,24 @@ def test_a_record_changed_after_the_office_opened_it_is_not_approved_unseen(
     office.post(decide_url(submitted), {"decision": "approve", "seen": response.context["seen"]})
     update.refresh_from_db()
     assert update.review_status == ReviewStatus.APPROVED and len(approvals()) == 1
+
+
+def test_approving_says_public_now_only_when_citizens_see_the_record(client, submitted, office_admin, bridge):
+    office = logged_in(client, office_admin)
+    page = office.post(decide_url(submitted), {"decision": "approve"}, follow=True).text
+    assert "现已公开" in page  # the bridge is a public project: its update is shown now
+
+    draft = Project.objects.create(
+        title="内部筹备中的项目",
+        round=bridge.round,
+        unit=bridge.unit,
+        deadline=bridge.deadline,
+        is_public=False,
+    )
+    review.save_new(draft, make_user("another-editor", UNIT_EDITOR, unit=bridge.unit))
+    page = office.post(
+        decide_url(ReviewRequest.objects.pending().get()), {"decision": "approve"}, follow=True
+    ).text
+    assert "现已公开" not in page and "群众暂时看不到" in page
+    draft.refresh_from_db()
+    assert draft.is_approved and not draft.is_published
