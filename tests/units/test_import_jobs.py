@@ -207,6 +207,14 @@ def test_a_leader_reads_the_jobs_my_imports_lists_but_cannot_confirm_them(
     assert LedgerImport.objects.get().status == LedgerImport.Status.CHECKED
 
 
+def test_markup_typed_in_a_file_shows_as_text_in_the_preview(client, office_admin, round_, unit_a):
+    # The preview's cells are the library's diff HTML, shown as it is: its text must be escaped.
+    typed = write_xlsx([HEADERS, valid_row(round_.name, 项目名称="<script>alert(1)</script>")])
+    preview = upload(logged_in(client, office_admin), typed)
+    assert "<script>alert(1)" not in preview.text
+    assert "&lt;script&gt;alert(1)&lt;/script&gt;" in preview.text
+
+
 def test_a_failed_import_job_says_so_and_writes_nothing(
     client, office_admin, round_, unit_a, pending_dir, settings
 ):
