@@ -11,7 +11,7 @@ from django.urls import path
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from units.admin import LookupGuardMixin
+from units.admin import LookupGuardMixin, ReadOnlyAdminMixin
 from units.import_rules import neutralise_formula
 
 from .models import AuditEntry
@@ -33,7 +33,7 @@ def _details_text(details) -> str:
 
 
 @admin.register(AuditEntry)
-class AuditEntryAdmin(LookupGuardMixin, admin.ModelAdmin):
+class AuditEntryAdmin(ReadOnlyAdminMixin, LookupGuardMixin, admin.ModelAdmin):
     list_display = ["time", "username", "address", "action", "object_type", "object_repr"]
     list_filter = ["action", ("user", admin.RelatedOnlyFieldListFilter), "time"]
     date_hierarchy = "time"
@@ -52,16 +52,6 @@ class AuditEntryAdmin(LookupGuardMixin, admin.ModelAdmin):
     ]
     readonly_fields = fields
     change_list_template = "admin/audit/auditentry/change_list.html"
-
-    # Entries are written by the portal itself; nobody adds, edits or deletes them here.
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
     def has_export_permission(self, request) -> bool:
         return request.user.has_perm("audit.export_auditentry")

@@ -78,6 +78,20 @@ class LookupGuardMixin:
         return GuardedChangeList
 
 
+class ReadOnlyAdminMixin:
+    """Rows the portal writes itself (audit entries, import jobs, review submissions): listed
+    and read in the admin, never added, edited or deleted there."""
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
 class UnitScopedAdminMixin(LookupGuardMixin, RecordHistoryMixin):
     """Limit a ModelAdmin to the rows of the user's units.
 
@@ -572,8 +586,9 @@ class PortalUserAdmin(UserAdmin):
 
 
 @admin.register(LedgerImport)
-class LedgerImportAdmin(admin.ModelAdmin):
-    """ "My imports": every spreadsheet import's job; an editor sees only their own."""
+class LedgerImportAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+    """ "My imports": every spreadsheet import's job; an editor sees only their own. Uploads
+    start on a ledger's import page, never here."""
 
     list_display = [
         "file_name_link",
@@ -604,15 +619,6 @@ class LedgerImportAdmin(admin.ModelAdmin):
         if not (request.user.is_active and request.user.is_staff):
             return False
         return obj is None or obj.created_by_id == request.user.pk or sees_all_units(request.user)
-
-    def has_add_permission(self, request):
-        return False  # uploads start on a ledger's import page
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
     def change_view(self, request, object_id, form_url="", extra_context=None):
         # The job's own page (progress, preview, confirm) is the ledger's.

@@ -28,6 +28,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from . import review as service
+from .admin import ReadOnlyAdminMixin
 from .models import ReviewRequest, ReviewStatus
 from .scoping import scope_queryset
 
@@ -265,7 +266,7 @@ def describe_record(obj) -> list[tuple]:
 
 
 @admin.register(ReviewRequest)
-class ReviewRequestAdmin(admin.ModelAdmin):
+class ReviewRequestAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     """The review queue: oldest first; the office decides on each item's page."""
 
     list_display = ["summary", "kind", "unit", "submitted_by", "submitted_at", "waited", "status"]
@@ -278,15 +279,6 @@ class ReviewRequestAdmin(admin.ModelAdmin):
 
     def get_queryset(self, request):
         return scope_queryset(super().get_queryset(request), request.user, "unit")
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
     @admin.display(description=gettext_lazy("waited"), ordering="submitted_at")
     def waited(self, review):
