@@ -1,7 +1,10 @@
-"""The monthly workbook in the admin: make one for a month, download an issued one again."""
+"""The portal's own admin pages: the monthly workbook (make one for a month, download an issued
+one again) and the staff list's second-factor reset; the admin pages of other packages that
+office staff have no use for, or that show secrets, are taken off the admin."""
 
 from django import forms
 from django.contrib import admin, messages
+from django.contrib.auth import get_user_model
 from django.core.exceptions import PermissionDenied
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404
@@ -10,10 +13,17 @@ from django.urls import path, reverse
 from django.utils import timezone
 from django.utils.html import format_html, format_html_join
 from django.utils.translation import gettext_lazy as _
+from django_otp import devices_for_user
+from django_otp.plugins.otp_static.models import StaticDevice
+from django_otp.plugins.otp_totp.models import TOTPDevice
+from django_tasks_db.models import DBTaskResult
 
+from audit.records import Action, record
+from units.admin import PortalUserAdmin
 from units.scoping import sees_all_units
 
 from .models import IssuedWorkbook
+from .second_factor import issue_enrolment_code
 from .workbook.build import BadMonth, parse_month
 from .workbook.issue import issue
 
@@ -148,3 +158,67 @@ def format_html_rows(rows) -> str:
         "<tr><td>{}</td><td>{}</td><td>{}</td></tr>",
         ((f, "—" if a is None else a, "—" if b is None else b) for f, a, b in rows),
     )
+
+
+# No admin page shows a second-factor key, its QR code or a recovery code: the office resets a
+# colleague's second factor from the staff list (recorded), never by reading or editing a device.
+# Background jobs are followed on each import's own page, not in the task backend's table.
+HIDDEN_FROM_THE_ADMIN = (TOTPDevice, StaticDevice, DBTaskResult)
+for _model in HIDDEN_FROM_THE_ADMIN:
+    if admin.site.is_registered(_model):
+        admin.site.unregister(_model)
+
+
+class StaffAdmin(PortalUserAdmin):
+    """The staff list, with each member's second-factor state and the office's reset."""
+
+    list_display = [*PortalUserAdmin.list_display, "second_factor_state"]
+    actions = ["reset_second_factor"]
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).select_related("enrolment_code")
+
+    @admin.display(description=_("second factor"))
+    def second_factor_state(self, user):
+        if any(True for _device in devices_for_user(user)):
+            return _("set up")
+        code = getattr(user, "enrolment_code", None)
+        if code is not None and code.expires_at > timezone.now():
+            return _("enrolment code valid until %(time)s") % {
+                "time": timezone.localtime(code.expires_at).strftime("%Y-%m-%d %H:%M")
+            }
+        return _("not set up")
+
+    @admin.action(
+        description=_("Reset the second factor and issue an enrolment code"), permissions=["change"]
+    )
+    def reset_second_factor(self, request, queryset):
+        """Removes the staff members' apps and recovery codes and shows each a one-time enrolment
+        code, once, for the office to hand over; each reset is recorded (the code is not)."""
+        codes = []
+        for user in queryset.order_by("username"):
+            devices = list(devices_for_user(user, confirmed=None))
+            for device in devices:
+                device.delete()
+            code = issue_enrolment_code(user, issued_by=request.user)
+            record(
+                Action.SECOND_FACTOR_RESET,
+                request=request,
+                obj=user,
+                details={"devices": len(devices), "enrolment_code_expires": code.expires_at.isoformat()},
+            )
+            codes.append(code)
+        context = {
+            **self.admin_site.each_context(request),
+            "title": _("Enrolment codes"),
+            "codes": codes,
+            "back": reverse("admin:auth_user_changelist"),
+        }
+        response = TemplateResponse(request, "admin/second_factor/codes_issued.html", context)
+        response["Cache-Control"] = "private, no-store"
+        return response
+
+
+User = get_user_model()
+admin.site.unregister(User)
+admin.site.register(User, StaffAdmin)

@@ -75,6 +75,18 @@ class TolerantRedisCache(RedisCache):
             self._failed("touch", error)
             return False
 
+    def incr(self, key, delta=1, version=None):
+        # An error is a miss, and a miss of incr() is the ValueError of a key that is not there:
+        # callers (the sign-in throttle, the page generation) already start the count afresh.
+        try:
+            return super().incr(key, delta, version)
+        except RedisError as error:
+            self._failed("incr", error)
+            raise ValueError(f"Key '{key}' not found (cache unavailable)") from None
+
+    def decr(self, key, delta=1, version=None):
+        return self.incr(key, -delta, version)
+
     def delete(self, key, version=None):
         try:
             return super().delete(key, version)

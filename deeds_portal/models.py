@@ -43,3 +43,37 @@ class IssuedWorkbook(models.Model):
     @property
     def filename(self) -> str:
         return f"monthly-report-{self.month:%Y-%m}.xlsx"
+
+
+class EnrolmentCode(models.Model):
+    """启用码: the one-time code the office hands a staff member to set up their second factor.
+
+    Issued when the office resets a second factor (or sets one up for a new colleague); only its
+    hash is kept. Without it, a password alone cannot enrol a new authenticator app.
+    """
+
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("staff member"),
+        on_delete=models.CASCADE,
+        related_name="enrolment_code",
+    )
+    code_hash = models.CharField(max_length=128, editable=False)
+    issued_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("issued by"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    issued_at = models.DateTimeField(_("issued at"), auto_now_add=True)
+    expires_at = models.DateTimeField(_("expires at"))
+    failed_attempts = models.PositiveSmallIntegerField(default=0, editable=False)
+
+    class Meta:
+        verbose_name = _("second-factor enrolment code")
+        verbose_name_plural = _("second-factor enrolment codes")
+
+    def __str__(self) -> str:
+        return str(self.user)

@@ -36,7 +36,6 @@ from django.utils.decorators import method_decorator
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_POST
-from django_otp import devices_for_user
 from import_export.admin import ImportExportMixin
 from import_export.formats.base_formats import CSV, XLSX
 from import_export.forms import ImportForm, SelectableFieldsExportForm
@@ -538,7 +537,6 @@ class PortalUserAdmin(UserAdmin):
     inlines = [UnitMembershipInline]
     list_display = ["username", "last_name", "first_name", "is_staff", "unit_names"]
     list_filter = ["is_staff", "is_superuser", "is_active", "groups", "units"]
-    actions = ["reset_second_factor"]
 
     def get_queryset(self, request):
         return super().get_queryset(request).prefetch_related("units")
@@ -564,21 +562,6 @@ class PortalUserAdmin(UserAdmin):
                 removed=[str(row.unit) for row in formset.deleted_objects]
                 + [str(unit) for unit in Unit.objects.filter(pk__in=moved_from)],
             )
-
-    @admin.action(description=_("Reset the second factor (lost phone)"), permissions=["change"])
-    def reset_second_factor(self, request, queryset):
-        """The staff member sets up the app again at their next sign-in; the reset is recorded."""
-        reset = 0
-        for user in queryset:
-            devices = list(devices_for_user(user, confirmed=None))
-            if devices:
-                for device in devices:
-                    device.delete()
-                record(
-                    Action.SECOND_FACTOR_RESET, request=request, obj=user, details={"devices": len(devices)}
-                )
-                reset += 1
-        self.message_user(request, _("Second factor reset for %(count)d staff members.") % {"count": reset})
 
     @admin.display(description=_("their units"))
     def unit_names(self, user):

@@ -152,6 +152,10 @@ SECOND_FACTOR_ROLES = env.list("SECOND_FACTOR_ROLES", default=[])
 # Review before publishing (units/review.py): the roles (group names) whose changes are public
 # at once; superusers always. Everyone else's new records and changes wait for the office (待审核).
 REVIEW_DIRECT_PUBLISH_ROLES = env.list("REVIEW_DIRECT_PUBLISH_ROLES", default=["办公室管理员"])
+# Setting up an authenticator app needs the one-time enrolment code (启用码) the office hands over
+# when it resets a second factor; the code is good for this many hours and this many wrong tries.
+SECOND_FACTOR_ENROLMENT_CODE_HOURS = env.float("SECOND_FACTOR_ENROLMENT_CODE_HOURS", default=24)
+SECOND_FACTOR_ENROLMENT_CODE_TRIES = 5
 SECOND_FACTOR_DEMO_EXEMPT = ["demo-admin", "demo-editor", "demo-leader", "demo-coordinator"]
 OTP_TOTP_ISSUER = "我为群众办实事"
 # Audit entries older than this are deleted by prune_audit (at least 183 days: 等保2.0 asks six months).
