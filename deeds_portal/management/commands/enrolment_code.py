@@ -30,4 +30,6 @@ class Command(BaseCommand):
             details={"via": "enrolment_code command", "enrolment_code_expires": code.expires_at.isoformat()},
         )
         expires = timezone.localtime(code.expires_at).strftime("%Y-%m-%d %H:%M")
-        self.stdout.write(f"{user.get_username()} 的启用码：{code.plain_code}（{expires} 前有效，只能使用一次）")
+        self.stdout.write(
+            f"{user.get_username()} 的启用码：{code.plain_code}（{expires} 前有效，只能使用一次）"
+        )
