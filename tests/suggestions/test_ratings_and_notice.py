@@ -104,3 +104,12 @@ def test_the_notice_encodes_the_projects_canonical_url(client, done, settings):
 def test_no_notice_for_a_draft(client, make_project):
     draft = make_project(is_public=False)
     assert client.get(reverse("suggestions:notice", args=[draft.pk])).status_code == 404
+
+
+def test_one_ipv6_64_is_one_address_to_the_rating_limit(client, done):
+    for n in range(1, 11):
+        rate(Client(), done, REMOTE_ADDR=f"2001:db8:a:b::{n}")
+    refused = rate(Client(), done, REMOTE_ADDR="2001:db8:a:b::beef")
+    assert refused.status_code == 429 and "提交过于频繁" in refused.text
+    assert rate(Client(), done, REMOTE_ADDR="2001:db8:a:c::1").status_code == 200
+    assert Rating.objects.count() == 11

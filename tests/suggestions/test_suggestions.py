@@ -347,3 +347,12 @@ def test_an_editors_project_made_from_a_suggestion_waits_for_review(client, edit
     project = Project.objects.get(title="修一条健身步道")
     assert project.review_status == "pending"
     assert ReviewRequest.objects.get().target == project
+
+
+def test_one_ipv6_64_is_one_address_to_the_submission_limit(client):
+    for n in range(1, 6):
+        assert propose(Client(), REMOTE_ADDR=f"2001:db8:a:b::{n}").status_code == 302
+    refused = propose(Client(), dict(what="第六条"), REMOTE_ADDR="2001:db8:a:b:ffff::9")
+    assert refused.status_code == 429 and "提交过于频繁" in refused.text
+    assert propose(Client(), REMOTE_ADDR="2001:db8:a:c::1").status_code == 302  # the next /64
+    assert Suggestion.objects.count() == 6
