@@ -94,7 +94,13 @@ def suggestion_status(request):
             )
             context["suggestion"] = suggestion
             context["not_found"] = suggestion is None
-            if suggestion and suggestion.status == SuggestionStatus.MERGED:
+            # The suggestion it went into is named only once it is public: its text is
+            # another citizen's, unmoderated until then.
+            if (
+                suggestion
+                and suggestion.status == SuggestionStatus.MERGED
+                and suggestion.merged_into.is_public
+            ):
                 context["merged_into"] = suggestion.merged_into
     return render(request, "suggestions/status.html", context)
 

@@ -356,3 +356,15 @@ def test_one_ipv6_64_is_one_address_to_the_submission_limit(client):
     assert refused.status_code == 429 and "提交过于频繁" in refused.text
     assert propose(Client(), REMOTE_ADDR="2001:db8:a:c::1").status_code == 302  # the next /64
     assert Suggestion.objects.count() == 6
+
+
+def test_a_merged_suggestions_status_never_shows_the_unpublished_text_it_went_into(client):
+    target = Suggestion.objects.create(what="尚未审核的目标建议", place="东关", why="x")
+    duplicate = publish(Suggestion.objects.create(what="装路灯", place="东关", why="太黑"))
+    merge(duplicate, target)
+    lookup = client.get("/suggestions/status/", {"reference": duplicate.reference}).text
+    assert "已合并" in lookup
+    assert "尚未审核的目标建议" not in lookup and f"/suggestions/{target.pk}/" not in lookup
+    publish(target)
+    lookup = client.get("/suggestions/status/", {"reference": duplicate.reference}).text
+    assert "尚未审核的目标建议" in lookup and f"/suggestions/{target.pk}/" in lookup
