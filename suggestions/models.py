@@ -89,6 +89,12 @@ class Suggestion(models.Model):
         related_name="source_suggestions",
     )
     support_count = models.PositiveIntegerField(_("supporters"), default=0, editable=False)
+    redacted = models.BooleanField(
+        _("personal data hidden by the office"),
+        default=False,
+        editable=False,
+        help_text=_("The public page says that something was hidden."),
+    )
 
     objects = SuggestionQuerySet.as_manager()
 
@@ -96,6 +102,8 @@ class Suggestion(models.Model):
         verbose_name = _("citizen suggestion")
         verbose_name_plural = _("citizen suggestions (百姓点菜)")
         ordering = ["-created_at", "-pk"]
+        # Publishing, hiding, declining and merging are the office's (suggestions.moderation).
+        permissions = [("moderate_suggestion", _("Can moderate citizen suggestions"))]
 
     def __str__(self) -> str:
         return f"{self.reference} {self.what}"
@@ -219,6 +227,18 @@ class Rating(models.Model):
     satisfaction = models.CharField(_("satisfaction"), max_length=12, choices=Satisfaction.choices)
     comment = models.TextField(_("comment"), max_length=500, blank=True)
     comment_approved = models.BooleanField(_("comment shown publicly"), default=False)
+    redacted = models.BooleanField(
+        _("personal data hidden by the office"),
+        default=False,
+        editable=False,
+        help_text=_("The public page says that something was hidden."),
+    )
+    unit_reply = models.TextField(
+        _("the unit's public reply"),
+        max_length=500,
+        blank=True,
+        help_text=_("Shown under the comment, as the responsible unit's answer, once the comment is public."),
+    )
     address_hash = models.CharField(_("sender address (hashed)"), max_length=64, blank=True, editable=False)
     # A hash of the rating browser's random id: one rating per browser and project.
     browser_hash = models.CharField(max_length=64, blank=True, editable=False)
@@ -230,6 +250,8 @@ class Rating(models.Model):
         verbose_name = _("citizen rating")
         verbose_name_plural = _("citizen ratings (百姓监督)")
         ordering = ["-created_at", "-pk"]
+        # Showing, hiding and redacting comments are the office's (suggestions.moderation).
+        permissions = [("moderate_rating", _("Can moderate citizen ratings"))]
         constraints = [
             models.UniqueConstraint(
                 fields=["project", "browser_hash"],
@@ -272,6 +294,8 @@ def save_rating(project, *, browser: str, address: str, satisfaction: str, comme
         # A new comment is unread: it waits for the office like any other.
         earlier.comment = comment
         earlier.comment_approved = False
+        earlier.redacted = False
+        earlier.unit_reply = ""  # it answered the earlier comment
     earlier.address_hash = address
     earlier.created_at = timezone.now()
     earlier.save()
