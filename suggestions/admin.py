@@ -20,7 +20,7 @@ from audit.records import Action, record
 from projects.models import Project, Round
 from units.admin import UnitScopedAdminMixin
 from units.dates import today
-from units.scoping import units_of
+from units.scoping import owning_unit_id, unit_ids_of, units_of
 
 from . import moderation
 from .models import Consultation, Rating, Suggestion, SuggestionStatus, make_project, merge
@@ -57,11 +57,11 @@ class FeedbackModerationMixin:
     """The one place that enforces who may change citizens' feedback (``suggestions.moderation``).
 
     Every save (change form, list edit, list action, restore from history) passes
-    ``save_moderated``: a citizen's words change only by the office's redaction,
-    moderation fields only by the office (``moderate_<model>`` permission), and each
-    moderation decision leaves an audit entry. The change form shows as read-only what
-    the user may not change, so a forged POST of those fields is ignored, and a save
-    that would change them anyway (a restore, a list edit) is refused.
+    ``save_model``: a citizen's words change only by the office's redaction, moderation
+    fields only by the office (``moderate_<model>`` permission), the public reply only by
+    the rated unit's own staff, and each decision leaves an audit entry. The change form
+    shows as read-only what the user may not change, so a forged POST of those fields is
+    ignored; a save that would change them anyway (a restore, a list edit) is refused.
     """
 
     form = RedactionForm
@@ -70,13 +70,20 @@ class FeedbackModerationMixin:
         opts = self.opts
         return request.user.has_perm(f"{opts.app_label}.moderate_{opts.model_name}")
 
+    def may_reply(self, request, obj) -> bool:
+        """The reply is shown as the unit's: only its own staff write it, not the office for it."""
+        return obj is not None and owning_unit_id(obj, self.unit_path) in unit_ids_of(request.user)
+
     def get_readonly_fields(self, request, obj=None):
         readonly = list(super().get_readonly_fields(request, obj))
         policy = moderation.policy_for(self.model)
         # A new record's text is what staff typed as received (a suggestion made by phone).
-        locked = [name.removesuffix("_id") for name in policy.words] if obj is not None else []
+        locked = list(policy.words) if obj is not None else []
         if not self.has_moderate_permission(request):
-            locked += [name.removesuffix("_id") for name in policy.moderation]
+            locked += policy.moderation
+        if not self.may_reply(request, obj):
+            locked += policy.reply
+        locked = [name.removesuffix("_id") for name in locked]
         return readonly + [name for name in locked if name not in readonly]
 
     def get_fields(self, request, obj=None):
@@ -93,31 +100,25 @@ class FeedbackModerationMixin:
         return super().revision_view(request, object_id, version_id, extra_context)
 
     def save_model(self, request, obj, form, change):
+        """Also the list actions' save (``form`` None): check, save, record the decisions."""
         before = getattr(request, "_feedback_before", None) if change else None
         if change and before is None:
             before = moderation.stored_snapshot(obj)
-        fragment = (getattr(form, "cleaned_data", None) or {}).get(REDACT_FIELD, "") if form else ""
+        fragment = (getattr(form, "cleaned_data", None) or {}).get(REDACT_FIELD, "")
         if fragment:
             for name in moderation.policy_for(self.model).redactable:
                 setattr(obj, name, moderation.redact(getattr(obj, name) or "", fragment))
             obj.redacted = True
-        self.save_moderated(
-            request,
+        changed = moderation.check_change(
             obj,
             before,
-            save=lambda: super(FeedbackModerationMixin, self).save_model(request, obj, form, change),
+            may_moderate=self.has_moderate_permission(request),
+            may_reply=self.may_reply(request, obj),
         )
+        super().save_model(request, obj, form, change)
+        self.record_decisions(request, obj, before, changed)
         if fragment:
             moderation.scrub_history(obj, fragment)
-
-    def save_moderated(self, request, obj, before, save=None) -> None:
-        """Check the change against ``before`` (None: a new record), save it, record its decisions."""
-        changed = moderation.check_change(obj, before, may_moderate=self.has_moderate_permission(request))
-        if save is None:
-            obj.save()
-        else:
-            save()
-        self.record_decisions(request, obj, before, changed)
 
     def record_decisions(self, request, obj, before, changed) -> None:
         for decision in moderation.decisions(obj, before, changed):
@@ -179,24 +180,21 @@ class SuggestionAdmin(FeedbackModerationMixin, UnitScopedAdminMixin, VersionAdmi
     @admin.action(description=_("Accept and publish the selected suggestions"), permissions=["moderate"])
     def accept(self, request, queryset):
         for suggestion in queryset.filter(status__in=[SuggestionStatus.RECEIVED, SuggestionStatus.ACCEPTED]):
-            before = moderation.snapshot(suggestion)
             suggestion.status = SuggestionStatus.ACCEPTED
             suggestion.is_published = True
-            self.save_moderated(request, suggestion, before)
+            self.save_model(request, suggestion, None, change=True)
 
     @admin.action(description=_("Publish the selected suggestions as received"), permissions=["moderate"])
     def publish(self, request, queryset):
         for suggestion in queryset.exclude(status=SuggestionStatus.MERGED):
-            before = moderation.snapshot(suggestion)
             suggestion.is_published = True
-            self.save_moderated(request, suggestion, before)
+            self.save_model(request, suggestion, None, change=True)
 
     @admin.action(description=_("Hide the selected suggestions from the public"), permissions=["moderate"])
     def hide(self, request, queryset):
         for suggestion in queryset.filter(is_published=True):
-            before = moderation.snapshot(suggestion)
             suggestion.is_published = False
-            self.save_moderated(request, suggestion, before)
+            self.save_model(request, suggestion, None, change=True)
 
     @admin.action(
         description=_("Merge the selected duplicates into the earliest one"), permissions=["moderate"]
@@ -285,16 +283,14 @@ class RatingAdmin(FeedbackModerationMixin, UnitScopedAdminMixin, VersionAdmin):
     @admin.action(description=_("Show the selected comments publicly"), permissions=["moderate"])
     def approve_comments(self, request, queryset):
         for rating in queryset.exclude(comment="").filter(comment_approved=False):
-            before = moderation.snapshot(rating)
             rating.comment_approved = True
-            self.save_moderated(request, rating, before)
+            self.save_model(request, rating, None, change=True)
 
     @admin.action(description=_("Hide the selected comments from the public"), permissions=["moderate"])
     def hide_comments(self, request, queryset):
         for rating in queryset.filter(comment_approved=True):
-            before = moderation.snapshot(rating)
             rating.comment_approved = False
-            self.save_moderated(request, rating, before)
+            self.save_model(request, rating, None, change=True)
 
 
 @admin.register(Consultation)

@@ -7,8 +7,8 @@
 * Moderation (publish, hide, accept, decline with its public reason, merge, assign a
   unit) is the office's alone: the ``moderate_<model>`` permission, which only the
   office role holds.
-* The rated unit may answer a rating publicly (``Rating.unit_reply``), shown under the
-  comment as the unit's.
+* The rated unit's own staff may answer a rating publicly (``Rating.unit_reply``), shown
+  under the comment as the unit's (so not the office, in the unit's name).
 
 ``SuggestionAdmin`` and ``RatingAdmin`` enforce this through
 ``suggestions.admin.FeedbackModerationMixin``; every decision is an audit entry.
@@ -85,7 +85,7 @@ def is_redaction_of(new: str, old: str) -> bool:
     return re.fullmatch(pattern, old or "", flags=re.DOTALL) is not None
 
 
-def check_change(obj, before: dict | None, *, may_moderate: bool) -> list[str]:
+def check_change(obj, before: dict | None, *, may_moderate: bool, may_reply: bool) -> list[str]:
     """Refuse (PermissionDenied) a change the user may not make; return the changed names.
 
     ``before`` None: a new record, whose text is what staff typed as received (a phone
@@ -94,7 +94,7 @@ def check_change(obj, before: dict | None, *, may_moderate: bool) -> list[str]:
     after = snapshot(obj)
     if before is None:
         before = snapshot(type(obj)())
-        changed = [name for name in policy.moderation if after[name] != before[name]]
+        changed = [name for name in (*policy.moderation, *policy.reply) if after[name] != before[name]]
     else:
         changed = [name for name in policy.watched if after[name] != before[name]]
     for name in changed:
@@ -102,6 +102,8 @@ def check_change(obj, before: dict | None, *, may_moderate: bool) -> list[str]:
             raise PermissionDenied(f"{type(obj).__name__}.{name}: a citizen's words are not rewritten")
         if name in policy.moderation and not may_moderate:
             raise PermissionDenied(f"{type(obj).__name__}.{name}: moderation is the office's")
+        if name in policy.reply and not may_reply:
+            raise PermissionDenied(f"{type(obj).__name__}.{name}: the reply is the rated unit's")
     return changed
 
 

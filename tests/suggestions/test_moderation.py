@@ -181,15 +181,23 @@ def test_the_office_hides_personal_data_and_the_public_page_says_so(
     client, office_admin, editor_a, rating, done, django_capture_on_commit_callbacks
 ):
     office = logged_in(Client(), office_admin)
-    assert 'name="redact"' in office.get(rating_url(rating)).text
+    page = office.get(rating_url(rating)).text
+    assert 'name="redact"' in page and 'name="comment"' not in page
+    assert 'name="unit_reply"' not in page  # shown as the unit's: the office does not write it
     refused = office.post(rating_url(rating), {"redact": "13900000000", "unit_reply": ""})
     assert refused.status_code == 200 and "这段文字不在群众的原话中" in refused.text
     with django_capture_on_commit_callbacks(execute=True):
         office.post(
             rating_url(rating),
-            {"comment": "非常满意", "redact": PHONE, "comment_approved": "on", "unit_reply": ""},
+            {
+                "comment": "非常满意",
+                "redact": PHONE,
+                "comment_approved": "on",
+                "unit_reply": "以单位名义回复",
+            },
         )
     rating.refresh_from_db()
+    assert rating.unit_reply == ""
     assert (
         rating.comment == "不满意，桥面有积水，请联系我［已隐去］"
         and rating.redacted
