@@ -120,6 +120,15 @@ class FeedbackModerationMixin:
         if fragment:
             moderation.scrub_history(obj, fragment)
 
+    def delete_model(self, request, obj):
+        record(Action.MODERATION, request=request, obj=obj, details={"decision": "delete"})
+        super().delete_model(request, obj)
+
+    def delete_queryset(self, request, queryset):
+        for obj in queryset:
+            record(Action.MODERATION, request=request, obj=obj, details={"decision": "delete"})
+        super().delete_queryset(request, queryset)
+
     def record_decisions(self, request, obj, before, changed) -> None:
         for decision in moderation.decisions(obj, before, changed):
             record(Action.MODERATION, request=request, obj=obj, details=decision)

@@ -256,10 +256,26 @@ def test_each_moderation_decision_of_the_office_is_an_audit_entry(
     assert declined.status == SuggestionStatus.DECLINED and declined.what == "修一座桥"
 
 
+def test_deleting_a_citizens_rating_is_an_audit_entry_too(client, office_admin, editor_a, rating, done):
+    other = Rating.objects.create(project=done, satisfaction="unsatisfied", comment="差")
+    assert (
+        logged_in(Client(), editor_a)
+        .post(reverse("admin:suggestions_rating_delete", args=[rating.pk]), {"post": "yes"})
+        .status_code
+        == 403
+    )
+    office = logged_in(client, office_admin)
+    office.post(reverse("admin:suggestions_rating_delete", args=[rating.pk]), {"post": "yes"})
+    act_data = {"action": "delete_selected", "post": "yes", admin.helpers.ACTION_CHECKBOX_NAME: [other.pk]}
+    office.post(RATINGS, act_data)
+    assert not Rating.objects.exists()
+    assert decisions() == ["delete", "delete"]
+
+
 def test_every_door_to_citizens_feedback_goes_through_the_moderation_rules():
     for model in (Suggestion, Rating):
         model_admin = admin.site._registry[model]
         assert isinstance(model_admin, FeedbackModerationMixin), model
         assert not isinstance(model_admin, ImportMixin), model  # no file import can rewrite them
-        for name in ("save_model", "get_readonly_fields", "revision_view"):
+        for name in ("save_model", "get_readonly_fields", "revision_view", "delete_model", "delete_queryset"):
             assert getattr(type(model_admin), name) is getattr(FeedbackModerationMixin, name), (model, name)
