@@ -45,10 +45,12 @@ class RedactionForm(forms.ModelForm):
 
     def clean_redact(self):
         fragment = self.cleaned_data.get(REDACT_FIELD, "")
-        if fragment and fragment == moderation.REDACTION_MARK:
-            raise ValidationError(_("This text does not appear in the citizen's words."))
         words = moderation.policy_for(self._meta.model).redactable
-        if fragment and not any(fragment in (getattr(self.instance, name) or "") for name in words):
+        # Part of an earlier mark is not the citizen's text.
+        if fragment and (
+            fragment in moderation.REDACTION_MARK
+            or not any(fragment in (getattr(self.instance, name) or "") for name in words)
+        ):
             raise ValidationError(_("This text does not appear in the citizen's words."))
         return fragment
 
