@@ -211,6 +211,34 @@ def test_the_office_hides_personal_data_and_the_public_page_says_so(
     assert all(PHONE not in version.serialized_data for version in Version.objects.get_for_object(rating))
 
 
+def test_the_office_hides_a_phone_number_in_a_suggestion_on_every_public_page(
+    client, office_admin, unit_a, django_capture_on_commit_callbacks
+):
+    suggestion = Suggestion.objects.create(
+        what="加装路灯", place="东关社区", why=f"太黑了，电话{PHONE}", unit=unit_a
+    )
+    office = logged_in(Client(), office_admin)
+    with django_capture_on_commit_callbacks(execute=True):
+        office.post(
+            suggestion_url(suggestion),
+            {
+                "redact": PHONE,
+                "status": "accepted",
+                "is_published": "on",
+                "unit": unit_a.pk,
+                "public_reason": "",
+            },
+        )
+    suggestion.refresh_from_db()
+    assert suggestion.why == "太黑了，电话［已隐去］" and suggestion.redacted and suggestion.is_published
+    assert decisions(suggestion) == ["redact", "publish", "accept"]
+    for url in [f"/suggestions/{suggestion.pk}/", "/open-data/suggestions.csv"]:  # the list shows no reason
+        text = client.get(url).content.decode()
+        assert "［已隐去］" in text and PHONE not in text, url
+    for url in ["/suggestions/", f"/suggestions/{suggestion.pk}/"]:
+        assert "办公室已隐去这条建议中的个人信息" in client.get(url).text, url
+
+
 def test_the_office_cannot_undo_a_redaction_by_restoring_the_earlier_version(client, office_admin, rating):
     office = logged_in(client, office_admin)
     office.post(rating_url(rating), {"redact": PHONE, "unit_reply": ""})
