@@ -20,6 +20,7 @@ class AuditEntry(models.Model):
         ROLE_CHANGE = "role_change", _("Role change")
         MEMBERSHIP_CHANGE = "membership_change", _("Unit-membership change")
         SECOND_FACTOR_RESET = "second_factor_reset", _("Second-factor reset")
+        MODERATION = "moderation", _("Moderation of citizens' feedback")
 
     time = models.DateTimeField(_("time"), default=timezone.now, db_index=True)
     # The account may be deleted later; the name it had stays on the entry.

@@ -6,7 +6,8 @@ also lock an address after a *higher* number of failures spread over many
 usernames. This module keeps that second count in the ``login-throttle`` cache
 (``LOGIN_THROTTLE_CACHE_URL``, else ``CACHE_URL``, never the page cache's local
 memory): one counter per client address (as axes determines it, behind
-``PROXY_COUNT`` proxies).
+``PROXY_COUNT`` proxies, through ``units.client_ip.limit_address``: an IPv6 /64
+counts as one address).
 
 * Every failed sign-in from an address counts, refused ones included, for the
   cool-off time (``AXES_COOLOFF_TIME``) after the first failure.

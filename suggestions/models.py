@@ -9,7 +9,8 @@ review) and removed after ``SUGGESTION_ADDRESS_RETENTION_DAYS`` by
 
 import secrets
 
-from django.db import models, transaction
+from django.db import IntegrityError, models, transaction
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from projects.models import Project, Round
@@ -88,6 +89,12 @@ class Suggestion(models.Model):
         related_name="source_suggestions",
     )
     support_count = models.PositiveIntegerField(_("supporters"), default=0, editable=False)
+    redacted = models.BooleanField(
+        _("personal data hidden by the office"),
+        default=False,
+        editable=False,
+        help_text=_("The public page says that something was hidden."),
+    )
 
     objects = SuggestionQuerySet.as_manager()
 
@@ -95,6 +102,8 @@ class Suggestion(models.Model):
         verbose_name = _("citizen suggestion")
         verbose_name_plural = _("citizen suggestions (百姓点菜)")
         ordering = ["-created_at", "-pk"]
+        # Publishing, hiding, declining and merging are the office's (suggestions.moderation).
+        permissions = [("moderate_suggestion", _("Can moderate citizen suggestions"))]
 
     def __str__(self) -> str:
         return f"{self.reference} {self.what}"
@@ -120,10 +129,14 @@ class Suggestion(models.Model):
 
 
 class Support(models.Model):
-    """One browser's support of a suggestion (the browser is a random id it holds in a cookie)."""
+    """One browser's support of a suggestion (the browser is a random id it holds in a cookie).
+
+    A browser that drops its cookie is a new browser, so supports are also counted per
+    sender address (``SUGGESTION_SUPPORTS_PER_ADDRESS`` for one suggestion)."""
 
     suggestion = models.ForeignKey(Suggestion, on_delete=models.CASCADE, related_name="supports")
     browser = models.CharField(max_length=64)  # a hash of the browser's random id
+    address_hash = models.CharField(max_length=64, blank=True, db_index=True)
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
@@ -133,6 +146,21 @@ class Support(models.Model):
 
     def __str__(self) -> str:
         return f"{self.suggestion_id} · {self.created_at:%Y-%m-%d}"
+
+
+def add_support(suggestion: Suggestion, *, browser: str, address: str, per_address: int) -> str:
+    """Count one browser's support: "counted", "already" (this browser did) or "address_full"."""
+    if suggestion.supports.filter(browser=browser).exists():
+        return "already"
+    if per_address and suggestion.supports.filter(address_hash=address).count() >= per_address:
+        return "address_full"
+    try:
+        with transaction.atomic():
+            Support.objects.create(suggestion=suggestion, browser=browser, address_hash=address)
+    except IntegrityError:  # the same browser's second click, at the same moment
+        return "already"
+    recount_support(suggestion)
+    return "counted"
 
 
 def recount_support(suggestion: Suggestion) -> None:
@@ -199,7 +227,21 @@ class Rating(models.Model):
     satisfaction = models.CharField(_("satisfaction"), max_length=12, choices=Satisfaction.choices)
     comment = models.TextField(_("comment"), max_length=500, blank=True)
     comment_approved = models.BooleanField(_("comment shown publicly"), default=False)
+    redacted = models.BooleanField(
+        _("personal data hidden by the office"),
+        default=False,
+        editable=False,
+        help_text=_("The public page says that something was hidden."),
+    )
+    unit_reply = models.TextField(
+        _("the unit's public reply"),
+        max_length=500,
+        blank=True,
+        help_text=_("Shown under the comment, as the responsible unit's answer, once the comment is public."),
+    )
     address_hash = models.CharField(_("sender address (hashed)"), max_length=64, blank=True, editable=False)
+    # A hash of the rating browser's random id: one rating per browser and project.
+    browser_hash = models.CharField(max_length=64, blank=True, editable=False)
     created_at = models.DateTimeField(_("rated at"), auto_now_add=True)
 
     objects = RatingQuerySet.as_manager()
@@ -208,9 +250,56 @@ class Rating(models.Model):
         verbose_name = _("citizen rating")
         verbose_name_plural = _("citizen ratings (百姓监督)")
         ordering = ["-created_at", "-pk"]
+        # Showing, hiding and redacting comments are the office's (suggestions.moderation).
+        permissions = [("moderate_rating", _("Can moderate citizen ratings"))]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["project", "browser_hash"],
+                condition=~models.Q(browser_hash=""),
+                name="rating_once_per_browser",
+            )
+        ]
 
     def __str__(self) -> str:
         return f"{self.project} · {self.get_satisfaction_display()}"
+
+
+@transaction.atomic
+def save_rating(project, *, browser: str, address: str, satisfaction: str, comment: str, per_address: int):
+    """A browser's rating of a project: its first, or one that replaces its earlier rating.
+
+    Returns ``(rating, replaced)``; ``rating`` is None when the sender's address already
+    rated the project ``per_address`` times from other browsers (nothing is written)."""
+    earlier = Rating.objects.select_for_update().filter(project=project, browser_hash=browser).first()
+    if earlier is None:
+        if (
+            per_address
+            and Rating.objects.filter(project=project, address_hash=address).count() >= per_address
+        ):
+            return None, False
+        try:
+            with transaction.atomic():
+                rating = Rating.objects.create(
+                    project=project,
+                    browser_hash=browser,
+                    address_hash=address,
+                    satisfaction=satisfaction,
+                    comment=comment,
+                )
+            return rating, False
+        except IntegrityError:  # the same browser's rating sent twice at the same moment
+            earlier = Rating.objects.select_for_update().get(project=project, browser_hash=browser)
+    earlier.satisfaction = satisfaction
+    if comment != earlier.comment:
+        # A new comment is unread: it waits for the office like any other.
+        earlier.comment = comment
+        earlier.comment_approved = False
+        earlier.redacted = False
+        earlier.unit_reply = ""  # it answered the earlier comment
+    earlier.address_hash = address
+    earlier.created_at = timezone.now()
+    earlier.save()
+    return earlier, True
 
 
 def satisfaction_figures(project) -> dict:

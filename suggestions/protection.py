@@ -15,7 +15,7 @@ from django.conf import settings
 from django.core import signing
 from django.core.cache import cache
 
-from units.client_ip import client_ip
+from units.client_ip import limit_address
 
 BROWSER_COOKIE = "citizen_browser"
 BROWSER_COOKIE_AGE = 2 * 365 * 24 * 3600
@@ -23,7 +23,8 @@ HONEYPOT_FIELD = "website"  # hidden from people; bots fill it in
 
 
 def address_hash(request) -> str:
-    address = client_ip(request) or ""
+    """The keyed hash of the address the limits count (an IPv6 /64 is one address)."""
+    address = limit_address(request) or ""
     return hmac.new(settings.SECRET_KEY.encode(), address.encode(), hashlib.sha256).hexdigest()
 
 

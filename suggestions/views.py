@@ -3,19 +3,21 @@
 The lists and detail pages are public pages (cached, the same for everyone); the
 forms carry a CSRF token and a citizen's own answer, so they are never cached.
 Support is a plain POST from the cached list: it carries a signed token naming
-the suggestion instead of a CSRF token, and the browser's own random id (a cookie
-set only by that POST) makes it count once per browser.
+the suggestion instead of a CSRF token, must come from the site's own origin, and
+the browser's own random id (a cookie set by that POST or by a rating) makes it
+count once per browser, with a cap per sender address beside it. A rating counts
+once per browser and project too: a later one replaces the earlier.
 """
+
+from urllib.parse import urlsplit
 
 import segno
 from django.conf import settings
 from django.core.paginator import Paginator
-from django.db import IntegrityError, transaction
 from django.http import Http404, HttpResponseNotAllowed
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import translation
-from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.csrf import csrf_exempt
@@ -26,7 +28,7 @@ from units.public_pages import public_data_changed, public_page
 
 from . import protection
 from .forms import RatingForm, StatusForm, SuggestionForm
-from .models import Suggestion, SuggestionStatus, Support, recount_support
+from .models import Suggestion, SuggestionStatus, add_support, save_rating
 
 PAGE_SIZE = 20
 HOUR = 3600
@@ -94,17 +96,35 @@ def suggestion_status(request):
             )
             context["suggestion"] = suggestion
             context["not_found"] = suggestion is None
-            if suggestion and suggestion.status == SuggestionStatus.MERGED:
+            # The suggestion it went into is named only once it is public: its text is
+            # another citizen's, unmoderated until then.
+            if (
+                suggestion
+                and suggestion.status == SuggestionStatus.MERGED
+                and suggestion.merged_into.is_public
+            ):
                 context["merged_into"] = suggestion.merged_into
     return render(request, "suggestions/status.html", context)
 
 
 def _same_site(request) -> bool:
-    """A support POST must come from our own pages (a browser always sends Origin on a POST)."""
+    """A support POST must come from our own pages.
+
+    Browsers send Origin on every POST; a page from another site, a sandboxed frame or
+    a file (``Origin: null``) is not ours. Without an Origin (a browser of some years
+    ago) the Referer must name our own origin instead."""
+    own = f"{'https' if request.is_secure() else 'http'}://{request.get_host()}"
     origin = request.META.get("HTTP_ORIGIN")
-    if origin is None:
-        return True  # old browsers; the per-address limit still holds
-    return url_has_allowed_host_and_scheme(origin + "/", allowed_hosts={request.get_host()})
+    if origin is not None:
+        return origin == own
+    referer = urlsplit(request.META.get("HTTP_REFERER", ""))
+    return f"{referer.scheme}://{referer.netloc}" == own
+
+
+def _address_limit(name: str) -> int:
+    """How many supports of one suggestion, or ratings of one project, one address may send
+    (an office or a carrier puts many people behind one address; 0: no limit)."""
+    return getattr(settings, name)
 
 
 @csrf_exempt  # the page holding the button is cached for everyone; see the module docstring
@@ -120,14 +140,15 @@ def support(request):
     if protection.over_limit(request, "support", SUPPORT_LIMIT, HOUR):
         return _too_many(request, "suggestions/supported.html", context)
     browser, new_browser = protection.browser_id(request)
-    try:
-        with transaction.atomic():
-            Support.objects.create(suggestion=suggestion, browser=protection.browser_hash(browser))
-        context["counted"] = True
-        recount_support(suggestion)
+    outcome = add_support(
+        suggestion,
+        browser=protection.browser_hash(browser),
+        address=protection.address_hash(request),
+        per_address=_address_limit("SUGGESTION_SUPPORTS_PER_ADDRESS"),
+    )
+    if outcome == "counted":
         public_data_changed()
-    except IntegrityError:
-        context["counted"] = False
+    context.update(counted=outcome == "counted", address_full=outcome == "address_full")
     response = render(request, "suggestions/supported.html", context)
     if new_browser:
         protection.remember_browser(response, browser)
@@ -150,11 +171,26 @@ def rate(request, pk):
         if form.is_bot:
             return render(request, "suggestions/rate.html", {**context, "thanks": True})
         if form.is_valid():
-            rating = form.save(commit=False)
-            rating.project = project
-            rating.address_hash = protection.address_hash(request)
-            rating.save()
-            return render(request, "suggestions/rate.html", {**context, "thanks": True})
+            browser, new_browser = protection.browser_id(request)
+            rating, replaced = save_rating(
+                project,
+                browser=protection.browser_hash(browser),
+                address=protection.address_hash(request),
+                satisfaction=form.cleaned_data["satisfaction"],
+                comment=form.cleaned_data["comment"],
+                per_address=_address_limit("SUGGESTION_RATINGS_PER_ADDRESS"),
+            )
+            if rating is None:
+                context["throttled"] = _(
+                    "This project has received as many ratings from your network as it can count."
+                )
+                return render(request, "suggestions/rate.html", context, status=429)
+            response = render(
+                request, "suggestions/rate.html", {**context, "thanks": True, "replaced": replaced}
+            )
+            if new_browser:
+                protection.remember_browser(response, browser)
+            return response
     return render(request, "suggestions/rate.html", context)
 
 

@@ -142,9 +142,14 @@ AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_TEMPLATE = "registration/locked_out.html"
 # Behind a reverse proxy the client address comes from X-Forwarded-For (units/client_ip.py).
 AXES_IPWARE_PROXY_COUNT = env.int("PROXY_COUNT", default=0)
-AXES_CLIENT_IP_CALLABLE = "units.client_ip.client_ip"
+# Per-address limits count an IPv6 /64 as one address (units/client_ip.py).
+AXES_CLIENT_IP_CALLABLE = "units.client_ip.limit_address"
 # Citizens' suggestions and ratings: days their hashed sender addresses are kept (forget_citizen_addresses).
 SUGGESTION_ADDRESS_RETENTION_DAYS = env.int("SUGGESTION_ADDRESS_RETENTION_DAYS", default=90)
+# How many supports of one suggestion, and ratings of one project, count from one address
+# (beside one per browser); a village office or a carrier puts many people behind one address.
+SUGGESTION_SUPPORTS_PER_ADDRESS = env.int("SUGGESTION_SUPPORTS_PER_ADDRESS", default=20)
+SUGGESTION_RATINGS_PER_ADDRESS = env.int("SUGGESTION_RATINGS_PER_ADDRESS", default=20)
 # A second factor (TOTP, deeds_portal/second_factor.py) for office administrators always, and for
 # the roles (group names) listed here. In DEBUG, make run's demo accounts sign in without one.
 SECOND_FACTOR_ENFORCED = env.bool("SECOND_FACTOR_ENFORCED", default=True)

@@ -68,3 +68,51 @@ def test_without_a_proxy_the_forwarded_header_is_ignored(client, settings, offic
         HTTP_X_FORWARDED_FOR="198.51.100.7",
     )
     assert spoofing.status_code == 429
+
+
+# An IPv6 subscriber gets a whole /64: its addresses are one address to every limit.
+
+ONE_PHONE = [f"2001:db8:5:6::{n:x}" for n in range(1, 40)]
+
+
+def test_a_guesser_stepping_through_its_ipv6_64_is_locked_as_one_address(client, settings, office_admin):
+    for address in ONE_PHONE[: settings.AXES_FAILURE_LIMIT]:
+        client.post(reverse("admin:login"), {"username": "office", "password": "wrong"}, REMOTE_ADDR=address)
+    same_64 = client.post(
+        reverse("admin:login"), {"username": "office", "password": "pw-office"}, REMOTE_ADDR=ONE_PHONE[-1]
+    )
+    assert same_64.status_code == 429
+
+    client.cookies.clear()
+    other_64 = client.post(
+        reverse("admin:login"), {"username": "office", "password": "pw-office"}, REMOTE_ADDR="2001:db8:5:7::1"
+    )
+    assert other_64.status_code == 302
+
+
+def test_password_spraying_from_one_ipv6_64_meets_the_address_throttle(client, settings, office_admin):
+    settings.LOGIN_ADDRESS_FAILURE_LIMIT = 3
+    for n, address in enumerate(ONE_PHONE[:3]):
+        client.post(
+            reverse("admin:login"), {"username": f"name-{n}", "password": "wrong"}, REMOTE_ADDR=address
+        )
+    sprayed = client.post(
+        reverse("admin:login"), {"username": "office", "password": "pw-office"}, REMOTE_ADDR=ONE_PHONE[10]
+    )
+    assert sprayed.status_code == 429
+    client.cookies.clear()
+    elsewhere = client.post(
+        reverse("admin:login"), {"username": "office", "password": "pw-office"}, REMOTE_ADDR="2001:db8:9::1"
+    )
+    assert elsewhere.status_code == 302
+
+
+def test_the_audit_trail_keeps_the_exact_ipv6_address(client, office_admin):
+    from audit.models import AuditEntry
+
+    client.post(
+        reverse("admin:login"),
+        {"username": "office", "password": "pw-office"},
+        REMOTE_ADDR="2001:db8:5:6::abcd",
+    )
+    assert AuditEntry.objects.get(action=AuditEntry.Action.SIGN_IN).address == "2001:db8:5:6::abcd"

@@ -104,3 +104,41 @@ def test_the_notice_encodes_the_projects_canonical_url(client, done, settings):
 def test_no_notice_for_a_draft(client, make_project):
     draft = make_project(is_public=False)
     assert client.get(reverse("suggestions:notice", args=[draft.pk])).status_code == 404
+
+
+def test_one_ipv6_64_is_one_address_to_the_rating_limit(client, done):
+    for n in range(1, 11):
+        rate(Client(), done, REMOTE_ADDR=f"2001:db8:a:b::{n}")
+    refused = rate(Client(), done, REMOTE_ADDR="2001:db8:a:b::beef")
+    assert refused.status_code == 429 and "提交过于频繁" in refused.text
+    assert rate(Client(), done, REMOTE_ADDR="2001:db8:a:c::1").status_code == 200
+    assert Rating.objects.count() == 11
+
+
+def test_one_browser_rates_a_project_once_and_a_later_rating_replaces_the_earlier(
+    client, done, django_capture_on_commit_callbacks
+):
+    with django_capture_on_commit_callbacks(execute=True):
+        rate(client, done, "unsatisfied", comment="桥面有积水")
+        again = rate(client, done, "satisfied")
+    assert "感谢您的评价" in again.text and "替换" in again.text
+    rating = Rating.objects.get()
+    assert (rating.satisfaction, rating.comment) == ("satisfied", "")
+    assert "共1条评价，满意和基本满意占100.00%" in client.get(done.get_absolute_url()).text
+    rate(Client(), done, "unsatisfied")  # another browser counts
+    assert Rating.objects.count() == 2
+
+
+def test_ratings_of_one_project_are_capped_per_address_beside_per_browser(
+    client, done, settings, make_project
+):
+    settings.SUGGESTION_RATINGS_PER_ADDRESS = 3
+    for _ in range(3):
+        rate(Client(), done)  # browsers that drop their cookie
+    refused = rate(Client(), done, "unsatisfied")
+    assert refused.status_code == 429 and "您所在网络对这个项目的评价已达上限" in refused.text
+    assert Rating.objects.count() == 3 and not Rating.objects.filter(satisfaction="unsatisfied").exists()
+    assert rate(Client(), done, REMOTE_ADDR="10.0.0.9").status_code == 200  # another address
+    other = make_project(title="另一个项目")
+    add_update(other, D(2021, 6, 1), 100)
+    assert rate(Client(), other).status_code == 200  # another project

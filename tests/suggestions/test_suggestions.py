@@ -13,6 +13,7 @@ from django.utils import timezone
 
 from projects.models import Project
 from suggestions.models import Suggestion, SuggestionStatus, Support, merge
+from suggestions.protection import support_token
 from tests.conftest import logged_in
 from units.models import ReviewRequest
 
@@ -47,9 +48,12 @@ def publish(suggestion, status=SuggestionStatus.ACCEPTED, **fields):
     return suggestion
 
 
-def support(client, suggestion, **extra):
-    from suggestions.protection import support_token
+OWN_ORIGIN = "http://testserver"
 
+
+def support(client, suggestion, **extra):
+    """A support sent from the site's own list page (browsers send Origin with every POST)."""
+    extra.setdefault("HTTP_ORIGIN", OWN_ORIGIN)
     return client.post("/suggestions/support/", {"token": support_token(suggestion.pk)}, **extra)
 
 
@@ -156,7 +160,7 @@ def test_support_counts_once_per_browser(client, settings):
 
 
 def test_support_is_rate_limited_per_address(client, settings):
-
+    settings.SUGGESTION_SUPPORTS_PER_ADDRESS = 0  # the hourly limit, not the cap per suggestion
     suggestion = publish(Suggestion.objects.create(what="修路", place="西村", why="坑多"))
     for _ in range(30):
         support(Client(), suggestion)
@@ -347,3 +351,57 @@ def test_an_editors_project_made_from_a_suggestion_waits_for_review(client, edit
     project = Project.objects.get(title="修一条健身步道")
     assert project.review_status == "pending"
     assert ReviewRequest.objects.get().target == project
+
+
+def test_one_ipv6_64_is_one_address_to_the_submission_limit(client):
+    for n in range(1, 6):
+        assert propose(Client(), REMOTE_ADDR=f"2001:db8:a:b::{n}").status_code == 302
+    refused = propose(Client(), dict(what="第六条"), REMOTE_ADDR="2001:db8:a:b:ffff::9")
+    assert refused.status_code == 429 and "提交过于频繁" in refused.text
+    assert propose(Client(), REMOTE_ADDR="2001:db8:a:c::1").status_code == 302  # the next /64
+    assert Suggestion.objects.count() == 6
+
+
+def test_a_merged_suggestions_status_never_shows_the_unpublished_text_it_went_into(client):
+    target = Suggestion.objects.create(what="尚未审核的目标建议", place="东关", why="x")
+    duplicate = publish(Suggestion.objects.create(what="装路灯", place="东关", why="太黑"))
+    merge(duplicate, target)
+    lookup = client.get("/suggestions/status/", {"reference": duplicate.reference}).text
+    assert "已合并" in lookup
+    assert "尚未审核的目标建议" not in lookup and f"/suggestions/{target.pk}/" not in lookup
+    publish(target)
+    lookup = client.get("/suggestions/status/", {"reference": duplicate.reference}).text
+    assert "尚未审核的目标建议" in lookup and f"/suggestions/{target.pk}/" in lookup
+
+
+def test_support_from_another_site_a_sandboxed_frame_or_without_origin_is_refused(client):
+    shown = publish(Suggestion.objects.create(what="修路", place="西村", why="坑多"))
+    for origin in ["null", "https://evil.example", "http://testserver.evil.example", "https://testserver"]:
+        assert support(Client(), shown, HTTP_ORIGIN=origin).status_code == 404, origin
+    without = {"token": support_token(shown.pk)}
+    assert Client().post("/suggestions/support/", without).status_code == 404
+    cross_referer = Client().post("/suggestions/support/", without, HTTP_REFERER="https://evil.example/x")
+    assert cross_referer.status_code == 404
+    assert not Support.objects.exists()
+    # The site's own page: by its Origin, or (a browser that sends none) by its Referer.
+    assert "已计入" in support(Client(), shown).text
+    own_referer = Client().post(
+        "/suggestions/support/", without, HTTP_REFERER="http://testserver/suggestions/"
+    )
+    assert "已计入" in own_referer.text
+    shown.refresh_from_db()
+    assert shown.support_count == 2
+
+
+def test_supports_are_counted_per_browser_and_per_address(client, settings):
+    settings.SUGGESTION_SUPPORTS_PER_ADDRESS = 3
+    shown = publish(Suggestion.objects.create(what="修路", place="西村", why="坑多"))
+    other = publish(Suggestion.objects.create(what="装灯", place="西村", why="黑"))
+    for _ in range(3):
+        assert "已计入" in support(Client(), shown).text  # a browser without its cookie is a new one
+    capped = support(Client(), shown)
+    assert capped.status_code == 200 and "您所在网络对这条建议的支持已达上限" in capped.text
+    assert "已计入" in support(Client(), shown, REMOTE_ADDR="10.0.0.9").text  # another address
+    assert "已计入" in support(Client(), other).text  # another suggestion
+    shown.refresh_from_db()
+    assert shown.support_count == 4 and Support.objects.filter(suggestion=shown).count() == 4

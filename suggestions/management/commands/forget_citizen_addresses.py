@@ -13,7 +13,7 @@ from django.db import transaction
 from django.utils import timezone
 from reversion.models import Version
 
-from suggestions.models import Rating, Suggestion, SuggestionStatus
+from suggestions.models import Rating, Suggestion, SuggestionStatus, Support
 
 CLOSED = [SuggestionStatus.DECLINED, SuggestionStatus.CONVERTED, SuggestionStatus.MERGED]
 
@@ -56,6 +56,11 @@ class Command(BaseCommand):
         suggestions = old_suggestions.exclude(address_hash="").update(address_hash="")
         ratings = old_ratings.exclude(address_hash="").update(address_hash="")
         contacts = closed.exclude(contact="").update(contact="")
+        # Supports keep no history; past the period they count only per browser.
+        supports = (
+            Support.objects.filter(created_at__lt=cutoff).exclude(address_hash="").update(address_hash="")
+        )
         self.stdout.write(
-            f"forgot {suggestions} suggestion addresses, {ratings} rating addresses, {contacts} contacts"
+            f"forgot {suggestions} suggestion addresses, {ratings} rating addresses, "
+            f"{supports} support addresses, {contacts} contacts"
         )
