@@ -45,7 +45,7 @@ def _too_many(request, template, context):
     return render(request, template, context, status=429)
 
 
-@public_page(Suggestion, Project, Unit)
+@public_page(Suggestion, Project, Unit, params=("page",))
 def suggestion_list(request):
     suggestions = Suggestion.objects.published().select_related("project").order_by("-support_count", "-pk")
     page = Paginator(suggestions, PAGE_SIZE).get_page(request.GET.get("page"))
@@ -125,7 +125,7 @@ def support(request):
             Support.objects.create(suggestion=suggestion, browser=protection.browser_hash(browser))
         context["counted"] = True
         recount_support(suggestion)
-        public_data_changed()
+        public_data_changed(Suggestion)
     except IntegrityError:
         context["counted"] = False
     response = render(request, "suggestions/supported.html", context)
