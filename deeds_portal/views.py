@@ -65,6 +65,6 @@ def robots_txt(request):
     return HttpResponse("\n".join(lines) + "\n", content_type="text/plain; charset=utf-8")
 
 
-@public_page(Project, ServiceItem)
+@public_page(Project, ServiceItem, params=("p",))  # p: the page of a long sitemap
 def public_sitemap(request, sitemaps):
     return sitemap(request, sitemaps)

@@ -21,7 +21,8 @@ HTTPS_PORT="${STACK_HTTPS_PORT:-18443}"
 HTTP_PORT="${STACK_HTTP_PORT:-18080}"
 APP_PORTS="${STACK_APP_PORTS:-18001 18002}"
 PG_PORT="${STACK_PG_PORT:-15432}"
-REDIS_PORT="${STACK_REDIS_PORT:-16379}"
+REDIS_PORT="${STACK_REDIS_PORT:-16379}"  # the page cache; the sign-in counts on the next port
+THROTTLE_PORT=$((REDIS_PORT + 1))
 PYTHON="$REPO/.venv/bin/python"
 ORIGIN="https://127.0.0.1:$HTTPS_PORT"
 LOGS="$STATE/logs"
@@ -91,7 +92,8 @@ prepare() {
   set_env_value ALLOWED_HOSTS "127.0.0.1,localhost"
   set_env_value CSRF_TRUSTED_ORIGINS "$ORIGIN"
   set_env_value DATABASE_URL "postgres://deeds@127.0.0.1:$PG_PORT/deeds"
-  set_env_value CACHE_URL "redis://127.0.0.1:$REDIS_PORT/1"
+  set_env_value CACHE_URL "redis://127.0.0.1:$REDIS_PORT/0"
+  set_env_value LOGIN_THROTTLE_CACHE_URL "redis://127.0.0.1:$THROTTLE_PORT/0"
   set_env_value MEDIA_ROOT "$STATE/media"
   set_env_value STATIC_ROOT "$STATE/static"
   set_env_value IMPORT_PENDING_DIR "$STATE/pending-imports"
@@ -135,19 +137,28 @@ pg_stop() {
 }
 
 redis_stop() {
-  local pid
-  pid="$(cat "$STATE/redis.pid" 2>/dev/null)" || return 0
-  kill "$pid" 2>/dev/null || true
-  for _ in $(seq 1 50); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
-  rm -f "$STATE/redis.pid"
+  local pid name
+  for name in redis redis-throttle; do
+    pid="$(cat "$STATE/$name.pid" 2>/dev/null)" || continue
+    kill "$pid" 2>/dev/null || true
+    for _ in $(seq 1 50); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
+    rm -f "$STATE/$name.pid"
+  done
 }
 
+# The two Redis servers of deploy/redis/, as production runs them, on the stack's ports.
 redis_start() {
-  alive "$STATE/redis.pid" && return 0
-  redis-server --port "$REDIS_PORT" --bind 127.0.0.1 --save "" --appendonly no --daemonize yes \
-    --pidfile "$STATE/redis.pid" --logfile "$LOGS/redis.log" --dir "$STATE"
-  for _ in $(seq 1 50); do redis-cli -p "$REDIS_PORT" ping >/dev/null 2>&1 && return 0; sleep 0.1; done
-  die "redis did not start"
+  redis_run redis "$DEPLOY/redis/page-cache.conf" "$REDIS_PORT"
+  redis_run redis-throttle "$DEPLOY/redis/login-throttle.conf" "$THROTTLE_PORT"
+}
+
+redis_run() {
+  local name="$1" conf="$2" port="$3"
+  alive "$STATE/$name.pid" && return 0
+  redis-server "$conf" --port "$port" --bind 127.0.0.1 --daemonize yes \
+    --pidfile "$STATE/$name.pid" --logfile "$LOGS/$name.log" --dir "$STATE"
+  for _ in $(seq 1 50); do redis-cli -p "$port" ping >/dev/null 2>&1 && return 0; sleep 0.1; done
+  die "$name did not start"
 }
 
 # Run the ExecStart line of a rendered unit, as systemd would, in its own process group.
@@ -223,7 +234,7 @@ stop() {
 
 status() {
   local name
-  for name in nginx app1 app2 worker redis; do
+  for name in nginx app1 app2 worker redis redis-throttle; do
     if alive "$STATE/$name.pid"; then echo "$name: running (pid $(cat "$STATE/$name.pid"))"
     else echo "$name: stopped"; fi
   done

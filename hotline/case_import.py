@@ -23,7 +23,7 @@ from django.utils.translation import gettext as _
 from units.public_pages import public_data_changed
 
 from . import rules
-from .models import Case, Feedback
+from .models import Case, Feedback, Month
 from .rollup import roll_up
 
 BATCH = 2000
@@ -330,7 +330,7 @@ def import_cases(
                 outcome.committed = True
                 # Cases are upserted in plain SQL (no model signals): the public pages learn of
                 # them here, once the import's transaction commits.
-                public_data_changed()
+                public_data_changed(Case, Month)
         else:
             _run(stream, name, outcome, commit=False, progress=progress, is_demo=is_demo)
     except _RollBack:

@@ -14,7 +14,7 @@ def headline():
     return stats.period_figures(period) if period else None
 
 
-@public_page(Month, Case)
+@public_page(Month, Case, params=tuple(PeriodForm.base_fields))
 def hotline(request):
     default = stats.default_period(stats.latest_month())
     form = PeriodForm(request.GET or None)

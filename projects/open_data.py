@@ -60,5 +60,6 @@ PROJECTS = Dataset(
     ],
     rows=project_rows,
     models=(Project, ProgressUpdate, Round, Unit),
+    params=tuple(ProjectFilterForm.base_fields),
     filters=_("round (round number), unit (unit number), status — as on the project list"),
 )

@@ -11,7 +11,7 @@ from .models import ProgressUpdate, Project, Round
 PAGE_SIZE = 20
 
 
-@public_page(Project, ProgressUpdate, Round, Unit)
+@public_page(Project, ProgressUpdate, Round, Unit, params=("page", *ProjectFilterForm.base_fields))
 def project_list(request):
     form = ProjectFilterForm(request.GET or None)
     projects = form.filter(

@@ -64,5 +64,6 @@ SERVICE_ITEMS = Dataset(
     ],
     rows=item_rows,
     models=(ServiceItem, Unit),
+    params=tuple(CatalogueSearchForm.base_fields),
     filters=_("q (words of the name), reform, level, item_type, department — as on the catalogue page"),
 )

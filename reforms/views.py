@@ -12,7 +12,7 @@ from .models import ServiceItem
 PAGE_SIZE = 20
 
 
-@public_page(ServiceItem, Unit)
+@public_page(ServiceItem, Unit, params=("page", *CatalogueSearchForm.base_fields))
 def catalogue(request):
     form = CatalogueSearchForm(request.GET or None)
     items = form.filter(ServiceItem.objects.published().select_related("implementing_unit")).order_by("code")

@@ -18,6 +18,7 @@ class SuggestionsConfig(AppConfig):
     role_permissions = {"单位台账员": EDITOR_PERMISSIONS}
 
     def ready(self) -> None:
+        from projects.models import Project
         from units import open_data
         from units.public_pages import watch
 
@@ -26,5 +27,5 @@ class SuggestionsConfig(AppConfig):
 
         # Project pages show a project's source suggestion, its ratings and its round's
         # consultations: renew them on change.
-        watch(Suggestion, Rating, Consultation)
+        watch(Suggestion, Rating, Consultation, shown_with=[Project])
         open_data.register(SUGGESTIONS)

@@ -47,7 +47,7 @@ def _too_many(request, template, context):
     return render(request, template, context, status=429)
 
 
-@public_page(Suggestion, Project, Unit)
+@public_page(Suggestion, Project, Unit, params=("page",))
 def suggestion_list(request):
     suggestions = Suggestion.objects.published().select_related("project").order_by("-support_count", "-pk")
     page = Paginator(suggestions, PAGE_SIZE).get_page(request.GET.get("page"))
@@ -147,7 +147,7 @@ def support(request):
         per_address=_address_limit("SUGGESTION_SUPPORTS_PER_ADDRESS"),
     )
     if outcome == "counted":
-        public_data_changed()
+        public_data_changed(Suggestion)
     context.update(counted=outcome == "counted", address_full=outcome == "address_full")
     response = render(request, "suggestions/supported.html", context)
     if new_browser:

@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from django.core.serializers.json import DjangoJSONEncoder
 from django.http import Http404, HttpResponse
 
-from .public_pages import public_page, watch
+from .public_pages import PublicPage, public_page, watch
 from .resources import neutralise_formula
 
 
@@ -28,7 +28,8 @@ class Dataset:
     fields: list[tuple[str, str]]
     rows: Callable[..., Iterable[dict]]  # rows(request) → dicts keyed by the field keys
     models: tuple = field(default=())
-    filters: str = ""  # which query parameters filter it, as on its page
+    filters: str = ""  # which query parameters filter it, as on its page (in words)
+    params: tuple = ()  # those parameters' names: the page cache keeps only them
 
 
 _registry: dict[str, Dataset] = {}
@@ -50,7 +51,12 @@ def _dataset(slug: str) -> Dataset:
         raise Http404 from None
 
 
-@public_page()
+def _declaration(slug: str) -> PublicPage:
+    dataset = _registry.get(slug)
+    return PublicPage(dataset.models, dataset.params) if dataset else PublicPage()
+
+
+@public_page(declared_by=_declaration)
 def dataset_json(request, slug):
     dataset = _dataset(slug)
     rows = list(dataset.rows(request))
@@ -68,7 +74,7 @@ def dataset_json(request, slug):
     return response
 
 
-@public_page()
+@public_page(declared_by=_declaration)
 def dataset_csv(request, slug):
     dataset = _dataset(slug)
     keys = [key for key, _ in dataset.fields]

@@ -431,7 +431,7 @@ class ShiftAdmin(DoubleBookingAdminMixin, UnitScopedAdminMixin, LockVersionAdmin
         count = Shift.objects.filter(pk__in=list(queryset.values_list("pk", flat=True))).update(
             is_cancelled=True
         )
-        public_data_changed()  # update() sends no signal: the public figures count held shifts
+        public_data_changed(Shift)  # update() sends no signal: the public figures count held shifts
         self.message_user(
             request, ngettext("%(n)d shift cancelled.", "%(n)d shifts cancelled.", count) % {"n": count}
         )

@@ -52,7 +52,7 @@ def generate_month(patterns, year: int, month: int) -> int:
     # ignore_conflicts: a coordinator generating the same month at the same moment adds nothing twice.
     Shift.objects.bulk_create(new, batch_size=500, ignore_conflicts=True)
     if new:
-        public_data_changed()  # bulk_create sends no signal: the public figures count these shifts
+        public_data_changed(Shift)  # bulk_create sends no signal: the public figures count these shifts
     return len(new)
 
 

@@ -54,7 +54,7 @@ MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "deeds_portal.middleware.SecurityHeadersMiddleware",
     # Above the session and locale middleware, which add Vary on their way out.
-    "units.public_pages.PublicPageHeadersMiddleware",
+    "units.public_pages.PublicPageCacheMiddleware",
     "deeds_portal.middleware.DatabaseUnavailableMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",

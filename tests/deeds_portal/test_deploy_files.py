@@ -57,3 +57,23 @@ def test_render_refuses_a_placeholder_left_unfilled(tmp_path):
         "upstream x {\n    server 127.0.0.1:8001 max_fails=1;\n    server 127.0.0.1:8002 max_fails=1;\n}\n"
         "listen 443 ssl;\n"
     )
+
+
+def redis_setting(conf: str, name: str) -> str:
+    return re.search(rf"^{name}\s+(\S+)", (DEPLOY / "redis" / conf).read_text(), re.M).group(1)
+
+
+def env_example(name: str) -> str:
+    text = (DEPLOY / "deeds-portal.env.example").read_text()
+    return re.search(rf"^{name}=(\S+)", text, re.M).group(1)
+
+
+def test_the_page_cache_evicts_in_a_redis_of_its_own_and_sign_in_locks_are_never_evicted():
+    assert redis_setting("page-cache.conf", "maxmemory-policy") == "allkeys-lru"
+    assert redis_setting("page-cache.conf", "maxmemory").endswith("mb")
+    assert redis_setting("login-throttle.conf", "maxmemory-policy") == "noeviction"
+    page_cache, throttle = env_example("CACHE_URL"), env_example("LOGIN_THROTTLE_CACHE_URL")
+    assert f":{redis_setting('page-cache.conf', 'port')}/" in page_cache
+    assert f":{redis_setting('login-throttle.conf', 'port')}/" in throttle
+    stack = (DEPLOY / "stack.sh").read_text()
+    assert "page-cache.conf" in stack and "login-throttle.conf" in stack and "LOGIN_THROTTLE_CACHE_URL" in stack

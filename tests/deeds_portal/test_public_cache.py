@@ -9,6 +9,8 @@ from pathlib import Path
 
 import pytest
 from django.core.cache import cache
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from projects.models import Project
@@ -116,11 +118,11 @@ def test_a_restore_and_a_delete_show_at_once(
 
 
 def test_a_write_that_rolls_back_keeps_the_cache(client, bridge, django_capture_on_commit_callbacks):
-    before = generation()
+    before = generation("projects.Project")
     with django_capture_on_commit_callbacks(execute=False) as callbacks:
         bridge.save()
     assert callbacks  # the bump waits for the commit …
-    assert generation() == before  # … so a rolled-back write bumps nothing
+    assert generation("projects.Project") == before  # … so a rolled-back write bumps nothing
 
 
 def test_drafts_and_personal_data_stay_out_of_the_cache_and_open_data(client, bridge, make_project):
@@ -224,3 +226,82 @@ def test_a_search_pages_language_links_keep_the_search_and_its_canonical_drops_i
     assert 'href="/en/reforms/?q=%E8%80%81%E5%B9%B4&amp;level=village"' in page  # the language switch
     english = client.get("/en/reforms/?page=2").text
     assert 'hreflang="zh-Hans" href="http://testserver/reforms/?page=2"' in english
+
+
+def test_a_hit_is_served_before_the_session_and_the_sign_in_run(client, bridge, office_admin):
+    staff = logged_in(client, office_admin)  # a session cookie: loading it would be a query
+    first = staff.get("/projects/")
+    assert first.status_code == 200 and "sessionid" not in first.cookies
+    with CaptureQueriesContext(connection) as queries:
+        second = staff.get("/projects/")
+    assert len(queries) == 0 and second.content == first.content
+    assert second["X-Frame-Options"] == "DENY" and second["Content-Security-Policy"]
+    assert second["Content-Language"] == "zh-hans" and not second.has_header("Vary")
+
+
+def test_a_save_invalidates_only_the_pages_that_show_its_model(
+    client, bridge, django_assert_num_queries, django_capture_on_commit_callbacks
+):
+    from tests.reforms.factories import make_item
+
+    for url in ("/projects/", "/reforms/"):
+        client.get(url)
+    with django_capture_on_commit_callbacks(execute=True):
+        make_item(bridge.unit, name="老年人优待证办理")
+    with django_assert_num_queries(0):
+        assert client.get("/projects/").status_code == 200  # a reform item is not on it
+    assert "老年人优待证办理" in client.get("/reforms/").text
+    with django_capture_on_commit_callbacks(execute=True):
+        Project.objects.filter(pk=bridge.pk).update(title="改名的风雨桥")
+        bridge.refresh_from_db()
+        bridge.save()
+    with django_assert_num_queries(0):
+        client.get("/reforms/")
+    assert "改名的风雨桥" in client.get("/projects/").text
+
+
+def test_a_citizens_rating_renews_the_project_page_that_shows_it(
+    client, bridge, django_capture_on_commit_callbacks
+):
+    from suggestions.models import Rating
+
+    url = reverse("projects:detail", args=[bridge.pk])
+    client.get(url)
+    before = generation("projects.Project")
+    with django_capture_on_commit_callbacks(execute=True):
+        Rating.objects.create(project=bridge, satisfaction="satisfied")
+    assert generation("projects.Project") != before
+
+
+@pytest.mark.parametrize(
+    "noise", ["?utm_source=wechat", "?from=timeline", "?utm=1&utm=2&x=%00", "?fbclid=x&utm_medium=y"]
+)
+def test_unknown_parameters_share_the_pages_entry_and_never_reach_it(
+    client, bridge, noise, django_assert_num_queries
+):
+    plain = client.get("/projects/")
+    with django_assert_num_queries(0):
+        noisy = client.get("/projects/" + noise)
+    assert noisy.content == plain.content
+    assert "utm" not in noisy.text and "timeline" not in noisy.text  # the page's links carry none of it
+
+
+def test_a_declared_parameter_is_a_page_of_its_own(client, bridge, make_project):
+    make_project(title="未开始的项目", deadline=datetime.date(2030, 1, 1))
+    everything = client.get("/projects/").text
+    filtered = client.get("/projects/?status=not_started&utm_source=x").text
+    assert "修建一座风雨桥" in everything and "修建一座风雨桥" not in filtered
+    assert 'href="/en/projects/?status=not_started"' in filtered
+
+
+def test_three_hundred_tracking_links_make_one_entry(client, bridge):
+    stored = set(_page_entries())
+    for number in range(300):
+        client.get(f"/projects/?utm={number}")
+    assert len(set(_page_entries()) - stored) == 1
+
+
+def _page_entries():
+    if isinstance(cache._cache, dict):  # local memory
+        return [key for key in cache._cache if ":public-pages:2" in key]
+    return [key.decode() for key in cache._cache.get_client().keys("*public-pages:2*")]
