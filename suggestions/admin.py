@@ -13,6 +13,7 @@ from reversion.admin import VersionAdmin
 from projects.models import Project, Round
 from units.admin import UnitScopedAdminMixin
 from units.dates import today
+from units.history import RecordHistoryMixin
 from units.scoping import units_of
 
 from .models import Consultation, Rating, Suggestion, SuggestionStatus, make_project, merge
@@ -154,7 +155,7 @@ class RatingAdmin(UnitScopedAdminMixin, VersionAdmin):
 
 
 @admin.register(Consultation)
-class ConsultationAdmin(VersionAdmin):
+class ConsultationAdmin(RecordHistoryMixin, VersionAdmin):
     """Rounds belong to no unit: the office records their consultations."""
 
     list_display = ["round", "kind", "date", "place", "people_reached", "suggestions_collected"]

@@ -21,6 +21,7 @@ from reversion.admin import VersionAdmin
 
 from units.admin import LedgerImportExportMixin, LockVersionAdminMixin, LockVersionForm, UnitScopedAdminMixin
 from units.dates import today
+from units.history import RecordHistoryMixin
 
 from . import services
 from .models import (
@@ -109,7 +110,7 @@ class AssignmentForm(forms.ModelForm):
 
 
 @admin.register(ServiceType)
-class ServiceTypeAdmin(VersionAdmin):
+class ServiceTypeAdmin(RecordHistoryMixin, VersionAdmin):
     list_display = ["name", "description", "sort_order"]
     search_fields = ["name"]
 

@@ -238,13 +238,14 @@ def test_reforms_count_only_what_landed_by_the_months_end(unit_a):
 def test_volunteers_count_the_months_attended_shifts_across_month_and_year_ends(unit_a):
     post = make_post(unit_a)
     alice, bob = make_volunteer(unit_a), make_volunteer(unit_a)
-    for day in [D(2021, 12, 27), D(2021, 12, 31), D(2022, 1, 1)]:
-        shift = make_shift(post, day=day, citizens_served=10)
-        book(alice, shift, Attendance.PRESENT, hours=Decimal("1.5"))
-        book(bob, shift, Attendance.ABSENT)  # a no-show: kept, never counted as hours
-    cancelled = make_shift(post, day=D(2021, 12, 20), is_cancelled=True)
-    book(alice, cancelled, Attendance.PRESENT, hours=Decimal(3))
+    # Attendance is recorded once the shifts have taken place (never ahead of them).
     with time_machine.travel(datetime.datetime(2022, 2, 1, 2, 0, tzinfo=datetime.UTC), tick=False):
+        for day in [D(2021, 12, 27), D(2021, 12, 31), D(2022, 1, 1)]:
+            shift = make_shift(post, day=day, citizens_served=10)
+            book(alice, shift, Attendance.PRESENT, hours=Decimal("1.5"))
+            book(bob, shift, Attendance.ABSENT)  # a no-show: kept, never counted as hours
+        cancelled = make_shift(post, day=D(2021, 12, 20), is_cancelled=True)
+        book(alice, cancelled, Attendance.PRESENT, hours=Decimal(3))
         december = summary_of(build(MonthContext(month=D(2021, 12, 1))).content)
         january = summary_of(build(MonthContext(month=D(2022, 1, 1))).content)
     assert december[("党员志愿者服务", "开展班次")] == 2
