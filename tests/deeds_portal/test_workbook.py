@@ -281,6 +281,19 @@ def test_hotline_gives_the_month_and_the_year_to_date_as_of_the_month(db):
     assert january[("身边的服务热线", "年初至今来电总量")] == 2000  # a year end: January only
 
 
+def test_hotline_year_on_year_compares_the_months_both_years_have(db):
+    for month in range(1, 7):
+        make_month(D(2020, month, 1), accepted=100, completed=90, online_completed=50)
+    for month in range(1, 8):
+        make_month(D(2021, month, 1), accepted=150, completed=90, online_completed=50)
+    july = build(MonthContext(month=D(2021, 7, 1))).content
+    assert summary_of(july)[("身边的服务热线", "受理事件同比")] == pytest.approx(0.5)  # Jan–Jun each
+    sheet = rows_of(open_book(july)["身边的服务热线"])
+    accepted = next(row for row in sheet if row[0] == "受理事件")
+    assert accepted[2] is None and accepted[4] == pytest.approx(0.5)  # July alone has nothing to compare
+    assert "2020年7月无数据" in accepted[5]
+
+
 def test_the_one_window_hall_counts_items_entered_by_the_months_end(unit_a):
     make_item(unit_a, should_enter=True, has_entered=True, entered_on=D(2021, 6, 30))
     make_item(unit_a, should_enter=True, has_entered=True, entered_on=D(2021, 7, 1))
