@@ -142,7 +142,26 @@ def test_every_admin_page_speaks_chinese_to_each_role(client, seeded, persona):
         words = english_words(visible_text(response.content.decode()), ignore)
         if words:
             english[f"{what} {url}"] = words
+    for url in staff_pages():  # the coordinators' pages beside the admin, where the role may open them
+        response = client.get(url, HTTP_ACCEPT_LANGUAGE="zh-hans")
+        if response.status_code == 200:
+            words = english_words(visible_text(response.content.decode()), ignore)
+            if words:
+                english[f"staff {url}"] = words
     assert english == {}
+
+
+def staff_pages() -> list[str]:
+    from volunteers.models import Certificate, Volunteer
+
+    volunteer = Volunteer.objects.order_by("pk").first()
+    certificate = Certificate.objects.order_by("pk").first()
+    return [
+        reverse("volunteers:roster") + "?month=2021-05",
+        reverse("volunteers:hours") + "?start=2021-01-01&end=2021-12-31",
+        reverse("volunteers:issue-certificate", args=[volunteer.pk]),
+        reverse("volunteers:certificate", args=[certificate.pk]),
+    ]
 
 
 def test_the_volunteer_picker_and_other_admin_scripts_speak_chinese(client, db):
