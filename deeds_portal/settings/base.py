@@ -257,3 +257,7 @@ CONTENT_SECURITY_POLICY_ADMIN = (
     + "; style-src-attr 'unsafe-inline'"
 )
 SESSION_COOKIE_HTTPONLY = True
+# The admin's language switch is read only by the server (no script reads it), and a
+# cross-site request has no business carrying it.
+LANGUAGE_COOKIE_HTTPONLY = True
+LANGUAGE_COOKIE_SAMESITE = "Lax"

@@ -57,3 +57,12 @@ def test_render_refuses_a_placeholder_left_unfilled(tmp_path):
         "upstream x {\n    server 127.0.0.1:8001 max_fails=1;\n    server 127.0.0.1:8002 max_fails=1;\n}\n"
         "listen 443 ssl;\n"
     )
+
+
+def test_every_nginx_server_hides_its_version():
+    # The site file is included into Debian's own nginx.conf, which leaves server_tokens on:
+    # each server block here must switch it off itself.
+    servers = re.split(r"^server \{", NGINX_SITE, flags=re.M)[1:]
+    assert len(servers) == 2
+    for server in servers:
+        assert re.search(r"^\s*server_tokens off;", server, re.M), server[:80]
