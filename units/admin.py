@@ -42,7 +42,7 @@ from import_export.formats.base_formats import CSV, XLSX
 from import_export.forms import ImportForm, SelectableFieldsExportForm
 from reversion.admin import VersionAdmin
 
-from audit.records import Action, combined_changes, record, record_link_change
+from audit.records import Action, combined_changes, record, record_link_change, record_refused_upload
 
 from .client_ip import client_ip
 from .history import RecordHistoryMixin
@@ -321,6 +321,11 @@ class LedgerImportExportMixin(LookupGuardMixin, ImportExportMixin):
             form = request._ledger_import_form = super().create_import_form(request)
             if form.is_valid():
                 return self._queue_check(request, form)
+            upload = request.FILES.get("import_file")
+            if upload is not None and "import_file" in form.errors:  # refused before parsing
+                record_refused_upload(
+                    self.model, upload.name, "; ".join(form.errors["import_file"]), size=upload.size
+                )
         response = super().import_action(request, **kwargs)
         if getattr(response, "context_data", None) is not None:
             response.context_data["my_imports_url"] = self._my_imports_url()
@@ -348,7 +353,7 @@ class LedgerImportExportMixin(LookupGuardMixin, ImportExportMixin):
             pending_name=pending.name,
         )
         # The view runs outside a transaction (no ATOMIC_REQUESTS): the job's row is saved.
-        tasks.check_ledger_import.enqueue(job.pk)
+        tasks.check_ledger_import.enqueue(job.pk, client_ip(request) or None)
         return HttpResponseRedirect(self._job_url(job))
 
     def _job_url(self, job) -> str:

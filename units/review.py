@@ -308,13 +308,17 @@ def _decided(review: ReviewRequest, status, user, obj, request) -> None:
     review.decided_by = user
     review.decided_at = timezone.now()
     review.save()
-    decision = "approved" if status == ReviewStatus.APPROVED else "sent_back"
+    approved = status == ReviewStatus.APPROVED
     record(
-        Action.APPROVAL,
+        Action.APPROVAL if approved else Action.SEND_BACK,
         user=user,
         request=request,
         obj=obj,
-        details={"submission": review.pk, "kind": review.kind, "decision": decision},
+        details={
+            "submission": review.pk,
+            "kind": review.kind,
+            "decision": "approved" if approved else "sent_back",
+        },
     )
 
 

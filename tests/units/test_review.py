@@ -173,8 +173,10 @@ def test_a_sent_back_update_stays_private_and_its_editor_reads_the_comment(
     assert submitted.status == ReviewStatus.RETURNED
     assert ProgressUpdate.objects.get(percent=60).review_status == ReviewStatus.RETURNED
     assert "桥面铺好了" not in client.get(reverse("projects:detail", args=[bridge.pk])).text
-    [entry] = approvals()
-    assert entry.details["decision"] == "sent_back"
+    assert approvals() == []  # a send-back is not an approval in the audit trail
+    [entry] = AuditEntry.objects.filter(action=AuditEntry.Action.SEND_BACK)
+    assert entry.user == office_admin and entry.details["decision"] == "sent_back"
+    assert entry.get_action_display() == "审核退回"
 
     editor = logged_in(client.__class__(), editor_a)
     assert "照片不清楚，请补充" in editor.get(change_url(bridge)).text
