@@ -21,7 +21,7 @@ ALLOWED_HOSTS = env.list("ALLOWED_HOSTS", default=[])
 CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", default=[])
 
 INSTALLED_APPS = [
-    "django.contrib.admin",
+    "deeds_portal.admin_site.PortalAdminConfig",  # django.contrib.admin, guarding every admin
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.sessions",
