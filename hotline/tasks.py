@@ -7,6 +7,7 @@ Each job records its state, the rows read so far and its result on the
 
 import logging
 
+from django.contrib.auth import get_user_model
 from django.utils import timezone
 from django_tasks import task
 
@@ -77,8 +78,6 @@ def _run(
 
 
 def _user(pk):
-    from django.contrib.auth import get_user_model
-
     return get_user_model()._default_manager.filter(pk=pk).first()
 
 

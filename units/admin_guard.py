@@ -8,6 +8,7 @@ ones included, so no admin has to remember it. Nothing here registers a model: t
 imports it while it is being built.
 """
 
+import logging
 from functools import wraps
 
 from django.contrib import messages
@@ -16,6 +17,14 @@ from django.contrib.admin.views.main import ERROR_FLAG
 from django.http import Http404, HttpResponseRedirect
 from django.urls import NoReverseMatch, reverse
 from django.utils.translation import gettext as _
+
+logger = logging.getLogger(__name__)
+
+
+def _refused(changelist, error) -> IncorrectLookupParameters:
+    # The kind of error only: the filter's value is whatever was typed into the address.
+    logger.info("admin list %s: filter refused (%s)", changelist.opts.label, type(error).__name__)
+    return IncorrectLookupParameters(error)
 
 
 def _has_nul(query) -> bool:
@@ -30,7 +39,7 @@ class ChangeListGuard:
         try:
             return super().get_filters(request)
         except (ValueError, OverflowError) as error:
-            raise IncorrectLookupParameters(error) from error
+            raise _refused(self, error) from error
 
     def get_results(self, request):
         # A lookup the filters let through may fail only when its SQL is made (a year
@@ -38,7 +47,7 @@ class ChangeListGuard:
         try:
             return super().get_results(request)
         except (ValueError, OverflowError) as error:
-            raise IncorrectLookupParameters(error) from error
+            raise _refused(self, error) from error
 
 
 _guarded_classes: dict[type, type] = {}
