@@ -16,11 +16,14 @@ class AuditEntry(models.Model):
         EXPORT = "export", _("Export")
         WORKBOOK_DOWNLOAD = "workbook_download", _("Workbook download")
         RESTORE = "restore", _("Restore from history")
-        APPROVAL = "approval", _("Approval")  # reserved for review before publishing
+        APPROVAL = "approval", _("Approved in review")
+        SEND_BACK = "send_back", _("Sent back in review")
         ROLE_CHANGE = "role_change", _("Role change")
+        PERMISSION_CHANGE = "permission_change", _("Permission or superuser change")
         MEMBERSHIP_CHANGE = "membership_change", _("Unit-membership change")
         SECOND_FACTOR_RESET = "second_factor_reset", _("Second-factor reset")
         MODERATION = "moderation", _("Moderation of citizens' feedback")
+        UPLOAD_REFUSED = "upload_refused", _("Upload refused at the check")
 
     time = models.DateTimeField(_("time"), default=timezone.now, db_index=True)
     # The account may be deleted later; the name it had stays on the entry.

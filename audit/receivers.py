@@ -1,4 +1,5 @@
-"""Signals that leave audit entries: sign-ins, failed sign-ins, role and unit-membership changes.
+"""Signals that leave audit entries: sign-ins, failed sign-ins, role, permission, superuser
+and unit-membership changes.
 
 Roles and memberships change through ``add``/``remove``/``set``/``clear`` from either side
 (m2m_changed). The user page's membership rows send no signals (Django sends none for
@@ -7,7 +8,7 @@ an automatic through model); that page reports them itself (units.admin.PortalUs
 
 from django.contrib.auth import get_user_model
 from django.contrib.auth.signals import user_logged_in, user_login_failed
-from django.db.models.signals import m2m_changed
+from django.db.models.signals import m2m_changed, post_save, pre_save
 
 from units.models import Unit
 
@@ -20,13 +21,19 @@ def signed_in(sender, request, user, **kwargs):
     record(Action.SIGN_IN, user=user, request=request)
 
 
+UNKNOWN_USERNAME = "（未知用户名）"  # what was typed is no one's name: not kept
+
+
 def sign_in_failed(sender, credentials, request=None, **kwargs):
-    # Only the name typed: never the password (Django masks it, but it is not kept at all).
-    username = str(credentials.get(get_user_model().USERNAME_FIELD) or credentials.get("username") or "")
-    record(Action.FAILED_SIGN_IN, request=request, details={"username": username[:150]})
+    # Never the password; and what was typed as the name only if it is someone's name: a
+    # password typed into the name field by mistake must not end up in the log.
+    user_model = get_user_model()
+    typed = str(credentials.get(user_model.USERNAME_FIELD) or credentials.get("username") or "")[:150]
+    known = bool(typed) and user_model._default_manager.filter(**{user_model.USERNAME_FIELD: typed}).exists()
+    record(Action.FAILED_SIGN_IN, request=request, details={"username": typed if known else UNKNOWN_USERNAME})
 
 
-def _links_changed(audit_action, instance, action, reverse, model, pk_set, field_name):
+def _links_changed(audit_action, instance, action, reverse, model, pk_set, field_name, users_of="user_set"):
     """One change per user, whichever side the change was made from."""
     if action not in KINDS:
         return
@@ -44,7 +51,7 @@ def _links_changed(audit_action, instance, action, reverse, model, pk_set, field
         return
     # group.user_set.add(user), unit.members.remove(user)
     users = (
-        getattr(instance, "user_set" if audit_action == Action.ROLE_CHANGE else "members").all()
+        getattr(instance, users_of).all()
         if action == "pre_clear"
         else user_model._default_manager.filter(pk__in=pk_set or [])
     )
@@ -57,7 +64,30 @@ def roles_changed(sender, instance, action, reverse, model, pk_set, **kwargs):
 
 
 def memberships_changed(sender, instance, action, reverse, model, pk_set, **kwargs):
-    _links_changed(Action.MEMBERSHIP_CHANGE, instance, action, reverse, model, pk_set, "units")
+    _links_changed(Action.MEMBERSHIP_CHANGE, instance, action, reverse, model, pk_set, "units", "members")
+
+
+def permissions_changed(sender, instance, action, reverse, model, pk_set, **kwargs):
+    """A single permission granted to or taken from a user, beside their roles."""
+    _links_changed(Action.PERMISSION_CHANGE, instance, action, reverse, model, pk_set, "user_permissions")
+
+
+def _before_user_save(sender, instance, raw=False, update_fields=None, **kwargs):
+    if raw or (update_fields is not None and "is_superuser" not in update_fields):
+        return  # a fixture, or a save that cannot change it (the sign-in's last_login)
+    if instance.pk is None:
+        instance._audit_was_superuser = False
+        return
+    was = sender._default_manager.filter(pk=instance.pk).values_list("is_superuser", flat=True).first()
+    instance._audit_was_superuser = bool(was)
+
+
+def _after_user_save(sender, instance, created, raw=False, **kwargs):
+    """Superuser status passes every permission check: its grant and removal are recorded."""
+    was = instance.__dict__.pop("_audit_was_superuser", None)
+    if raw or was is None or was == instance.is_superuser:
+        return
+    record(Action.PERMISSION_CHANGE, obj=instance, details={"superuser": instance.is_superuser})
 
 
 def connect() -> None:
@@ -65,3 +95,9 @@ def connect() -> None:
     user_login_failed.connect(sign_in_failed, dispatch_uid="audit.sign_in_failed")
     m2m_changed.connect(roles_changed, sender=get_user_model().groups.through, dispatch_uid="audit.roles")
     m2m_changed.connect(memberships_changed, sender=Unit.members.through, dispatch_uid="audit.members")
+    user_model = get_user_model()
+    m2m_changed.connect(
+        permissions_changed, sender=user_model.user_permissions.through, dispatch_uid="audit.permissions"
+    )
+    pre_save.connect(_before_user_save, sender=user_model, dispatch_uid="audit.superuser_before")
+    post_save.connect(_after_user_save, sender=user_model, dispatch_uid="audit.superuser_after")

@@ -82,6 +82,17 @@ def record_import(model, file_name, result, *, user=None, address=None) -> Audit
     )
 
 
+def record_refused_upload(model, file_name, reason, *, user=None, address=None, **counts) -> AuditEntry:
+    """An upload refused by its check (before parsing or by the dry run): nothing was written."""
+    return record(
+        Action.UPLOAD_REFUSED,
+        user=user,
+        address=address,
+        model=model,
+        details={"file": str(file_name)[:255], "reason": str(reason)[:500], **counts},
+    )
+
+
 # Role and membership changes collected while one form is saved (see combined_changes).
 _collected = ContextVar("audit_collected_changes", default=None)
 

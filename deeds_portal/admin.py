@@ -149,7 +149,15 @@ class IssuedWorkbookAdmin(admin.ModelAdmin):
     def download_view(self, request, pk):
         if not self._may_make(request):
             raise PermissionDenied
-        return workbook_response(get_object_or_404(self.get_queryset(request).defer(None), pk=pk))
+        issued = get_object_or_404(self.get_queryset(request).defer(None), pk=pk)
+        # The workbook names units' figures as issued: each copy handed out is on record.
+        record(
+            Action.WORKBOOK_DOWNLOAD,
+            request=request,
+            obj=issued,
+            details={"month": issued.month.strftime("%Y-%m"), "via": "download_again"},
+        )
+        return workbook_response(issued)
 
 
 def format_html_rows(rows) -> str:

@@ -6,7 +6,9 @@ from django.template.defaultfilters import filesizeformat
 from django.utils.translation import gettext_lazy as _
 from reversion.admin import VersionAdmin
 
+from audit.records import record_refused_upload
 from units.admin import LedgerImportExportMixin, LockVersionAdminMixin
+from units.client_ip import client_ip
 from units.history import RecordHistoryMixin
 
 from . import tasks
@@ -78,13 +80,20 @@ class CaseImportForm(forms.ModelForm):
 
     def clean_file(self):
         upload = self.cleaned_data["file"]
-        if upload.size > MAX_CASE_IMPORT_BYTES:
-            raise ValidationError(
-                _("The file is %(size)s; files larger than %(limit)s are not accepted."),
-                params={"size": filesizeformat(upload.size), "limit": filesizeformat(MAX_CASE_IMPORT_BYTES)},
-            )
-        if not upload.name.lower().endswith((".csv", ".xlsx")):
-            raise ValidationError(_("Upload the platform's export as an xlsx or csv file."))
+        try:
+            if upload.size > MAX_CASE_IMPORT_BYTES:
+                raise ValidationError(
+                    _("The file is %(size)s; files larger than %(limit)s are not accepted."),
+                    params={
+                        "size": filesizeformat(upload.size),
+                        "limit": filesizeformat(MAX_CASE_IMPORT_BYTES),
+                    },
+                )
+            if not upload.name.lower().endswith((".csv", ".xlsx")):
+                raise ValidationError(_("Upload the platform's export as an xlsx or csv file."))
+        except ValidationError as refusal:
+            record_refused_upload(Case, upload.name, "; ".join(refusal.messages), size=upload.size)
+            raise
         return upload
 
 
@@ -124,7 +133,8 @@ class CaseImportAdmin(admin.ModelAdmin):
         obj.original_name = form.cleaned_data["file"].name
         obj.created_by = request.user
         super().save_model(request, obj, form, change)
-        transaction.on_commit(lambda: tasks.check_case_file.enqueue(obj.pk))
+        address = client_ip(request) or None
+        transaction.on_commit(lambda: tasks.check_case_file.enqueue(obj.pk, address))
 
     @admin.display(description=_("summary"))
     def summary(self, obj):
@@ -135,9 +145,10 @@ class CaseImportAdmin(admin.ModelAdmin):
     @admin.action(description=_("Import the checked files"), permissions=["import"])
     def confirm_import(self, request, queryset):
         started = 0
+        confirmed_by, address = request.user.pk, client_ip(request) or None  # for the import's audit entry
         for job in queryset.filter(state=CaseImport.State.CHECKED):
             CaseImport.objects.filter(pk=job.pk).update(state=CaseImport.State.QUEUED)
-            transaction.on_commit(lambda pk=job.pk: tasks.import_case_file.enqueue(pk))
+            transaction.on_commit(lambda pk=job.pk: tasks.import_case_file.enqueue(pk, confirmed_by, address))
             started += 1
         if started:
             self.message_user(

@@ -12,9 +12,10 @@ city-level unit (市直单位) whose window handles the item in the hall.
 """
 
 import reversion
-from django.core.exceptions import ValidationError
+from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
 from django.db import connections, models
 from django.db.models import Count, Q, Value
+from django.db.models.functions import Upper
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
@@ -47,6 +48,15 @@ LANDING_NEEDS_BATCH = _("A landing date needs a 一件事一次办 batch.")
 ENTERED_ONLY_IF_SHOULD = _("An item cannot have entered the one-window hall unless it should enter it.")
 ONE_SEAL_IS_NEARBY = _("Only a 就近办 item can be issued by the village with one seal.")
 ENTRY_DATE_NEEDS_ENTRY = _("An entry date is only for an item that has entered the one-window hall.")
+DUPLICATE_CODE = "duplicate_code"
+DUPLICATE_CODE_MESSAGE = _(
+    "An item with this code is already in the catalogue (codes are the same in capital and small letters)."
+)
+
+
+def normalise_code(code) -> str:
+    """Catalogue codes are written in capitals (62052400MZ-XK-0001), without surrounding spaces."""
+    return (code or "").strip().upper()
 
 
 class ServiceItemQuerySet(UnitScopedQuerySet):
@@ -146,10 +156,11 @@ class ServiceItem(ReviewedModel, LockVersionedModel):
         VILLAGE = "village", _("Village or community (村社区)")
 
     name = models.CharField(_("item name (事项名称)"), max_length=200)
+    # Unique whatever the case (serviceitem_code_unique_ci), and kept in capitals.
     code = models.CharField(
         _("item code (事项编码)"),
         max_length=50,
-        unique=True,
+        db_index=True,
         help_text=_("Unique in the catalogue, e.g. 62052400MZ-XK-0001."),
     )
     item_type = models.CharField(_("item type (事项类型)"), max_length=20, choices=Type.choices)
@@ -216,6 +227,13 @@ class ServiceItem(ReviewedModel, LockVersionedModel):
             ("export_serviceitem", _("Can export service items")),
         ]
         constraints = [
+            # 43080000cz-ba-1072 is the same item as 43080000CZ-BA-1072.
+            models.UniqueConstraint(
+                Upper("code"),
+                name="serviceitem_code_unique_ci",
+                violation_error_code=DUPLICATE_CODE,
+                violation_error_message=DUPLICATE_CODE_MESSAGE,
+            ),
             models.CheckConstraint(
                 condition=Q(batch__isnull=True) | Q(batch__gte=1),
                 name="serviceitem_batch_from_1",
@@ -274,7 +292,28 @@ class ServiceItem(ReviewedModel, LockVersionedModel):
         if errors:
             raise ValidationError(errors)
 
+    def save(self, *args, **kwargs):
+        self.code = normalise_code(self.code)
+        super().save(*args, **kwargs)
+
+    def validate_constraints(self, exclude=None):
+        # A constraint over an expression reports to no field; this one is the code's.
+        try:
+            super().validate_constraints(exclude)
+        except ValidationError as error:
+            errors = error.update_error_dict({})
+            others = []
+            for problem in errors.pop(NON_FIELD_ERRORS, []):
+                if getattr(problem, "code", None) == DUPLICATE_CODE:
+                    errors.setdefault("code", []).append(problem)
+                else:
+                    others.append(problem)
+            if others:
+                errors[NON_FIELD_ERRORS] = others
+            raise ValidationError(errors) from None
+
     def clean_fields(self, exclude=None):
+        self.code = normalise_code(self.code)
         # A unit already loaded from the database onto this item (the admin form's choice, or
         # the import's lookup by name) exists: skip Django's second lookup of it, one query per
         # unit per row of an import.

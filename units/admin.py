@@ -9,8 +9,9 @@
   confirmation in a private, owned, single-use store (``pending_imports``), and
   its job page's confirm button carries a token signed for the uploader.
 * ``LedgerImportAdmin``: "my imports", the jobs of the user (all of them for the office).
-* ``LookupGuardMixin``: a hand-edited, impossible filter in a list URL gets the
-  admin's own "?e=1" answer instead of a server error (both included above).
+* ``LookupGuardMixin`` (``units.admin_guard``; the portal's admin site gives it to every
+  ModelAdmin): a hand-edited, impossible filter in a list URL gets the unfiltered list
+  with a message instead of a server error.
 """
 
 from datetime import timedelta
@@ -18,9 +19,7 @@ from datetime import timedelta
 from django import forms
 from django.conf import settings
 from django.contrib import admin, messages
-from django.contrib.admin.options import IncorrectLookupParameters
 from django.contrib.admin.utils import flatten_fieldsets
-from django.contrib.admin.views.main import ERROR_FLAG, ChangeList
 from django.contrib.auth import get_user_model
 from django.contrib.auth.admin import GroupAdmin, UserAdmin
 from django.contrib.auth.models import Group
@@ -43,8 +42,9 @@ from import_export.formats.base_formats import CSV, XLSX
 from import_export.forms import ImportForm, SelectableFieldsExportForm
 from reversion.admin import VersionAdmin
 
-from audit.records import Action, combined_changes, record, record_link_change
+from audit.records import Action, combined_changes, record, record_link_change, record_refused_upload
 
+from .admin_guard import LookupGuardMixin
 from .client_ip import client_ip
 from .history import RecordHistoryMixin
 from .import_log import log_import_error, user_facing_message
@@ -56,27 +56,6 @@ from .review import is_reviewed, publishes_directly
 from .scoping import may_touch, scope_queryset, sees_all_units, unit_path_of, units_of
 
 WORKER_LATE_SECONDS = 120  # a queued import not taken up by then: tell the uploader the worker may be stopped
-
-
-class GuardedChangeList(ChangeList):
-    """Django turns only some impossible drill-down dates into IncorrectLookupParameters;
-    ``?deadline__year=99999999999`` (OverflowError) or ``=9999`` (no year 10000) escape."""
-
-    def get_filters(self, request):
-        if any("\x00" in value for values in self.filter_params.values() for value in values):
-            raise IncorrectLookupParameters("NUL byte in a filter value")  # PostgreSQL refuses it
-        try:
-            return super().get_filters(request)
-        except (ValueError, OverflowError) as error:
-            raise IncorrectLookupParameters(error) from error
-
-
-class LookupGuardMixin:
-    """Lists (and the export page, which builds the same list) answer a malformed filter
-    with the admin's own "?e=1" page."""
-
-    def get_changelist(self, request, **kwargs):
-        return GuardedChangeList
 
 
 class ReadOnlyAdminMixin:
@@ -324,6 +303,11 @@ class LedgerImportExportMixin(LookupGuardMixin, ImportExportMixin):
             form = request._ledger_import_form = super().create_import_form(request)
             if form.is_valid():
                 return self._queue_check(request, form)
+            upload = request.FILES.get("import_file")
+            if upload is not None and "import_file" in form.errors:  # refused before parsing
+                record_refused_upload(
+                    self.model, upload.name, "; ".join(form.errors["import_file"]), size=upload.size
+                )
         response = super().import_action(request, **kwargs)
         if getattr(response, "context_data", None) is not None:
             response.context_data["my_imports_url"] = self._my_imports_url()
@@ -351,7 +335,7 @@ class LedgerImportExportMixin(LookupGuardMixin, ImportExportMixin):
             pending_name=pending.name,
         )
         # The view runs outside a transaction (no ATOMIC_REQUESTS): the job's row is saved.
-        tasks.check_ledger_import.enqueue(job.pk)
+        tasks.check_ledger_import.enqueue(job.pk, client_ip(request) or None)
         return HttpResponseRedirect(self._job_url(job))
 
     def _job_url(self, job) -> str:
@@ -498,15 +482,6 @@ class LedgerImportExportMixin(LookupGuardMixin, ImportExportMixin):
         details = {"format": file_format.get_title(), "rows": getattr(request, "audit_export_rows", None)}
         record(Action.EXPORT, request=request, model=self.model, details=details)
         return response
-
-    def export_action(self, request):
-        try:
-            return super().export_action(request)
-        except IncorrectLookupParameters:
-            # The export page filters like the list it was opened from; answer as that list does.
-            opts = self.model._meta
-            changelist = reverse(f"admin:{opts.app_label}_{opts.model_name}_changelist")
-            return HttpResponseRedirect(f"{changelist}?{ERROR_FLAG}=1")
 
 
 @admin.register(Unit)

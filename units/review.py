@@ -246,18 +246,21 @@ def fingerprint(obj) -> str:
     return hashlib.sha256(json.dumps(values, ensure_ascii=False).encode()).hexdigest()
 
 
-def approve(review: ReviewRequest, user, request=None, seen: str | None = None) -> ReviewRequest:
+def approve(review: ReviewRequest, user, *, seen: str, request=None) -> ReviewRequest:
     """Publish the record, or apply the proposed change; one audit entry.
 
-    ``seen``: the record's ``fingerprint`` as the office's page showed it; the record
-    changed since is not approved (the page shows it again).
+    ``seen``: the record's ``fingerprint`` as the office's page showed it. Without it, or
+    with the record changed since, nothing is approved (the page shows the record again):
+    an approval always names what was looked at.
     """
     with transaction.atomic():
         review = _locked(review)
         if not may_decide(user, review):
             raise ReviewError(_("You may not decide this submission."))
         obj = _target(review)
-        if seen is not None and seen != fingerprint(obj):
+        if not seen:
+            raise ReviewError(_("Open the submission and check the record before approving it."))
+        if seen != fingerprint(obj):
             raise ReviewError(
                 _("The record was changed after you opened this submission: check it again before deciding.")
             )
@@ -305,13 +308,17 @@ def _decided(review: ReviewRequest, status, user, obj, request) -> None:
     review.decided_by = user
     review.decided_at = timezone.now()
     review.save()
-    decision = "approved" if status == ReviewStatus.APPROVED else "sent_back"
+    approved = status == ReviewStatus.APPROVED
     record(
-        Action.APPROVAL,
+        Action.APPROVAL if approved else Action.SEND_BACK,
         user=user,
         request=request,
         obj=obj,
-        details={"submission": review.pk, "kind": review.kind, "decision": decision},
+        details={
+            "submission": review.pk,
+            "kind": review.kind,
+            "decision": "approved" if approved else "sent_back",
+        },
     )
 
 

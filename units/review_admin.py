@@ -335,7 +335,7 @@ class ReviewRequestAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
         decision = request.POST.get("decision")
         try:
             if decision == "approve":
-                service.approve(review, request.user, request=request, seen=request.POST.get("seen"))
+                service.approve(review, request.user, seen=request.POST.get("seen", ""), request=request)
                 target = review.target
                 if target is not None:
                     target.refresh_from_db()  # as the approval left it

@@ -22,7 +22,7 @@ from django_tasks import task
 from import_export.results import RowResult
 from import_export.signals import post_import
 
-from audit.records import record_import
+from audit.records import record_import, record_refused_upload
 
 from .import_log import log_import_error
 from .models import LedgerImport
@@ -170,6 +170,7 @@ def _run(job_pk: int, *, dry_run: bool, address: str | None = None) -> None:
     except JobRefused as refusal:
         if dry_run:
             _pending_remove(job)
+            _record_refused(job, str(refusal), address)
         _finish(job_pk, status=failed, errors=[[None, str(refusal)]], error_count=1)
         return
     except Exception as error:
@@ -205,6 +206,7 @@ def _run(job_pk: int, *, dry_run: bool, address: str | None = None) -> None:
     if dry_run:
         if refused:
             _pending_remove(job)
+            _record_refused(job, "rows refused", address, rows=len(dataset), errors=counts["error_count"])
         _finish(
             job_pk, status=Status.REFUSED if refused else Status.CHECKED, preview=_preview(result), **counts
         )
@@ -216,6 +218,12 @@ def _run(job_pk: int, *, dry_run: bool, address: str | None = None) -> None:
     model_admin.generate_log_entries(result, caller)
     post_import.send(sender=None, model=job.ledger.model_class())
     _finish(job_pk, status=Status.DONE, **counts)
+
+
+def _record_refused(job: LedgerImport, reason: str, address, **counts) -> None:
+    model = job.ledger.model_class()
+    if model is not None:
+        record_refused_upload(model, job.file_name, reason, user=job.created_by, address=address, **counts)
 
 
 class _RolledBack(Exception):
@@ -274,9 +282,10 @@ def give_up_stalled_jobs() -> int:
 
 
 @task()
-def check_ledger_import(job_pk: int) -> None:
-    """The dry run: counts, per-row errors and the first rows of the diff; nothing written."""
-    _run(job_pk, dry_run=True)
+def check_ledger_import(job_pk: int, address: str | None = None) -> None:
+    """The dry run: counts, per-row errors and the first rows of the diff; nothing written.
+    ``address``: the upload's, for the audit entry of a refused file."""
+    _run(job_pk, dry_run=True, address=address)
 
 
 @task()

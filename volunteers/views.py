@@ -20,6 +20,7 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods
 
+from audit.records import Action, record
 from units.dates import today
 from units.public_pages import public_page
 from units.resources import neutralise_formula
@@ -143,7 +144,8 @@ def roster_xlsx(request):
     sheet = book.active
     sheet.title = f"{first:%Y-%m}"
     sheet.append(["日期", "开始", "结束", "岗位", "服务类型", "需要人数", "已安排", "志愿者", "已取消"])
-    for shift in roster_rows(request.user, first):
+    shifts = roster_rows(request.user, first)
+    for shift in shifts:
         start, end = timezone.localtime(shift.starts_at), timezone.localtime(shift.ends_at)
         names = "、".join(a.volunteer.name for a in shift.assignments.all())
         sheet.append(
@@ -161,6 +163,13 @@ def roster_xlsx(request):
         )
     for row in sheet.iter_rows(min_row=2, max_col=1):
         row[0].number_format = "yyyy-mm-dd"
+    # The file names the volunteers on each shift: who took it away is on record.
+    record(
+        Action.EXPORT,
+        request=request,
+        model=Shift,
+        details={"format": "xlsx", "rows": len(shifts), "month": f"{first:%Y-%m}"},
+    )
     return xlsx_response(book, f"roster-{first:%Y-%m}.xlsx")
 
 
@@ -207,6 +216,17 @@ def hours(request):
                         float(volunteer.attended_hours or 0),
                     ]
                 )
+            record(
+                Action.EXPORT,
+                request=request,
+                model=Volunteer,
+                details={
+                    "format": "xlsx",
+                    "rows": len(rows),
+                    "start": f"{start:%Y-%m-%d}",
+                    "end": f"{end:%Y-%m-%d}",
+                },
+            )
             return xlsx_response(book, f"hours-{start:%Y%m%d}-{end:%Y%m%d}.xlsx")
     return render(request, "volunteers/hours.html", {"form": form, "rows": rows})
 

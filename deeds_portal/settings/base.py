@@ -21,7 +21,7 @@ ALLOWED_HOSTS = env.list("ALLOWED_HOSTS", default=[])
 CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", default=[])
 
 INSTALLED_APPS = [
-    "django.contrib.admin",
+    "deeds_portal.admin_site.PortalAdminConfig",  # django.contrib.admin, guarding every admin
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.sessions",
@@ -266,3 +266,7 @@ CONTENT_SECURITY_POLICY_ADMIN = (
     + "; style-src-attr 'unsafe-inline'"
 )
 SESSION_COOKIE_HTTPONLY = True
+# The admin's language switch is read only by the server (no script reads it), and a
+# cross-site request has no business carrying it.
+LANGUAGE_COOKIE_HTTPONLY = True
+LANGUAGE_COOKIE_SAMESITE = "Lax"

@@ -77,3 +77,12 @@ def test_the_page_cache_evicts_in_a_redis_of_its_own_and_sign_in_locks_are_never
     assert f":{redis_setting('login-throttle.conf', 'port')}/" in throttle
     stack = (DEPLOY / "stack.sh").read_text()
     assert "page-cache.conf" in stack and "login-throttle.conf" in stack and "LOGIN_THROTTLE_CACHE_URL" in stack
+
+
+def test_every_nginx_server_hides_its_version():
+    # The site file is included into Debian's own nginx.conf, which leaves server_tokens on:
+    # each server block here must switch it off itself.
+    servers = re.split(r"^server \{", NGINX_SITE, flags=re.M)[1:]
+    assert len(servers) == 2
+    for server in servers:
+        assert re.search(r"^\s*server_tokens off;", server, re.M), server[:80]

@@ -34,6 +34,8 @@ def test_production_settings_are_strict(monkeypatch):
     assert prod.DEBUG is False  # DEBUG=on in the environment cannot switch debug pages on
     assert prod.ALLOWED_HOSTS == ["deeds.example.gov.cn", "www.deeds.example.gov.cn"]
     assert prod.SESSION_COOKIE_SECURE and prod.CSRF_COOKIE_SECURE
+    assert prod.LANGUAGE_COOKIE_SECURE and prod.LANGUAGE_COOKIE_HTTPONLY
+    assert prod.LANGUAGE_COOKIE_SAMESITE == "Lax"
     assert prod.SECURE_SSL_REDIRECT and prod.SECURE_HSTS_SECONDS >= 31_536_000
     assert prod.SECURE_PROXY_SSL_HEADER == ("HTTP_X_FORWARDED_PROTO", "https")
     assert prod.TIME_ZONE == "Asia/Shanghai" and prod.LANGUAGE_CODE == "zh-hans"

@@ -73,6 +73,14 @@ def test_staff_may_switch_the_admin_to_english(client, office_admin):
     assert '<html lang="en"' in client.get("/admin/").text
 
 
+def test_the_language_cookie_is_kept_from_scripts_and_other_sites(client, office_admin):
+    client.force_login(office_admin)
+    client.post(reverse("set_language"), {"language": "en", "next": "/admin/"})
+    cookie = client.cookies[django_settings.LANGUAGE_COOKIE_NAME]
+    assert cookie.value == "en"
+    assert cookie["httponly"] is True and cookie["samesite"] == "Lax"
+
+
 def test_admin_is_chinese(client, office_admin):
     client.force_login(office_admin)
     page = client.get("/admin/").text

@@ -17,6 +17,7 @@ from tests.conftest import add_update, logged_in
 from tests.kit import LedgerAdmin, read_xlsx, write_xlsx
 from tests.projects.test_admin import change_url
 from tests.projects.test_photo_uploads import good_png, update_with_photo
+from tests.units.factories import approve_as_shown
 from tests.units.test_review import with_changed_update
 from units import review
 from units.models import ReviewRequest, ReviewStatus
@@ -70,7 +71,7 @@ def test_a_pending_project_is_on_no_public_page_and_not_in_the_workbook(
     assert any("修建一座风雨桥" in row for row in rows)
     assert not any("待审核的新项目" in row for row in rows)
 
-    review.approve(review._create_request(pending_project, None, review.Kind.NEW), office_admin)
+    approve_as_shown(review._create_request(pending_project, None, review.Kind.NEW), office_admin)
     assert "待审核的新项目" in public_texts(client)
     assert client.get(reverse("projects:detail", args=[pending_project.pk])).status_code == 200
     assert any("待审核的新项目" in row for row in workbook_rows())
@@ -126,7 +127,7 @@ def test_an_editors_import_goes_to_review(client, bridge, editor_a, office_admin
     assert "导入的新项目" not in text and "风雨桥（导入改名）" not in text
 
     change = ReviewRequest.objects.get(kind="change")
-    review.approve(change, office_admin)
+    approve_as_shown(change, office_admin)
     bridge.refresh_from_db()
     assert bridge.title == "风雨桥（导入改名）"
 
@@ -168,7 +169,7 @@ def test_a_pending_photo_is_served_only_to_staff_who_may_see_it(
     assert update.photo.name not in anonymous.get(reverse("projects:detail", args=[bridge.pk])).text
 
     with django_capture_on_commit_callbacks(execute=True):
-        review.approve(ReviewRequest.objects.get(), office_admin)
+        approve_as_shown(ReviewRequest.objects.get(), office_admin)
     response = fetch(anonymous, url)
     assert response.status_code == 200 and "public" in response["Cache-Control"]
     assert update.photo.name in anonymous.get(reverse("projects:detail", args=[bridge.pk])).text
@@ -194,7 +195,7 @@ def test_a_new_photo_for_an_approved_update_waits_privately(
     assert private in office.get(reverse("admin:units_reviewrequest_change", args=[submission.pk])).text
 
     with django_capture_on_commit_callbacks(execute=True):
-        review.approve(submission, office_admin)
+        approve_as_shown(submission, office_admin)
     update.refresh_from_db()
     assert update.photo.name.startswith("progress/")
     assert not default_storage.exists(private)

@@ -1,16 +1,18 @@
 """Keeping the catalogue in the admin: editors' choices, the version check, the rules in the form."""
 
 import pytest
+from django.urls import reverse
 
 from reforms.models import ServiceItem
 from tests.conftest import logged_in
 from tests.kit import LedgerAdmin
-from units import review
+from tests.units.factories import approve_as_shown
 from units.models import ReviewRequest
 
 from .factories import make_item
 
 pytestmark = pytest.mark.django_db
+ADD = reverse("admin:reforms_serviceitem_add")
 
 
 def form_data(item, **changes) -> dict:
@@ -47,7 +49,7 @@ def test_editor_keeps_own_items_but_may_name_any_competent_department(
     assert response.status_code == 302
     item.refresh_from_db()
     assert item.competent_department == unit_a  # the change waits for the office's review
-    review.approve(ReviewRequest.objects.get(), office_admin)
+    approve_as_shown(ReviewRequest.objects.get(), office_admin)
     item.refresh_from_db()
     assert item.competent_department == unit_b
     forged = client.post(
@@ -81,3 +83,28 @@ def test_a_save_from_an_outdated_version_is_refused(client, office_admin, unit_a
     assert response.status_code == 200
     item.refresh_from_db()
     assert item.name == "别人先改了"
+
+
+def test_the_form_refuses_a_code_that_differs_only_in_case(client, office_admin, unit_a):
+    make_item(unit_a, code="43080000CZ-BA-1072")
+    client = logged_in(client, office_admin)
+    twin = ServiceItem(
+        name="同一事项换了写法",
+        code="43080000cz-ba-1072",
+        item_type=ServiceItem.Type.LICENSING,
+        competent_department=unit_a,
+        implementing_unit=unit_a,
+        level=ServiceItem.Level.CITY,
+    )
+    data = form_data(twin)
+    data.pop("lock_version")
+    response = client.post(ADD, data)
+    assert response.status_code == 200
+    assert response.context["adminform"].form.errors["code"] == [
+        "该编码的事项已存在于目录中（编码不区分大小写）。"
+    ]
+    assert not ServiceItem.objects.filter(name="同一事项换了写法").exists()
+
+    response = client.post(ADD, {**data, "code": "43080000cz-ba-1099"})
+    assert response.status_code == 302
+    assert ServiceItem.objects.get(name="同一事项换了写法").code == "43080000CZ-BA-1099"

@@ -159,6 +159,16 @@ def test_duplicate_code_within_the_file_names_the_code(client, office_admin, ite
     assert "事项编码" in errors and "已存在" in errors, errors
 
 
+def test_a_code_that_differs_only_in_case_is_refused_in_an_import(client, office_admin, items):
+    existing = items[0].code
+    ledger = LedgerAdmin(logged_in(client, office_admin), ServiceItem)
+    errors = ledger.refused(
+        write_xlsx([HEADERS, row(**{"事项编码": existing.lower(), "事项名称": "换了写法"})])
+    )
+    assert "事项编码: 该编码的事项已存在于目录中（编码不区分大小写）。" in errors, errors
+    assert not ServiceItem.objects.filter(name="换了写法").exists()
+
+
 def test_editor_cannot_import_another_units_item(client, editor_a, items):
     ledger = LedgerAdmin(logged_in(client, editor_a), ServiceItem)
     errors = ledger.refused(write_xlsx([HEADERS, row(**{"实施主体": "第二党支部", "事项编码": "X-1"})]))

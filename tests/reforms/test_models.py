@@ -116,6 +116,35 @@ def test_item_codes_are_unique(unit_a):
         make_item(unit_a, code="62052400MZ-XK-0001")
 
 
+def test_item_codes_are_unique_whatever_the_case(unit_a):
+    make_item(unit_a, code="43080000CZ-BA-1072")
+    twin = ServiceItem(
+        name="同一事项",
+        code="43080000cz-ba-1072",
+        item_type=ServiceItem.Type.LICENSING,
+        competent_department=unit_a,
+        implementing_unit=unit_a,
+        level=ServiceItem.Level.CITY,
+    )
+    with pytest.raises(ValidationError) as refused:
+        twin.full_clean()
+    assert refused.value.message_dict == {"code": ["该编码的事项已存在于目录中（编码不区分大小写）。"]}
+    # The database refuses it too, even past the model's save (which writes capitals).
+    with pytest.raises(IntegrityError), transaction.atomic():
+        ServiceItem.objects.bulk_create([twin])
+    assert ServiceItem.objects.count() == 1
+
+
+def test_codes_are_kept_in_capitals_without_surrounding_spaces(unit_a):
+    item = make_item(unit_a, code=" 43080000cz-ba-1073 ")
+    item.refresh_from_db()
+    assert item.code == "43080000CZ-BA-1073"
+    changed = make_item(unit_a, code="43080000CZ-BA-1074")
+    changed.code = "43080000cz-ba-1075"
+    changed.full_clean()
+    assert changed.code == "43080000CZ-BA-1075"
+
+
 def test_search_matches_every_word_as_a_substring(unit_a):
     elderly = make_item(unit_a, name="老年人优待证办理")
     birth = make_item(unit_a, name="生育服务登记证")
@@ -149,3 +178,17 @@ def test_an_entry_date_needs_an_entry(unit_a):
     assert "entered_on" in refused.value.message_dict
     with pytest.raises(IntegrityError), transaction.atomic():
         item.save()
+
+
+def test_the_migration_writes_existing_codes_in_capitals(unit_a):
+    import importlib
+
+    from django.apps import apps
+
+    migration = importlib.import_module("reforms.migrations.0006_serviceitem_code_capitals")
+    [typed] = item_rows(unit_a, 1)
+    typed.code = " 43080000cz-ba-2000"
+    ServiceItem.objects.bulk_create([typed])  # as rows typed before codes were kept in capitals
+    migration.codes_in_capitals(apps, None)
+    typed.refresh_from_db()
+    assert typed.code == "43080000CZ-BA-2000"

@@ -14,6 +14,7 @@ from deeds_portal.workbook.build import MonthContext, build
 from reforms.models import ServiceItem
 from tests.conftest import logged_in
 from tests.kit import LedgerAdmin, read_xlsx, write_xlsx
+from tests.units.factories import approve_as_shown
 from units import review
 from units.models import ReviewRequest, ReviewStatus
 
@@ -46,7 +47,7 @@ def test_an_editors_new_item_is_public_only_once_approved(client, editor_a, offi
     cells = [cell for sheet in book.worksheets for row in sheet.iter_rows(values_only=True) for cell in row]
     assert "新增的事项" not in cells
 
-    review.approve(ReviewRequest.objects.get(), office_admin)
+    approve_as_shown(ReviewRequest.objects.get(), office_admin)
     assert "新增的事项" in public_text(client)
     cache.clear()
     assert client.get("/reforms/").context["figures"]["nearby"] == 2

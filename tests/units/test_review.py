@@ -14,7 +14,7 @@ from audit.models import AuditEntry
 from projects.models import ProgressUpdate, Project
 from tests.conftest import add_update, logged_in
 from tests.projects.test_admin import change_url, form_data
-from tests.units.factories import make_user
+from tests.units.factories import approve_as_shown, make_user
 from units import review
 from units.models import ReviewRequest, ReviewStatus
 from units.public_pages import generation
@@ -26,6 +26,11 @@ QUEUE = reverse("admin:units_reviewrequest_changelist")
 
 def decide_url(submission):
     return reverse("admin:units_reviewrequest_change", args=[submission.pk])
+
+
+def approving(submission):
+    """The decision form as the office's page sends it: with the record as the page showed it."""
+    return {"decision": "approve", "seen": review.fingerprint(submission.target)}
 
 
 def with_new_update(project, percent=60, **extra):
@@ -138,7 +143,7 @@ def test_unapproved_content_never_reaches_the_page_or_the_cache_and_approval_sho
 
     submission = ReviewRequest.objects.get()
     with django_capture_on_commit_callbacks(execute=True):
-        response = logged_in(client, office_admin).post(decide_url(submission), {"decision": "approve"})
+        response = logged_in(client, office_admin).post(decide_url(submission), approving(submission))
     assert response.status_code == 302
     assert generation() != before  # the approval does
     client.logout()
@@ -168,8 +173,10 @@ def test_a_sent_back_update_stays_private_and_its_editor_reads_the_comment(
     assert submitted.status == ReviewStatus.RETURNED
     assert ProgressUpdate.objects.get(percent=60).review_status == ReviewStatus.RETURNED
     assert "桥面铺好了" not in client.get(reverse("projects:detail", args=[bridge.pk])).text
-    [entry] = approvals()
-    assert entry.details["decision"] == "sent_back"
+    assert approvals() == []  # a send-back is not an approval in the audit trail
+    [entry] = AuditEntry.objects.filter(action=AuditEntry.Action.SEND_BACK)
+    assert entry.user == office_admin and entry.details["decision"] == "sent_back"
+    assert entry.get_action_display() == "审核退回"
 
     editor = logged_in(client.__class__(), editor_a)
     assert "照片不清楚，请补充" in editor.get(change_url(bridge)).text
@@ -201,7 +208,7 @@ def test_a_change_to_an_approved_record_waits_and_approval_applies_it(
     assert "风雨桥（新名）" in page and "修建一座风雨桥" in page  # approved and proposed side by side
 
     with django_capture_on_commit_callbacks(execute=True):
-        review.approve(submission, office_admin)
+        approve_as_shown(submission, office_admin)
     bridge.refresh_from_db()
     assert (bridge.title, str(bridge.budget), bridge.beneficiary_count) == (
         "风雨桥（新名）",
@@ -278,8 +285,8 @@ def test_a_tampered_review_status_is_ignored(client, editor_a, round_, unit_a, b
 
 def test_a_replayed_approval_changes_nothing(client, submitted, office_admin):
     office = logged_in(client, office_admin)
-    assert office.post(decide_url(submitted), {"decision": "approve"}).status_code == 302
-    response = office.post(decide_url(submitted), {"decision": "approve"}, follow=True)
+    assert office.post(decide_url(submitted), approving(submitted)).status_code == 302
+    response = office.post(decide_url(submitted), approving(submitted), follow=True)
     assert response.status_code == 200
     assert len(approvals()) == 1
     response = office.post(decide_url(submitted), {"decision": "send_back", "comment": "晚了"})
@@ -294,10 +301,10 @@ def test_an_editor_decides_nothing_neither_in_their_unit_nor_in_another(
     for editor in (editor_a, editor_b):
         other = logged_in(client.__class__(), editor)
         # Refused (403), or for another unit's item answered as if it did not exist (302).
-        assert other.post(decide_url(submitted), {"decision": "approve"}).status_code in (302, 403)
+        assert other.post(decide_url(submitted), approving(submitted)).status_code in (302, 403)
         assert other.get(QUEUE + "?status__exact=pending").status_code == 403
         with pytest.raises(review.ReviewError):
-            review.approve(submitted, editor)
+            approve_as_shown(submitted, editor)
     submitted.refresh_from_db()
     assert submitted.status == ReviewStatus.PENDING and approvals() == []
 
@@ -308,13 +315,13 @@ def test_nobody_approves_their_own_submission(client, settings, office_admin, br
     own.post(change_url(bridge), with_new_update(bridge))
     submission = ReviewRequest.objects.get()
     assert submission.submitted_by == office_admin
-    assert own.post(decide_url(submission), {"decision": "approve"}).status_code == 403
+    assert own.post(decide_url(submission), approving(submission)).status_code == 403
     submission.refresh_from_db()
     assert submission.status == ReviewStatus.PENDING
     colleague = make_user("office-2", OFFICE_ADMIN)
     assert (
         logged_in(client.__class__(), colleague)
-        .post(decide_url(submission), {"decision": "approve"})
+        .post(decide_url(submission), approving(submission))
         .status_code
         == 302
     )
@@ -394,7 +401,7 @@ def test_two_offices_approving_at_once_make_one_decision(round_, unit_a, editor_
     def approve_and_hold():
         try:
             with transaction.atomic():
-                review.approve(submission, colleague)
+                approve_as_shown(submission, colleague)
                 locked.set()
                 time.sleep(0.5)  # the other approval waits on the row meanwhile
             outcomes.append("approved")
@@ -408,7 +415,7 @@ def test_two_offices_approving_at_once_make_one_decision(round_, unit_a, editor_
     other.start()
     assert locked.wait(10)
     try:
-        review.approve(submission, office_admin)
+        approve_as_shown(submission, office_admin)
         outcomes.append("approved")
     except review.ReviewError:
         outcomes.append("refused")
@@ -444,9 +451,27 @@ def test_a_record_changed_after_the_office_opened_it_is_not_approved_unseen(
     assert update.review_status == ReviewStatus.APPROVED and len(approvals()) == 1
 
 
+def test_an_approval_that_does_not_say_what_was_seen_is_refused(client, submitted, office_admin):
+    """A hand-made POST without the page's fingerprint would approve whatever the record holds now."""
+    office = logged_in(client, office_admin)
+    for forged in ({"decision": "approve"}, {"decision": "approve", "seen": ""}):
+        response = office.post(decide_url(submitted), forged, follow=True)
+        assert response.redirect_chain[-1][0] == decide_url(submitted)
+        assert "请先打开并核对记录，再批准" in response.text
+    with pytest.raises(review.ReviewError):
+        review.approve(submitted, office_admin, seen="")
+    submitted.refresh_from_db()
+    assert submitted.status == ReviewStatus.PENDING and not approvals()
+    assert ProgressUpdate.objects.get(percent=60).review_status == ReviewStatus.PENDING
+
+    office.post(decide_url(submitted), approving(submitted))  # the page's own form says it
+    submitted.refresh_from_db()
+    assert submitted.status == ReviewStatus.APPROVED and len(approvals()) == 1
+
+
 def test_approving_says_public_now_only_when_citizens_see_the_record(client, submitted, office_admin, bridge):
     office = logged_in(client, office_admin)
-    page = office.post(decide_url(submitted), {"decision": "approve"}, follow=True).text
+    page = office.post(decide_url(submitted), approving(submitted), follow=True).text
     assert "现已公开" in page  # the bridge is a public project: its update is shown now
 
     draft = Project.objects.create(
@@ -458,7 +483,7 @@ def test_approving_says_public_now_only_when_citizens_see_the_record(client, sub
     )
     review.save_new(draft, make_user("another-editor", UNIT_EDITOR, unit=bridge.unit))
     page = office.post(
-        decide_url(ReviewRequest.objects.pending().get()), {"decision": "approve"}, follow=True
+        decide_url(pending := ReviewRequest.objects.pending().get()), approving(pending), follow=True
     ).text
     assert "现已公开" not in page and "群众暂时看不到" in page
     draft.refresh_from_db()
