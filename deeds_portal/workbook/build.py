@@ -39,6 +39,9 @@ class MonthContext:
     month: datetime.date  # the first day
     user: object = None  # None: the office's whole workbook (e.g. the management command)
     made_at: datetime.datetime = field(default_factory=timezone.localtime)
+    # The round (批次) the project sheets hold; None: the current round at the month's end
+    # and whatever of earlier rounds was overdue then.
+    round: object = None
     _memo: dict = field(default_factory=dict, repr=False, compare=False)
 
     def once(self, key: str, compute):
@@ -57,8 +60,34 @@ class MonthContext:
         return self.month - datetime.timedelta(days=1)
 
     @property
+    def current_round(self):
+        """The round the project sheets hold: the one chosen, else the latest round begun by the
+        month's end that has approved projects (None when there is none)."""
+        if self.round is not None:
+            return self.round
+
+        def fetch():
+            from projects.models import Project, Round
+
+            approved = Project.objects.approved().values("round")
+            begun = Round.objects.filter(start_date__lte=self.month_end, pk__in=approved)
+            return begun.order_by("-start_date", "-pk").first()
+
+        return self.once("current_round", fetch)
+
+    @property
+    def rounds_label(self) -> str:
+        """Which projects the project sheets hold, as the title says it."""
+        if self.round is not None:
+            return self.round.name
+        current = self.current_round
+        if current is None:
+            return "全部批次"
+        return f"{current.name}及以前批次逾期项目"
+
+    @property
     def title(self) -> str:
-        return f"{self.month.year}年{self.month.month}月 每月调度"
+        return f"{self.month.year}年{self.month.month}月 每月调度（{self.rounds_label}）"
 
 
 @dataclass
@@ -88,15 +117,16 @@ def build(context: MonthContext) -> Built:
             Column("专项工作", TEXT, 16),
             Column("指标", TEXT, 20),
             Column("数值", TEXT, 14),
+            Column("单位", TEXT, 8),
             Column("说明", TEXT, 44),
         ],
     )
     figures = {}
     for task, values in summaries:
-        for indicator, value, kind, meaning in task.summary_rows(values):
+        for indicator, value, kind, unit, meaning in task.summary_rows(values):
             summary.row(
-                [task.NAME, indicator, value, meaning],
-                [TEXT, TEXT, kind, TEXT],
+                [task.NAME, indicator, value, unit, meaning],
+                [TEXT, TEXT, kind, TEXT, TEXT],
             )
             figures[f"{task.NAME}/{indicator}"] = _plain(value)
     for task, _values in summaries:

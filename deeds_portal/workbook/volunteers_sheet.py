@@ -10,17 +10,17 @@ from units.dates import today
 from units.scoping import scope_queryset, unit_path_of
 from volunteers.models import Assignment, ProblemSolved, Shift
 
-from .layout import DECIMAL, INTEGER, TEXT, Column, SheetWriter
+from .layout import DECIMAL, INTEGER, TEXT, TOTAL, Column, SheetWriter
 
 NAME = "党员志愿者服务"
 COLUMNS = [
     Column("服务类型", TEXT, 22),
-    Column("开展班次", INTEGER, 11),
+    Column("开展班次(个)", INTEGER, 12),
     Column("服务志愿者(人)", INTEGER, 14),
     Column("服务时长(小时)", DECIMAL, 14),
     Column("服务群众(人次)", INTEGER, 14),
     Column("解决问题(件次)", INTEGER, 14),
-    Column("未满员班次", INTEGER, 11),
+    Column("未满员班次(个)", INTEGER, 14),
 ]
 
 
@@ -128,12 +128,28 @@ def figures(context) -> dict:
 
 def summary_rows(values: dict):
     return [
-        ("开展班次", values["开展班次"], INTEGER, "本月开展（未取消）的班次"),
-        ("服务志愿者(人)", values["服务志愿者(人)"], INTEGER, "本月实际出勤的志愿者人数"),
-        ("服务时长(小时)", values["服务时长(小时)"], DECIMAL, "按出勤记录的实际服务时长，不按报名"),
-        ("服务群众(人次)", values["服务群众(人次)"], INTEGER, ""),
-        ("解决问题(件次)", values["解决问题(件次)"], INTEGER, ""),
-        ("未满员班次", values["未满员班次"], INTEGER, "安排人数少于所需人数的班次"),
+        ("开展班次", values["开展班次"], INTEGER, "个", "本月开展（未取消）的班次"),
+        ("服务志愿者(人)", values["服务志愿者(人)"], INTEGER, "人", "本月实际出勤的志愿者人数"),
+        ("服务时长(小时)", values["服务时长(小时)"], DECIMAL, "小时", "按出勤记录的实际服务时长，不按报名"),
+        ("服务群众(人次)", values["服务群众(人次)"], INTEGER, "人次", ""),
+        ("解决问题(件次)", values["解决问题(件次)"], INTEGER, "件次", ""),
+        ("未满员班次", values["未满员班次"], INTEGER, "个", "安排人数少于所需人数的班次"),
+    ]
+
+
+def hours_by_month(context) -> list[list]:
+    """Attended hours of each month of the year to date (one query): the chart's table."""
+    first = context.month.replace(month=1)
+    found = dict(
+        _scoped(Assignment.objects.attended(), context)
+        .filter(shift__month__gte=first, shift__month__lte=context.month)
+        .order_by()
+        .values_list("shift__month")
+        .annotate(hours=Sum("hours"))
+    )
+    return [
+        [f"{number}月", found.get(context.month.replace(month=number)) or Decimal(0)]
+        for number in range(1, context.month.month + 1)
     ]
 
 
@@ -147,6 +163,24 @@ def write(book, context, figures_out: dict) -> None:
     )
     rows = by_service(context)
     sheet.rows(rows)
+    values = figures(context)
+    # Volunteers are counted once however many service types they served in: the total is not
+    # the column's sum.
+    names = ["开展班次", "服务志愿者(人)", "服务时长(小时)", "服务群众(人次)", "解决问题(件次)", "未满员班次"]
+    sheet.total([TOTAL, *(values[name] for name in names)])
+    months = hours_by_month(context)
+    table = sheet.section(
+        f"{context.month.year}年各月服务时长",
+        [Column("月份", TEXT), Column("服务时长(小时)", DECIMAL)],
+        months,
+        [TOTAL, sum((row[1] for row in months), Decimal(0))],
+    )
+    sheet.chart(
+        "column",
+        f"{context.month.year}年各月志愿服务时长",
+        [{"name": "服务时长(小时)", "categories": table.column(0), "values": table.column(1)}],
+        y_title="小时",
+    )
     for row in rows:
         figures_out[f"{row[0]}/开展班次"] = row[1]
         figures_out[f"{row[0]}/服务时长(小时)"] = row[3]

@@ -3,6 +3,7 @@
 from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from deeds_portal.models import IssuedWorkbook
@@ -33,7 +34,11 @@ class Command(BaseCommand):
         target.write_bytes(bytes(issued.content))
         self.stdout.write(
             _("Wrote %(file)s (%(month)s, made %(made)s).")
-            % {"file": target, "month": f"{first_day:%Y-%m}", "made": f"{issued.made_at:%Y-%m-%d %H:%M}"}
+            % {
+                "file": target,
+                "month": f"{first_day:%Y-%m}",
+                "made": f"{timezone.localtime(issued.made_at):%Y-%m-%d %H:%M}",
+            }
         )
         for figure, before, now in issued.differences:
             self.stdout.write(
