@@ -11,10 +11,11 @@ from django.utils import timezone
 from django.utils.html import format_html, format_html_join
 from django.utils.translation import gettext_lazy as _
 
+from projects.models import Round
 from units.scoping import sees_all_units
 
 from .models import IssuedWorkbook
-from .workbook.build import BadMonth, parse_month
+from .workbook.build import BadMonth, BadRound, parse_month, round_for
 from .workbook.issue import issue
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -26,12 +27,28 @@ class MonthForm(forms.Form):
         max_length=7,
         help_text=_("As 2021-06. The figures are those of the month's last day."),
     )
+    round = forms.ModelChoiceField(
+        label=_("Round (批次)"),
+        queryset=Round.objects.order_by("-start_date", "-pk"),
+        required=False,
+        empty_label=_("The current round, and what earlier rounds left overdue"),
+        help_text=_("The project sheets hold this round only."),
+    )
 
     def clean_month(self):
         try:
             return parse_month(self.cleaned_data["month"])
         except BadMonth as error:
             raise forms.ValidationError(str(error)) from None
+
+    def clean(self):
+        cleaned = super().clean()
+        if cleaned.get("month") and cleaned.get("round"):
+            try:
+                round_for(cleaned["round"].pk, cleaned["month"])
+            except BadRound as error:
+                self.add_error("round", str(error))
+        return cleaned
 
 
 def workbook_response(issued: IssuedWorkbook) -> HttpResponse:
@@ -118,7 +135,12 @@ class IssuedWorkbookAdmin(admin.ModelAdmin):
         last_month = (timezone.localdate().replace(day=1) - timezone.timedelta(days=1)).strftime("%Y-%m")
         form = MonthForm(request.POST or None, initial={"month": last_month})
         if request.method == "POST" and form.is_valid():
-            issued = issue(form.cleaned_data["month"], user=request.user, via=IssuedWorkbook.Via.ADMIN)
+            issued = issue(
+                form.cleaned_data["month"],
+                user=request.user,
+                via=IssuedWorkbook.Via.ADMIN,
+                round_=form.cleaned_data["round"],
+            )
             if issued.differences:
                 messages.warning(
                     request,

@@ -34,6 +34,30 @@ def parse_month(text: str) -> datetime.date:
     return month
 
 
+class BadRound(ValueError):
+    pass
+
+
+def round_for(value, month: datetime.date):
+    """The round of id ``value`` for the workbook of ``month``; one not found, or begun after the
+    month, is refused (its book would have no projects)."""
+    from projects.models import Round
+
+    found = Round.objects.filter(pk=int(value)).first() if str(value).strip().isdigit() else None
+    if found is None:
+        raise BadRound(_("There is no round (批次) with the id “%(round)s”.") % {"round": value})
+    if found.start_date > _month_end(month):
+        raise BadRound(
+            _("%(round)s began on %(start)s, after %(month)s; choose a later month or another round.")
+            % {"round": found.name, "start": f"{found.start_date:%Y-%m-%d}", "month": f"{month:%Y-%m}"}
+        )
+    return found
+
+
+def _month_end(month: datetime.date) -> datetime.date:
+    return month.replace(day=calendar.monthrange(month.year, month.month)[1])
+
+
 @dataclass
 class MonthContext:
     month: datetime.date  # the first day
