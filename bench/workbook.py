@@ -26,7 +26,7 @@ from django.db import connection
 
 from deeds_portal.workbook.build import MonthContext, build
 from deeds_portal.workbook.layout import OPTIONS
-from units.dates import today
+from units.months import current_month
 
 from .stats import Measured, measure
 
@@ -112,7 +112,7 @@ def run(repeats: int = 5, seed: int = 20210701, stage=lambda text: None) -> dict
         stage(f"workbook: measuring ({repeats} repeats)")
         # June of the volunteers' year: every sheet has rows (the first round's projects,
         # hotline months to date, the month's shifts). This month: all 1,000 projects.
-        months = [datetime.date(volunteer_bench.YEAR, 6, 1), today().replace(day=1)]
+        months = [datetime.date(volunteer_bench.YEAR, 6, 1), current_month()]
         results = [_measure(repeats, month) for month in months]
     finally:
         hotline_bench._clear()

@@ -7,15 +7,15 @@ from django.http import HttpResponse
 from django.shortcuts import get_object_or_404
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
-from django.utils import timezone
 from django.utils.html import format_html, format_html_join
 from django.utils.translation import gettext_lazy as _
 
 from projects.models import Round
+from units.months import current_month, previous_month
 from units.scoping import sees_all_units
 
 from .models import IssuedWorkbook
-from .workbook.build import BadMonth, BadRound, parse_month, round_for
+from .workbook.build import BadMonth, BadRound, round_for, workbook_month
 from .workbook.issue import issue
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -37,7 +37,7 @@ class MonthForm(forms.Form):
 
     def clean_month(self):
         try:
-            return parse_month(self.cleaned_data["month"])
+            return workbook_month(self.cleaned_data["month"])
         except BadMonth as error:
             raise forms.ValidationError(str(error)) from None
 
@@ -132,7 +132,7 @@ class IssuedWorkbookAdmin(admin.ModelAdmin):
     def make_view(self, request):
         if not self._may_make(request):
             raise PermissionDenied
-        last_month = (timezone.localdate().replace(day=1) - timezone.timedelta(days=1)).strftime("%Y-%m")
+        last_month = f"{previous_month(current_month()):%Y-%m}"
         form = MonthForm(request.POST or None, initial={"month": last_month})
         if request.method == "POST" and form.is_valid():
             issued = issue(

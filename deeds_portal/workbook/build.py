@@ -1,33 +1,33 @@
 """Make the monthly workbook for a month, as the figures stood at its last day."""
 
-import calendar
 import datetime
-import re
 from dataclasses import dataclass, field
 from decimal import Decimal
 
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from units import months
+from units.dates import today
+
 from . import hotline_sheet, projects_sheet, reforms_sheet, satisfaction_sheet, volunteers_sheet
 from .layout import TEXT, Book, Column, SheetWriter
 
 # Each special task contributes figures for the summary and a sheet of its own.
 TASKS = [projects_sheet, reforms_sheet, hotline_sheet, volunteers_sheet, satisfaction_sheet]
-MONTH = re.compile(r"^(\d{4})-(\d{1,2})$")
 
 
 class BadMonth(ValueError):
     pass
 
 
-def parse_month(text: str) -> datetime.date:
-    """'2021-06' → 2021-06-01; a month after the current one, or a malformed one, is refused."""
-    match = MONTH.match(text.strip())
-    if not match or not 1 <= int(match.group(2)) <= 12 or int(match.group(1)) < 2000:
+def workbook_month(text: str) -> datetime.date:
+    """'2021-06' → 2021-06-01 (as ``units.months`` reads a month); a month after the current
+    one, or what is not a month, is refused."""
+    month = months.parse_month(text)
+    if month is None:
         raise BadMonth(_("“%(month)s” is not a month; write it as 2021-06.") % {"month": text})
-    month = datetime.date(int(match.group(1)), int(match.group(2)), 1)
-    if month > timezone.localdate().replace(day=1):
+    if month > months.current_month():
         raise BadMonth(
             _("%(month)s has not begun yet; choose this month or an earlier one.") % {"month": text}
         )
@@ -46,16 +46,12 @@ def round_for(value, month: datetime.date):
     found = Round.objects.filter(pk=int(value)).first() if str(value).strip().isdigit() else None
     if found is None:
         raise BadRound(_("There is no round (批次) with the id “%(round)s”.") % {"round": value})
-    if found.start_date > _month_end(month):
+    if found.start_date > months.last_day(month):
         raise BadRound(
             _("%(round)s began on %(start)s, after %(month)s; choose a later month or another round.")
             % {"round": found.name, "start": f"{found.start_date:%Y-%m-%d}", "month": f"{month:%Y-%m}"}
         )
     return found
-
-
-def _month_end(month: datetime.date) -> datetime.date:
-    return month.replace(day=calendar.monthrange(month.year, month.month)[1])
 
 
 @dataclass
@@ -77,11 +73,13 @@ class MonthContext:
 
     @property
     def month_end(self) -> datetime.date:
-        return self.month.replace(day=calendar.monthrange(self.month.year, self.month.month)[1])
+        """The day the figures are as of: the month's last day, or today within the current
+        month (a project due later this month is not overdue yet; the pages say the same today)."""
+        return min(months.last_day(self.month), today())
 
     @property
     def previous_end(self) -> datetime.date:
-        return self.month - datetime.timedelta(days=1)
+        return months.last_day(months.previous_month(self.month))
 
     @property
     def current_round(self):

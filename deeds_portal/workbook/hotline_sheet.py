@@ -6,8 +6,10 @@ unit editor's workbook carries the same hotline figures as the office's.
 
 from decimal import Decimal
 
+from hotline import figures as hotline_figures
 from hotline.models import COUNT_FIELDS
-from hotline.stats import Period, add_months, case_figures_for, month_rows, period_figures
+from hotline.stats import Period, case_figures_for, month_rows, period_figures
+from units.months import add_months
 from units.rates import percentage
 
 from .layout import DECIMAL, INTEGER, PERCENT, POINTS, TEXT, TOTAL, Column, SheetWriter
@@ -25,7 +27,9 @@ UNITS = {"calls": "个", "accepted": "件"}
 
 
 def _periods(context):
-    return Period(context.month, context.month), Period(context.month.replace(month=1), context.month)
+    """The month alone, and the year to date as /hotline/ and the dashboard take it as of the
+    month's end (``hotline.figures.period_on``)."""
+    return Period(context.month, context.month), hotline_figures.period_on(context.month_end)
 
 
 def _fetched(context):
@@ -35,7 +39,7 @@ def _fetched(context):
     def fetch():
         month, year = _periods(context)
         rows = month_rows(month, year)
-        return period_figures(month, rows), period_figures(year, rows), rows
+        return period_figures(month, rows), hotline_figures.figures(context.month_end, rows), rows
 
     return context.once("hotline", fetch)
 

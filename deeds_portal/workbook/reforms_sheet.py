@@ -1,22 +1,18 @@
 """深化简政放权 in the monthly workbook: the catalogue's figures at the month's end.
 
-"Landed" counts only items whose landing date (落地) is on or before the month's end, and
-"entered" only items whose entry date (进驻日期) is on or before it (an entered item with no
-date counts from the start).
+"Landed" and "entered" as of the month's end are the catalogue's own rules
+(``reforms.models.landed_by`` and ``entered_by``), the ones ``ServiceItem.objects.figures(on)``
+and the public page count by.
 """
 
 from django.db.models import Count, Q
 
-from reforms.models import ServiceItem
+from reforms.models import ServiceItem, entered_by, landed_by
 from units.rates import percentage
 
 from .layout import INTEGER, PERCENT, TEXT, TOTAL, Column, SheetWriter
 
 NAME = "深化简政放权"
-
-
-def _entered_by(context) -> Q:
-    return Q(has_entered=True) & (Q(entered_on__isnull=True) | Q(entered_on__lte=context.month_end))
 
 
 def _items(context):
@@ -34,7 +30,7 @@ def _groups(context) -> list[dict]:
             .values("batch")
             .annotate(
                 total=Count("pk"),
-                landed=Count("pk", filter=Q(batch__isnull=False, landed_on__lte=context.month_end)),
+                landed=Count("pk", filter=landed_by(context.month_end)),
                 nearby=Count("pk", filter=Q(nearby=True)),
                 one_seal=Count("pk", filter=Q(one_seal=True)),
             )
@@ -57,7 +53,7 @@ def _windows(context) -> list[dict]:
             _items(context)
             .filter(should_enter=True)
             .values("implementing_unit__name")
-            .annotate(total=Count("pk"), entered=Count("pk", filter=_entered_by(context)))
+            .annotate(total=Count("pk"), entered=Count("pk", filter=entered_by(context.month_end)))
             .order_by("implementing_unit__name")
         )
 

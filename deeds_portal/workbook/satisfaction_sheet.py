@@ -23,7 +23,7 @@ COLUMNS = [
 
 def _ratings(context):
     """Ratings given by the month's end (Asia/Shanghai days), within the reader's units."""
-    queryset = Rating.objects.filter(created_at__date__lte=context.month_end)
+    queryset = Rating.objects.given_by(context.month_end)
     return queryset.for_user(context.user) if context.user is not None else queryset
 
 

@@ -7,7 +7,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from deeds_portal.models import IssuedWorkbook
-from deeds_portal.workbook.build import BadMonth, BadRound, parse_month, round_for
+from deeds_portal.workbook.build import BadMonth, BadRound, round_for, workbook_month
 from deeds_portal.workbook.issue import issue
 
 
@@ -30,7 +30,7 @@ class Command(BaseCommand):
 
     def handle(self, *args, month, output, round_id=None, **options):
         try:
-            first_day = parse_month(month)
+            first_day = workbook_month(month)
             round_ = None if round_id is None else round_for(round_id, first_day)
         except (BadMonth, BadRound) as error:
             raise CommandError(str(error)) from None
