@@ -1,10 +1,12 @@
 """How every sheet of the monthly workbook is laid out, in one place.
 
-Title row (the month and when the workbook was made), a frozen header row, set
-column widths, numbers as numbers, dates as dates, rates as formatted
-percentages, A4 landscape fitted to the page width with the header row
-repeated on every page. Text that a spreadsheet would run as a formula is
-neutralised.
+Title row (the month, the rounds, and when the workbook was made, in Beijing time), a
+frozen header row, set column widths, numbers as numbers, dates as dates, rates as
+formatted percentages and changes of a rate in 百分点, A4 landscape fitted to the page
+width with the header row repeated on every page, the title in the page header and
+第 x 页 / 共 y 页 in the footer; every table cell bordered, 合计 rows bold; native
+charts drawn from the tables beside them. Text that a spreadsheet would run as a formula
+is neutralised.
 
 The workbook is written with XlsxWriter: it writes each cell as a few strings where
 openpyxl builds and serialises an element tree per cell, well over twice as fast for the
