@@ -19,12 +19,14 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 from django_tasks_db.models import DBTaskResult
 
 from audit.records import Action, record
+from projects.models import Round
 from units.admin import PortalUserAdmin
+from units.months import current_month, previous_month
 from units.scoping import sees_all_units
 
 from .models import IssuedWorkbook
 from .second_factor import issue_enrolment_code
-from .workbook.build import BadMonth, parse_month
+from .workbook.build import BadMonth, BadRound, round_for, workbook_month
 from .workbook.issue import issue
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -36,12 +38,28 @@ class MonthForm(forms.Form):
         max_length=7,
         help_text=_("As 2021-06. The figures are those of the month's last day."),
     )
+    round = forms.ModelChoiceField(
+        label=_("Round (批次)"),
+        queryset=Round.objects.order_by("-start_date", "-pk"),
+        required=False,
+        empty_label=_("The current round, and what earlier rounds left overdue"),
+        help_text=_("The project sheets hold this round only."),
+    )
 
     def clean_month(self):
         try:
-            return parse_month(self.cleaned_data["month"])
+            return workbook_month(self.cleaned_data["month"])
         except BadMonth as error:
             raise forms.ValidationError(str(error)) from None
+
+    def clean(self):
+        cleaned = super().clean()
+        if cleaned.get("month") and cleaned.get("round"):
+            try:
+                round_for(cleaned["round"].pk, cleaned["month"])
+            except BadRound as error:
+                self.add_error("round", str(error))
+        return cleaned
 
 
 def workbook_response(issued: IssuedWorkbook) -> HttpResponse:
@@ -125,10 +143,15 @@ class IssuedWorkbookAdmin(admin.ModelAdmin):
     def make_view(self, request):
         if not self._may_make(request):
             raise PermissionDenied
-        last_month = (timezone.localdate().replace(day=1) - timezone.timedelta(days=1)).strftime("%Y-%m")
+        last_month = f"{previous_month(current_month()):%Y-%m}"
         form = MonthForm(request.POST or None, initial={"month": last_month})
         if request.method == "POST" and form.is_valid():
-            issued = issue(form.cleaned_data["month"], user=request.user, via=IssuedWorkbook.Via.ADMIN)
+            issued = issue(
+                form.cleaned_data["month"],
+                user=request.user,
+                via=IssuedWorkbook.Via.ADMIN,
+                round_=form.cleaned_data["round"],
+            )
             if issued.differences:
                 messages.warning(
                     request,

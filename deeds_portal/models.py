@@ -1,5 +1,6 @@
 from django.conf import settings
 from django.db import models
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 
@@ -38,7 +39,7 @@ class IssuedWorkbook(models.Model):
         indexes = [models.Index(fields=["month", "scope_key", "made_at"], name="issued_month_scope_idx")]
 
     def __str__(self) -> str:
-        return f"{self.month:%Y-%m} · {self.made_at:%Y-%m-%d %H:%M}"
+        return f"{self.month:%Y-%m} · {timezone.localtime(self.made_at):%Y-%m-%d %H:%M}"
 
     @property
     def filename(self) -> str:

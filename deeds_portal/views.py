@@ -5,25 +5,29 @@ from django.shortcuts import render
 from django.urls import reverse
 from django.views.decorators.cache import never_cache
 
-import hotline.views
+import hotline.figures
+import reforms.figures
+import volunteers.services
 from hotline.models import Case, Month
 from projects.models import ProgressUpdate, Project, Round
-from reforms.figures import catalogue_figures
 from reforms.models import ServiceItem
+from units.dates import today
 from units.models import Unit
 from units.public_pages import public_page
 from volunteers.models import Assignment, ProblemSolved, Shift
-from volunteers.services import headline_figures as volunteer_figures
 
 LATEST_UPDATES = 6
 
 
 @public_page(Project, ProgressUpdate, Round, Unit, ServiceItem, Month, Case, Shift, Assignment, ProblemSolved)
 def dashboard(request):
+    # Each special task's figures as of today, each asked the one way its own page and the
+    # monthly workbook ask: ``figures(on)``.
+    on = today()
     current_round = Round.objects.current()
     figures = None
     if current_round is not None:
-        figures = Project.objects.published().filter(round=current_round).figures()
+        figures = Project.objects.published().filter(round=current_round).figures(on)
     latest_updates = (
         ProgressUpdate.objects.published()
         .select_related("project", "project__unit")
@@ -36,10 +40,12 @@ def dashboard(request):
             "round": current_round,
             "figures": figures,
             "latest_updates": latest_updates,
-            # The same figures as /reforms/ (one aggregate query, cached until an item changes).
-            "reform_figures": catalogue_figures(),
-            "volunteers": volunteer_figures(),
-            "hotline": hotline.views.headline(),
+            # The same figures as /reforms/ (one aggregate query, cached until an item changes:
+            # the catalogue's figures of now are those of today).
+            "reform_figures": reforms.figures.catalogue_figures(),
+            "volunteers": volunteers.services.figures(on),
+            # The hotline's year to date of the latest month stored, as /hotline/ shows by default.
+            "hotline": hotline.figures.figures(),
         },
     )
 

@@ -20,6 +20,7 @@ from django.db import connection, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from units.months import first_of
 from units.public_pages import public_data_changed
 
 from . import rules
@@ -238,7 +239,7 @@ def parse_row(cells: list, positions: dict[str, int], now: datetime.datetime) ->
     is_completed = values["status"] in COMPLETED_STATUSES
     values.update(
         received_at=received,
-        month=received.date().replace(day=1) if received else None,
+        month=first_of(received) if received else None,
         completed_at=completed_at,
         due_at=due_at,
         feedback=feedback,

@@ -1,24 +1,11 @@
 import datetime
-import re
 
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from .models import current_month
+from units.months import current_month, parse_month, year_start
+
 from .stats import Period
-
-MONTH = re.compile(r"^\s*(\d{4})\s*[-/.年]\s*(\d{1,2})\s*月?\s*$")
-
-
-def parse_month(text) -> datetime.date | None:
-    """“2021-06”, “2021/6” or “2021年6月” as the month's first day; None if it is not a month."""
-    match = MONTH.match(str(text or ""))
-    if not match:
-        return None
-    year, month = int(match.group(1)), int(match.group(2))
-    if not 1 <= month <= 12 or year < 1900:
-        return None
-    return datetime.date(year, month, 1)
 
 
 class MonthField(forms.CharField):
@@ -48,7 +35,7 @@ class PeriodForm(forms.Form):
         if default is None or not self.is_valid():
             return default
         end = self.cleaned_data["end"] or default.end
-        start = self.cleaned_data["start"] or end.replace(month=1)
+        start = self.cleaned_data["start"] or year_start(end)
         end = min(end, current_month())
         if start > end:
             self.add_error("start", _("The first month must not be after the last."))

@@ -14,16 +14,8 @@ from django.db import models
 from django.db.models import F, Q
 from django.utils.translation import gettext_lazy as _
 
-from units.dates import today
 from units.models import LockVersionedModel
-
-
-def first_of_month(day: datetime.date) -> datetime.date:
-    return day.replace(day=1)
-
-
-def current_month() -> datetime.date:
-    return first_of_month(today())
+from units.months import current_month, first_of
 
 
 class MonthSource(models.TextChoices):
@@ -104,7 +96,7 @@ class Month(LockVersionedModel):
     def clean(self):
         if self.month:
             if self.month.day != 1:
-                self.month = first_of_month(self.month)
+                self.month = first_of(self.month)
             if self.month > current_month():
                 raise ValidationError(
                     {"month": _("%(month)s is in the future.") % {"month": f"{self.month:%Y-%m}"}}

@@ -9,9 +9,9 @@ from django.core.exceptions import ValidationError
 from django.utils.translation import gettext as _
 from import_export import resources, widgets
 
+from units.months import first_of, parse_month
 from units.resources import IntegerWidget, LedgerResource, column
 
-from .forms import parse_month
 from .models import Month, MonthSource
 
 
@@ -19,10 +19,8 @@ class MonthWidget(widgets.Widget):
     """A month as “2021-06” (text) or any date in it (a spreadsheet date cell)."""
 
     def clean(self, value, row=None, **kwargs):
-        if isinstance(value, datetime.datetime):
-            return value.date().replace(day=1)
-        if isinstance(value, datetime.date):
-            return value.replace(day=1)
+        if isinstance(value, datetime.date):  # a datetime too: a spreadsheet's date cell
+            return first_of(value)
         month = parse_month(value)
         if month is None:
             raise ValueError(_("“%(value)s” is not a month; write it as 2021-06") % {"value": value or ""})

@@ -10,6 +10,8 @@ import datetime
 
 from django.db.models import Count, Q
 
+from units.months import first_of, parse_month
+
 from .models import Case, Feedback, Month, MonthSource
 
 SATISFIED = (Feedback.SATISFIED, Feedback.BASICALLY)  # 满意 + 基本满意, the platform's 综合满意率
@@ -28,10 +30,7 @@ def case_figures():
 
 
 def _as_month(value) -> datetime.date:
-    if isinstance(value, str):
-        year, month = value.split("-")
-        return datetime.date(int(year), int(month), 1)
-    return value.replace(day=1)
+    return parse_month(value) if isinstance(value, str) else first_of(value)
 
 
 def roll_up(months) -> list[str]:

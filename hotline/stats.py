@@ -13,6 +13,7 @@ from django.utils import timezone
 from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
+from units.months import add_months, months_between, year_start
 from units.rates import change_percentage, percentage
 
 from . import tallies
@@ -21,11 +22,6 @@ from .models import COUNT_FIELDS, Case, Month
 MIN_CASES_TO_RANK = 30  # a unit with fewer cases is listed, not ranked: a few cases say little
 TOP_CATEGORIES = 10
 UNITS_SHOWN = 50
-
-
-def add_months(month: datetime.date, count: int) -> datetime.date:
-    index = month.year * 12 + month.month - 1 + count
-    return datetime.date(index // 12, index % 12 + 1, 1)
 
 
 @dataclass(frozen=True)
@@ -37,7 +33,7 @@ class Period:
 
     @property
     def months(self) -> int:
-        return (self.end.year - self.start.year) * 12 + self.end.month - self.start.month + 1
+        return months_between(self.start, self.end)
 
     def year_earlier(self) -> "Period":
         return Period(add_months(self.start, -12), add_months(self.end, -12))
@@ -66,7 +62,7 @@ def default_period(latest: datetime.date | None) -> Period | None:
     """The year to date of the latest month stored."""
     if latest is None:
         return None
-    return Period(latest.replace(month=1), latest)
+    return Period(year_start(latest), latest)
 
 
 @dataclass

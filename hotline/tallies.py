@@ -24,6 +24,8 @@ from django.db.models import Count, DateField, F, Q
 from django.db.models.functions import TruncMonth
 from django.utils import timezone
 
+from units.months import first_of
+
 CATEGORY, UNIT = "category", "unit"
 COUNTS = ["cases", "completed", "callbacks", "satisfied", "online_completed", "on_time"]
 CHUNK = 60  # months per grouped query
@@ -49,7 +51,7 @@ def _unit_counts() -> dict:
 def due_month_of(value: datetime.datetime | None) -> datetime.date | None:
     if value is None:
         return None
-    return timezone.localtime(value, timezone.get_default_timezone()).date().replace(day=1)
+    return first_of(value)
 
 
 def rebuild(months, *, case_model=None, tally_model=None) -> None:

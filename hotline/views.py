@@ -3,20 +3,14 @@ from django.shortcuts import render
 from units.public_pages import public_page
 from units.rates import ROUNDING_RULE
 
-from . import chart, stats
+from . import chart, figures, stats
 from .forms import PeriodForm
 from .models import Case, Month
 
 
-def headline():
-    """The latest year-to-date figures, for the dashboard (2 queries; None when no month is stored)."""
-    period = stats.default_period(stats.latest_month())
-    return stats.period_figures(period) if period else None
-
-
 @public_page(Month, Case, params=tuple(PeriodForm.base_fields))
 def hotline(request):
-    default = stats.default_period(stats.latest_month())
+    default = figures.period_on()
     form = PeriodForm(request.GET or None)
     period = form.period(default)
     context = {

@@ -10,6 +10,8 @@ bypass the signals (``QuerySet.update``, ``bulk_create``, SQL by hand) are caugh
 timeout.
 """
 
+import datetime
+
 from django.core.cache import cache
 from django.db import transaction
 from django.db.models import Exists, OuterRef
@@ -23,8 +25,11 @@ DEPARTMENTS_KEY = "reforms:search-departments"
 TIMEOUT_SECONDS = 300
 
 
-def catalogue_figures() -> dict:
-    """The published catalogue's figures (see ``ServiceItemQuerySet.figures``)."""
+def catalogue_figures(on: datetime.date | None = None) -> dict:
+    """The published catalogue's figures as of ``on`` (see ``ServiceItemQuerySet.figures``);
+    the figures of now are cached."""
+    if on is not None:
+        return ServiceItem.objects.published().figures(on)
     figures = cache.get(CACHE_KEY)
     if figures is None:
         figures = ServiceItem.objects.published().figures()

@@ -11,6 +11,8 @@ editors keep their units' items. For "一窗通办" the implementing body is the
 city-level unit (市直单位) whose window handles the item in the hall.
 """
 
+import datetime
+
 import reversion
 from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
 from django.db import connections, models
@@ -80,9 +82,16 @@ class ServiceItemQuerySet(UnitScopedQuerySet):
     def in_reform(self, reform: str):
         return self.filter(REFORM_FILTERS[Reform(reform)])
 
-    def figures(self) -> dict:
-        """Every figure of the catalogue in one aggregate query; rates through ``units.rates``."""
-        figures = self._counts()
+    def figures(self, on: datetime.date | None = None) -> dict:
+        """Every figure of the catalogue in one aggregate query; rates through ``units.rates``.
+
+        ``on``: the figures as they stood at the end of that day (landings and entries dated
+        after it not yet counted); None: as they stand now. The public page, the dashboard and
+        the monthly workbook all ask here."""
+        if on is not None:
+            figures = self.order_by().aggregate(**figure_counts(on))
+        else:
+            figures = self._counts()
         figures["one_go_landing_rate"] = percentage(figures["one_go_landed"], figures["one_go"])
         figures["window_entry_rate"] = percentage(figures["window_entered"], figures["window_items"])
         return figures
@@ -115,7 +124,23 @@ class ServiceItemQuerySet(UnitScopedQuerySet):
         return None
 
 
-def figure_counts() -> dict:
+def landed_by(on: datetime.date | None = None) -> Q:
+    """一件事一次办 items landed (落地) by the end of ``on``; None: landed at all."""
+    if on is None:
+        return Q(batch__isnull=False, landed_on__isnull=False)
+    return Q(batch__isnull=False, landed_on__lte=on)
+
+
+def entered_by(on: datetime.date | None = None) -> Q:
+    """一窗通办 items entered by the end of ``on`` (one entered with no date counts from the
+    start); None: entered at all."""
+    entered = Q(should_enter=True, has_entered=True)
+    if on is None:
+        return entered
+    return entered & (Q(entered_on__isnull=True) | Q(entered_on__lte=on))
+
+
+def figure_counts(on: datetime.date | None = None) -> dict:
     """The catalogue's counts as aggregates (no GROUP BY: one row for the whole set)."""
     window = Q(should_enter=True)
     return {
@@ -124,10 +149,10 @@ def figure_counts() -> dict:
         "one_seal": Count("pk", filter=Q(one_seal=True)),
         "one_go": Count("pk", filter=Q(batch__isnull=False)),
         "one_go_batches": Count("batch", distinct=True),
-        "one_go_landed": Count("pk", filter=Q(batch__isnull=False, landed_on__isnull=False)),
+        "one_go_landed": Count("pk", filter=landed_by(on)),
         "window_units": Count("implementing_unit", distinct=True, filter=window),
         "window_items": Count("pk", filter=window),
-        "window_entered": Count("pk", filter=window & Q(has_entered=True)),
+        "window_entered": Count("pk", filter=entered_by(on)),
     }
 
 

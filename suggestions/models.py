@@ -7,6 +7,7 @@ review) and removed after ``SUGGESTION_ADDRESS_RETENTION_DAYS`` by
 ``manage.py forget_citizen_addresses``.
 """
 
+import datetime
 import secrets
 
 from django.db import IntegrityError, models, transaction
@@ -15,6 +16,7 @@ from django.utils.translation import gettext_lazy as _
 
 from projects.models import Project, Round
 from units import review
+from units.dates import today
 from units.models import Unit
 from units.scoping import UnitScopedQuerySet
 
@@ -217,6 +219,11 @@ class Satisfaction(models.TextChoices):
 class RatingQuerySet(UnitScopedQuerySet):
     unit_path = "project__unit"
 
+    def given_by(self, on: datetime.date | None = None):
+        """Ratings given by the end of ``on`` (a Beijing-time day; default today): what every
+        figure of ratings "as of a date" counts, on the project page and in the workbook."""
+        return self.filter(created_at__date__lte=on or today())
+
 
 class Rating(models.Model):
     """A citizen's rating of a completed project; its comment is public only once approved."""
@@ -302,12 +309,14 @@ def save_rating(project, *, browser: str, address: str, satisfaction: str, comme
     return earlier, True
 
 
-def satisfaction_figures(project) -> dict:
-    """Counts per answer and the rates (via units.rates), for a project page."""
+def satisfaction_figures(project, on: datetime.date | None = None) -> dict:
+    """Counts per answer and the rates (via units.rates) as of ``on`` (default today), for a
+    project page; the monthly workbook counts by the same rule (``given_by``)."""
     from units.rates import percentage
 
     counts = dict(
-        Rating.objects.filter(project=project)
+        Rating.objects.given_by(on)
+        .filter(project=project)
         .values_list("satisfaction")
         .annotate(n=models.Count("pk"))
         .values_list("satisfaction", "n")

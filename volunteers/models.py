@@ -17,8 +17,10 @@ from django.db import models, transaction
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from units import months
 from units.dates import today
 from units.models import LockVersionedModel, Unit
+from units.months import first_of, next_month
 from units.public_pages import public_data_changed
 from units.scoping import UnitScopedQuerySet
 
@@ -227,7 +229,7 @@ class ShiftPattern(LockVersionedModel):
             "post_id": self.post_id,
             "service_id": self.service_id,
             "date": day,
-            "month": day.replace(day=1),
+            "month": first_of(day),
             "starts_at": combine(day, self.start_time),
             "ends_at": combine(day, self.end_time),
             "headcount": self.headcount,
@@ -270,13 +272,9 @@ class ShiftQuerySet(UnitScopedQuerySet):
         return self.filter(date__gte=first, date__lt=next_month(first))
 
 
-def next_month(first: datetime.date) -> datetime.date:
-    return datetime.date(first.year + first.month // 12, first.month % 12 + 1, 1)
-
-
 def validate_month_in_range(month: datetime.date | None) -> None:
     """Pages step to the month before and after: 0001-01 or 9999-12 would fall off the calendar."""
-    if month and not 2000 <= month.year <= 2100:
+    if month and not months.FIRST_YEAR <= month.year <= months.LAST_YEAR:
         raise ValidationError(_("Choose a month between 2000 and 2100."))
 
 
@@ -341,7 +339,7 @@ class Shift(LockVersionedModel):
 
     def save(self, *args, **kwargs):
         self.date = timezone.localdate(self.starts_at)
-        self.month = self.date.replace(day=1)
+        self.month = first_of(self.date)
         changed = self.pk is not None and (
             Shift.objects.filter(pk=self.pk)
             .exclude(starts_at=self.starts_at, ends_at=self.ends_at, is_cancelled=self.is_cancelled)

@@ -10,7 +10,9 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from units.dates import today
+from units.months import next_month
 from units.public_pages import public_data_changed
+from units.scoping import scope_queryset, unit_path_of
 
 from .models import (
     Assignment,
@@ -22,7 +24,6 @@ from .models import (
     ShiftPattern,
     Volunteer,
     double_booking_message,
-    next_month,
 )
 
 
@@ -184,24 +185,33 @@ def hours_by_volunteer(volunteers, start: datetime.date, end: datetime.date):
     )
 
 
-def public_totals():
-    """Figures for the public page by month and service type: a fixed number of queries.
-
-    Shifts held (not cancelled), volunteers who served (distinct, present), hours
-    (attendance only), people served, problems solved. Nothing personal.
+def month_figures(first: datetime.date | None = None, last: datetime.date | None = None, user=None):
+    """Per month (``first``…``last``, both first days; None: every month) and service type, the
+    figures the public page shows and the monthly workbook prints: shifts held (not cancelled,
+    not still to come), volunteers who served (distinct, present), hours (attendance only),
+    people served, problems solved. Three queries; ``user``: within that staff member's units.
+    Nothing personal. Sorted by month, then service type.
     """
+
+    def scoped(queryset, path: str, month_path: str):
+        if first is not None:
+            queryset = queryset.filter(**{f"{month_path}__gte": first})
+        if last is not None:
+            queryset = queryset.filter(**{f"{month_path}__lte": last})
+        return queryset if user is None else scope_queryset(queryset, user, path)
+
     shifts = (
-        Shift.objects.held()
+        scoped(Shift.objects.held(), unit_path_of(Shift), "month")
         .values("month", "service__name", "service__sort_order")
         .annotate(shifts=Count("pk"), citizens=Sum("citizens_served"))
     )
     attended = (
-        Assignment.objects.attended()
+        scoped(Assignment.objects.attended(), unit_path_of(Assignment), "shift__month")
         .values("shift__month", "shift__service__name")
         .annotate(volunteers=Count("volunteer", distinct=True), hours=Sum("hours"))
     )
     problems = (
-        ProblemSolved.objects.filter(shift__is_cancelled=False)
+        scoped(ProblemSolved.objects.filter(shift__is_cancelled=False), "shift__post__unit", "shift__month")
         .values("shift__month", "shift__service__name")
         .annotate(solved=Sum("count"))
     )
@@ -232,7 +242,13 @@ def public_totals():
         entry["hours"] = item["hours"] or Decimal(0)
     for item in problems:
         row(item["shift__month"], item["shift__service__name"])["problems"] = item["solved"] or 0
-    by_month = sorted(rows.values(), key=lambda r: (r["month"], r["order"], r["service"]), reverse=False)
+    return sorted(rows.values(), key=lambda r: (r["month"], r["order"], r["service"]))
+
+
+def public_totals():
+    """Figures for the public page by month and service type (``month_figures`` of every month)
+    and their totals: a fixed number of queries."""
+    by_month = month_figures()
     totals = {
         "shifts": sum(r["shifts"] for r in by_month),
         "hours": sum((r["hours"] for r in by_month), Decimal(0)),
@@ -267,11 +283,16 @@ def public_totals():
     return {"months": list(reversed(by_month)), "services": services, "totals": totals}
 
 
-def headline_figures() -> dict:
-    """The dashboard's figures: shifts held, attended hours, problems solved (three queries)."""
+def figures(on: datetime.date | None = None) -> dict:
+    """The campaign's volunteer service as of the end of ``on`` (default today): shifts held,
+    attended hours, problems solved, of shifts on or before it (three queries); the dashboard's
+    figures. The public page and the workbook show the same per month (``month_figures``)."""
+    on = on or today()
     return {
-        "shifts": Shift.objects.held().count(),
-        "hours": attended_hours(Assignment.objects.all()),
-        "problems": ProblemSolved.objects.filter(shift__is_cancelled=False).aggregate(n=Sum("count"))["n"]
+        "shifts": Shift.objects.held().filter(date__lte=on).count(),
+        "hours": attended_hours(Assignment.objects.filter(shift__date__lte=on)),
+        "problems": ProblemSolved.objects.filter(shift__is_cancelled=False, shift__date__lte=on).aggregate(
+            n=Sum("count")
+        )["n"]
         or 0,
     }

@@ -22,6 +22,7 @@ from django.views.decorators.http import require_http_methods
 
 from audit.records import Action, record
 from units.dates import today
+from units.months import first_of, next_month, previous_month, year_start
 from units.public_pages import public_page
 from units.resources import neutralise_formula
 from units.scoping import units_of
@@ -34,7 +35,6 @@ from .models import (
     ServiceType,
     Shift,
     Volunteer,
-    next_month,
     validate_certificate_period,
     validate_month_in_range,
 )
@@ -82,7 +82,7 @@ class MonthForm(forms.Form):
 
     def first_day(self) -> datetime.date:
         chosen = self.cleaned_data.get("month") if self.is_valid() else None
-        return (chosen or today()).replace(day=1)
+        return first_of(chosen or today())
 
 
 def roster_rows(user, first: datetime.date):
@@ -114,7 +114,7 @@ def roster(request):
         "first": first,
         "shifts": shifts,
         "short": sum(1 for shift in shifts if shift.short),
-        "previous": (first - datetime.timedelta(days=1)).replace(day=1),
+        "previous": previous_month(first),
         "next": next_month(first),
     }
     return render(request, "volunteers/roster.html", context)
@@ -186,7 +186,7 @@ class PeriodForm(forms.Form):
 
 def default_period() -> dict:
     now = today()
-    return {"start": now.replace(month=1, day=1), "end": now}
+    return {"start": year_start(now), "end": now}
 
 
 @never_cache

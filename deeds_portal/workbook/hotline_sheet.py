@@ -6,10 +6,13 @@ unit editor's workbook carries the same hotline figures as the office's.
 
 from decimal import Decimal
 
+from hotline import figures as hotline_figures
+from hotline.models import COUNT_FIELDS
 from hotline.stats import Period, case_figures_for, month_rows, period_figures
+from units.months import add_months
 from units.rates import percentage
 
-from .layout import DECIMAL, INTEGER, PERCENT, TEXT, Column, SheetWriter
+from .layout import DECIMAL, INTEGER, PERCENT, POINTS, TEXT, TOTAL, Column, SheetWriter
 
 NAME = "身边的服务热线"
 SATISFACTION_LINE = Decimal(90)  # a unit below this satisfaction rate is listed for the review
@@ -20,21 +23,33 @@ INDICATORS = [
     ("satisfaction_rate", "综合满意率", PERCENT, "满意 ÷ 回访"),
     ("online_rate", "在线办结率", PERCENT, "在线办结 ÷ 受理"),
 ]
+UNITS = {"calls": "个", "accepted": "件"}
 
 
 def _periods(context):
-    return Period(context.month, context.month), Period(context.month.replace(month=1), context.month)
+    """The month alone, and the year to date as /hotline/ and the dashboard take it as of the
+    month's end (``hotline.figures.period_on``)."""
+    return Period(context.month, context.month), hotline_figures.period_on(context.month_end)
 
 
-def _figures(context):
-    """The month's and the year to date's figures (1 query, run once per workbook)."""
+def _fetched(context):
+    """The month's and the year to date's figures, and the stored months they were added up
+    from (this year's and last year's): 1 query, run once per workbook."""
 
     def fetch():
         month, year = _periods(context)
         rows = month_rows(month, year)
-        return period_figures(month, rows), period_figures(year, rows)
+        return period_figures(month, rows), hotline_figures.figures(context.month_end, rows), rows
 
     return context.once("hotline", fetch)
+
+
+def _figures(context):
+    return _fetched(context)[:2]
+
+
+def _figures_rows(context) -> list[tuple]:
+    return _fetched(context)[2]
 
 
 def figures(context) -> dict:
@@ -49,13 +64,40 @@ def figures(context) -> dict:
 
 def summary_rows(values: dict):
     rows = []
-    for _key, label, kind, meaning in INDICATORS:
-        rows.append((f"年初至今{label}", values[f"年初至今{label}"], kind, meaning))
+    for key, label, kind, meaning in INDICATORS:
+        rows.append((f"年初至今{label}", values[f"年初至今{label}"], kind, UNITS.get(key, "%"), meaning))
     change = values["年初至今受理事件同比"]
     rows.append(
-        ("受理事件同比", change, PERCENT, "与上年同期相比，只比较两年都有数据的月份（空白：上年同期无数据）")
+        (
+            "受理事件同比",
+            change,
+            PERCENT,
+            "%",
+            "与上年同期相比，只比较两年都有数据的月份（空白：上年同期无数据）",
+        )
     )
     return rows
+
+
+def _by_month(context) -> list[list]:
+    """Calls and cases of each month of the year to date and of the same month a year earlier,
+    from the rows the figures were added up from (no query); a month not stored is blank."""
+    rows = {row[0]: row for row in _figures_rows(context)}
+    calls, accepted = 1 + COUNT_FIELDS.index("calls"), 1 + COUNT_FIELDS.index("accepted")
+    found = []
+    for number in range(1, context.month.month + 1):
+        this = rows.get(context.month.replace(month=number))
+        last = rows.get(add_months(context.month.replace(month=number), -12))
+        found.append(
+            [
+                f"{number}月",
+                this and this[calls],
+                last and last[calls],
+                this and this[accepted],
+                last and last[accepted],
+            ]
+        )
+    return found
 
 
 def write(book, context, figures_out: dict) -> None:
@@ -67,29 +109,61 @@ def write(book, context, figures_out: dict) -> None:
         f"{context.title} · 身边的服务热线（{year.label()}，截至{context.month_end:%Y年%-m月%-d日}）",
         context.made_at,
         [
-            Column("指标", TEXT, 16),
+            Column("指标（单位）", TEXT, 18),
             Column("本月", DECIMAL, 12),
-            Column("本月同比", PERCENT, 11),
+            Column("本月同比(%或百分点)", PERCENT, 14),
             Column("年初至今", DECIMAL, 12),
-            Column("年初至今同比", PERCENT, 13),
+            Column("年初至今同比(%或百分点)", PERCENT, 14),
             Column("说明", TEXT, 40),
         ],
     )
     for key, label, kind, meaning in INDICATORS:
         now, ytd = this_month.figures[key], to_date.figures[key]
-        # Counts change in percent; rates change in percentage points (shown as a number).
-        change_kind = PERCENT if kind == INTEGER else DECIMAL
+        # Counts change in percent; rates change in percentage points, each cell saying 百分点.
+        change_kind = PERCENT if kind == INTEGER else POINTS
         # Which months a 同比 left out (a month with no figures a year earlier), beside the figure.
         notes = [str(note) for note in (now.change_note, ytd.change_note) if note]
         shown = "；".join([meaning, *dict.fromkeys(notes)])
         sheet.row(
-            [label, now.value, now.change, ytd.value, ytd.change, shown],
+            [f"{label}({UNITS.get(key, '%')})", now.value, now.change, ytd.value, ytd.change, shown],
             [TEXT, kind, change_kind, kind, change_kind, TEXT],
+        )
+    by_month = _by_month(context)
+    last_year = year.start.year - 1
+    months = sheet.section(
+        f"各月来电与受理（{year.start.year}年与{last_year}年同月）",
+        [
+            Column("月份", TEXT),
+            Column(f"{year.start.year}年来电(个)", INTEGER),
+            Column(f"{last_year}年来电(个)", INTEGER),
+            Column(f"{year.start.year}年受理(件)", INTEGER),
+            Column(f"{last_year}年受理(件)", INTEGER),
+        ],
+        by_month,
+        [TOTAL, *(sum(row[col] or 0 for row in by_month) for col in range(1, 5))],
+    )
+    for title, unit, this_col in [("来电总量", "个", 1), ("受理事件", "件", 3)]:
+        sheet.chart(
+            "column",
+            f"各月{title}（{year.start.year}年与{last_year}年）",
+            [
+                {
+                    "name": f"{year.start.year}年",
+                    "categories": months.column(0),
+                    "values": months.column(this_col),
+                },
+                {
+                    "name": f"{last_year}年",
+                    "categories": months.column(0),
+                    "values": months.column(this_col + 1),
+                },
+            ],
+            y_title=unit,
         )
     cases = case_figures_for(year)
     sheet.section(
         "年初至今最常见的诉求分类",
-        [Column("分类", TEXT), Column("工单数", INTEGER)],
+        [Column("分类", TEXT), Column("工单数(件)", INTEGER)],
         [[row["category"], row["cases"]] for row in cases.categories],
     )
     below = [
@@ -101,9 +175,9 @@ def write(book, context, figures_out: dict) -> None:
         f"满意率低于 {SATISFACTION_LINE}% 的承办单位（年初至今）",
         [
             Column("承办单位", TEXT),
-            Column("受理", INTEGER),
-            Column("办结率", PERCENT),
-            Column("满意率", PERCENT),
+            Column("受理(件)", INTEGER),
+            Column("办结率(%)", PERCENT),
+            Column("满意率(%)", PERCENT),
         ],
         [[u["handling_unit"], u["accepted"], u["completion_rate"], u["satisfaction_rate"]] for u in below],
     )

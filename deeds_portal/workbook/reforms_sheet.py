@@ -1,22 +1,18 @@
 """深化简政放权 in the monthly workbook: the catalogue's figures at the month's end.
 
-"Landed" counts only items whose landing date (落地) is on or before the month's end, and
-"entered" only items whose entry date (进驻日期) is on or before it (an entered item with no
-date counts from the start).
+"Landed" and "entered" as of the month's end are the catalogue's own rules
+(``reforms.models.landed_by`` and ``entered_by``), the ones ``ServiceItem.objects.figures(on)``
+and the public page count by.
 """
 
 from django.db.models import Count, Q
 
-from reforms.models import ServiceItem
+from reforms.models import ServiceItem, entered_by, landed_by
 from units.rates import percentage
 
-from .layout import INTEGER, PERCENT, TEXT, Column, SheetWriter
+from .layout import INTEGER, PERCENT, TEXT, TOTAL, Column, SheetWriter
 
 NAME = "深化简政放权"
-
-
-def _entered_by(context) -> Q:
-    return Q(has_entered=True) & (Q(entered_on__isnull=True) | Q(entered_on__lte=context.month_end))
 
 
 def _items(context):
@@ -34,7 +30,7 @@ def _groups(context) -> list[dict]:
             .values("batch")
             .annotate(
                 total=Count("pk"),
-                landed=Count("pk", filter=Q(batch__isnull=False, landed_on__lte=context.month_end)),
+                landed=Count("pk", filter=landed_by(context.month_end)),
                 nearby=Count("pk", filter=Q(nearby=True)),
                 one_seal=Count("pk", filter=Q(one_seal=True)),
             )
@@ -57,7 +53,7 @@ def _windows(context) -> list[dict]:
             _items(context)
             .filter(should_enter=True)
             .values("implementing_unit__name")
-            .annotate(total=Count("pk"), entered=Count("pk", filter=_entered_by(context)))
+            .annotate(total=Count("pk"), entered=Count("pk", filter=entered_by(context.month_end)))
             .order_by("implementing_unit__name")
         )
 
@@ -91,12 +87,19 @@ def figures(context) -> dict:
 
 def summary_rows(values: dict):
     return [
-        ("就近办事项", values["就近办事项"], INTEGER, "村(社区)就近办高频事项"),
-        ("一件事一次办事项", values["一件事一次办事项"], INTEGER, f"共 {values['一件事一次办批次']} 批"),
-        ("月末已落地", values["月末已落地"], INTEGER, "落地日期不晚于月末"),
-        ("落地率", values["落地率(%)"], PERCENT, "月末已落地 ÷ 一件事一次办事项"),
-        ("一窗通办单位", values["一窗通办单位"], INTEGER, "有应进驻事项的市直单位"),
-        ("入驻率", values["入驻率(%)"], PERCENT, "月末已进驻 ÷ 应进驻"),
+        ("就近办事项", values["就近办事项"], INTEGER, "个", "村(社区)就近办高频事项"),
+        ("一枚公章", values["一枚公章"], INTEGER, "个", "一枚公章管审批的事项"),
+        (
+            "一件事一次办事项",
+            values["一件事一次办事项"],
+            INTEGER,
+            "个",
+            f"共 {values['一件事一次办批次']} 批",
+        ),
+        ("月末已落地", values["月末已落地"], INTEGER, "个", "落地日期不晚于月末"),
+        ("落地率", values["落地率(%)"], PERCENT, "%", "月末已落地 ÷ 一件事一次办事项"),
+        ("一窗通办单位", values["一窗通办单位"], INTEGER, "个", "有应进驻事项的市直单位"),
+        ("入驻率", values["入驻率(%)"], PERCENT, "%", "月末已进驻 ÷ 应进驻"),
     ]
 
 
@@ -108,34 +111,58 @@ def write(book, context, figures_out: dict) -> None:
         context.made_at,
         [
             Column("一件事一次办批次", TEXT, 18),
-            Column("事项数", INTEGER, 10),
-            Column("月末已落地", INTEGER, 12),
-            Column("落地率", PERCENT, 10),
+            Column("事项数(个)", INTEGER, 12),
+            Column("月末实际落地(个)", INTEGER, 16),
+            Column("未落地(个)", INTEGER, 12),
+            Column("落地率(%)", PERCENT, 12),
         ],
     )
     batches = _batches(context)
     sheet.rows(
-        [f"第{row['batch']}批", row["total"], row["landed"], percentage(row["landed"], row["total"])]
+        [
+            f"第{row['batch']}批",
+            row["total"],
+            row["landed"],
+            row["total"] - row["landed"],
+            percentage(row["landed"], row["total"]),
+        ]
         for row in batches
     )
+    values = figures(context)
+    one_go, landed = values["一件事一次办事项"], values["月末已落地"]
+    sheet.total([TOTAL, one_go, landed, one_go - landed, values["落地率(%)"]])
     for row in batches:
         figures_out[f"第{row['batch']}批/月末已落地"] = row["landed"]
+    sheet.section(
+        "就近办与一枚公章（月末）",
+        [Column("指标", TEXT), Column("事项数(个)", INTEGER)],
+        [["村(社区)就近办事项", values["就近办事项"]], ["一枚公章管审批事项", values["一枚公章"]]],
+    )
     windows = _windows(context)
     sheet.section(
         "一窗通办（月末进驻情况）",
         [
             Column("市直单位", TEXT),
-            Column("应进驻", INTEGER),
-            Column("已进驻", INTEGER),
-            Column("入驻率", PERCENT),
+            Column("应进驻(个)", INTEGER),
+            Column("已进驻(个)", INTEGER),
+            Column("未进驻(个)", INTEGER),
+            Column("入驻率(%)", PERCENT),
         ],
         [
             [
                 row["implementing_unit__name"],
                 row["total"],
                 row["entered"],
+                row["total"] - row["entered"],
                 percentage(row["entered"], row["total"]),
             ]
             for row in windows
+        ],
+        [
+            TOTAL,
+            values["应进驻事项"],
+            values["已进驻事项"],
+            values["应进驻事项"] - values["已进驻事项"],
+            values["入驻率(%)"],
         ],
     )

@@ -5,24 +5,25 @@ from django.db.models import Count, Q
 from suggestions.models import Rating, Satisfaction
 from units.rates import percentage
 
-from .layout import INTEGER, PERCENT, TEXT, Column, SheetWriter
+from . import projects_sheet
+from .layout import INTEGER, PERCENT, TEXT, TOTAL, Column, SheetWriter
 
 NAME = "百姓监督"
 COLUMNS = [
     Column("批次", TEXT, 22),
     Column("项目名称", TEXT, 34),
     Column("责任单位", TEXT, 16),
-    Column("评价数", INTEGER, 9),
-    Column("满意", INTEGER, 8),
-    Column("基本满意", INTEGER, 9),
-    Column("不满意", INTEGER, 8),
-    Column("满意率", PERCENT, 10),
+    Column("评价数(条)", INTEGER, 10),
+    Column("满意(条)", INTEGER, 9),
+    Column("基本满意(条)", INTEGER, 12),
+    Column("不满意(条)", INTEGER, 10),
+    Column("满意率(%)", PERCENT, 10),
 ]
 
 
 def _ratings(context):
     """Ratings given by the month's end (Asia/Shanghai days), within the reader's units."""
-    queryset = Rating.objects.filter(created_at__date__lte=context.month_end)
+    queryset = Rating.objects.given_by(context.month_end)
     return queryset.for_user(context.user) if context.user is not None else queryset
 
 
@@ -44,12 +45,16 @@ def _rows(context) -> list[dict]:
     """Ratings given by the month's end per project, in the sheet's order (one query, run once)."""
 
     def fetch():
-        return list(
+        # The projects of the project sheets (the chosen round, or the current one and the
+        # overdue ones of earlier rounds): the same rule, from the same rows.
+        shown = projects_sheet.project_ids(context)
+        found = (
             _ratings(context)
             .values("project__round__name", "project__title", "project__unit__name", "project__pk")
             .annotate(**_count_aggregates())
             .order_by("project__round__start_date", "project__deadline", "project__pk")
         )
+        return [row for row in found if row["project__pk"] in shown]
 
     return context.once("ratings", fetch)
 
@@ -63,9 +68,9 @@ def figures(context) -> dict:
 
 def summary_rows(values: dict):
     return [
-        ("评价数", values["评价数"], INTEGER, "群众对已完成项目的评价，截至月末"),
-        ("不满意", values["不满意"], INTEGER, ""),
-        ("满意率", values["满意率(%)"], PERCENT, "（满意 + 基本满意）÷ 评价数；无评价时为空"),
+        ("评价数", values["评价数"], INTEGER, "条", "群众对本表所列批次已完成项目的评价，截至月末"),
+        ("不满意", values["不满意"], INTEGER, "条", ""),
+        ("满意率", values["满意率(%)"], PERCENT, "%", "（满意 + 基本满意）÷ 评价数；无评价时为空"),
     ]
 
 
@@ -78,6 +83,7 @@ def write(book, context, figures_out: dict) -> None:
         COLUMNS,
     )
     rows = _rows(context)
+    counts = {name: sum(row[name] for row in rows) for name in _count_aggregates()}
     for row in rows:
         rate = _rate(row)
         sheet.row(
@@ -93,3 +99,15 @@ def write(book, context, figures_out: dict) -> None:
             ]
         )
         figures_out[f"{row['project__round__name']}/{row['project__title']}"] = f"{row['total']}条 {rate}%"
+    sheet.total(
+        [
+            TOTAL,
+            "",
+            "",
+            counts["total"],
+            counts["satisfied"],
+            counts["fairly"],
+            counts["unsatisfied"],
+            _rate(counts),
+        ]
+    )

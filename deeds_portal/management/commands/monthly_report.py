@@ -3,10 +3,11 @@
 from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from deeds_portal.models import IssuedWorkbook
-from deeds_portal.workbook.build import BadMonth, parse_month
+from deeds_portal.workbook.build import BadMonth, BadRound, round_for, workbook_month
 from deeds_portal.workbook.issue import issue
 
 
@@ -20,20 +21,31 @@ class Command(BaseCommand):
     def add_arguments(self, parser):
         parser.add_argument("month", help="the month, e.g. 2021-06")
         parser.add_argument("-o", "--output", required=True, help="the xlsx file to write, e.g. 2021-06.xlsx")
+        parser.add_argument(
+            "--round",
+            dest="round_id",
+            help="the id of the round (批次) the project sheets hold; default: the current round "
+            "and what earlier rounds left overdue",
+        )
 
-    def handle(self, *args, month, output, **options):
+    def handle(self, *args, month, output, round_id=None, **options):
         try:
-            first_day = parse_month(month)
-        except BadMonth as error:
+            first_day = workbook_month(month)
+            round_ = None if round_id is None else round_for(round_id, first_day)
+        except (BadMonth, BadRound) as error:
             raise CommandError(str(error)) from None
         target = Path(output)
         if not target.parent.exists():
             raise CommandError(_("The folder %(folder)s does not exist.") % {"folder": target.parent})
-        issued = issue(first_day, via=IssuedWorkbook.Via.COMMAND)
+        issued = issue(first_day, via=IssuedWorkbook.Via.COMMAND, round_=round_)
         target.write_bytes(bytes(issued.content))
         self.stdout.write(
             _("Wrote %(file)s (%(month)s, made %(made)s).")
-            % {"file": target, "month": f"{first_day:%Y-%m}", "made": f"{issued.made_at:%Y-%m-%d %H:%M}"}
+            % {
+                "file": target,
+                "month": f"{first_day:%Y-%m}",
+                "made": f"{timezone.localtime(issued.made_at):%Y-%m-%d %H:%M}",
+            }
         )
         for figure, before, now in issued.differences:
             self.stdout.write(
