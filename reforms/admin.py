@@ -67,8 +67,9 @@ class ServiceItemAdmin(
             {
                 "fields": [
                     ("nearby", "one_seal"),
-                    ("batch", "landed_on"),
-                    ("should_enter", "has_entered", "entered_on"),
+                    ("batch", "planned_landing_on", "landed_on"),
+                    ("should_enter", "planned_entry_on"),
+                    ("has_entered", "entered_on"),
                 ]
             },
         ),

@@ -7,13 +7,15 @@ only when an item is saved or deleted, which happens through ``save()``/``delete
 admin, the import and ``seed_demo``: those drop the cached figures, at once and again when
 the transaction commits (a reader in between may have cached the old ones). Writes that
 bypass the signals (``QuerySet.update``, ``bulk_create``, SQL by hand) are caught up by the
-timeout.
+timeout. The figures are as of today (a landing dated tomorrow counts tomorrow), so the key
+carries the day: a new day computes them anew.
 """
 
 from django.core.cache import cache
 from django.db import transaction
 from django.db.models import Exists, OuterRef
 
+from units.dates import today
 from units.models import Unit
 
 from .models import ServiceItem
@@ -23,12 +25,18 @@ DEPARTMENTS_KEY = "reforms:search-departments"
 TIMEOUT_SECONDS = 300
 
 
+def _figures_key(on) -> str:
+    return f"{CACHE_KEY}:{on:%Y%m%d}"
+
+
 def catalogue_figures() -> dict:
-    """The published catalogue's figures (see ``ServiceItemQuerySet.figures``)."""
-    figures = cache.get(CACHE_KEY)
+    """The published catalogue's figures as of today (see ``ServiceItemQuerySet.figures``)."""
+    on = today()
+    key = _figures_key(on)
+    figures = cache.get(key)
     if figures is None:
-        figures = ServiceItem.objects.published().figures()
-        cache.set(CACHE_KEY, figures, TIMEOUT_SECONDS)
+        figures = ServiceItem.objects.published().figures(on)
+        cache.set(key, figures, TIMEOUT_SECONDS)
     return figures
 
 
@@ -47,6 +55,6 @@ def search_departments() -> list[tuple[int, str]]:
 
 def forget_figures(**kwargs) -> None:
     """Signal receiver: an item or a unit was saved or deleted."""
-    keys = [CACHE_KEY, DEPARTMENTS_KEY]
+    keys = [_figures_key(today()), DEPARTMENTS_KEY]
     cache.delete_many(keys)
     transaction.on_commit(lambda: cache.delete_many(keys))

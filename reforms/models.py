@@ -11,6 +11,8 @@ editors keep their units' items. For "一窗通办" the implementing body is the
 city-level unit (市直单位) whose window handles the item in the hall.
 """
 
+import datetime
+
 import reversion
 from django.core.exceptions import ValidationError
 from django.db import connections, models
@@ -18,6 +20,7 @@ from django.db.models import Count, Q, Value
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
+from units.dates import today
 from units.models import LockVersionedModel, ReviewedModel, ReviewStatus, Unit
 from units.rates import percentage
 from units.scoping import UnitScopedQuerySet
@@ -47,6 +50,24 @@ LANDING_NEEDS_BATCH = _("A landing date needs a 一件事一次办 batch.")
 ENTERED_ONLY_IF_SHOULD = _("An item cannot have entered the one-window hall unless it should enter it.")
 ONE_SEAL_IS_NEARBY = _("Only a 就近办 item can be issued by the village with one seal.")
 ENTRY_DATE_NEEDS_ENTRY = _("An entry date is only for an item that has entered the one-window hall.")
+PLANNED_LANDING_NEEDS_BATCH = _("A planned landing date needs a 一件事一次办 batch.")
+PLANNED_ENTRY_NEEDS_SHOULD = _(
+    "A planned entry date is only for an item that should enter the one-window hall."
+)
+# Checked in Python only (a database check cannot depend on today): the actual dates may be
+# up to a year ahead (a landing already fixed by notice); a later date is a typo or a plan,
+# and a plan has its own field. The figures count a date only once it has come.
+DATE_TOO_FAR = _(
+    "This date is more than a year ahead: enter the actual date, or put a plan in the planned date."
+)
+
+
+def latest_actual_date(on: datetime.date) -> datetime.date:
+    """The latest landing or entry date accepted on ``on``: the same day a year ahead."""
+    try:
+        return on.replace(year=on.year + 1)
+    except ValueError:  # 29 February
+        return on.replace(year=on.year + 1, day=28)
 
 
 class ServiceItemQuerySet(UnitScopedQuerySet):
@@ -70,43 +91,58 @@ class ServiceItemQuerySet(UnitScopedQuerySet):
     def in_reform(self, reform: str):
         return self.filter(REFORM_FILTERS[Reform(reform)])
 
-    def figures(self) -> dict:
-        """Every figure of the catalogue in one aggregate query; rates through ``units.rates``."""
-        figures = self._counts()
+    def figures(self, on: datetime.date | None = None) -> dict:
+        """Every figure of the catalogue as of ``on`` (today) in one aggregate query; rates through
+        ``units.rates``. A landing or entry dated later than ``on`` is not counted yet."""
+        figures = self._counts(on or today())
         figures["one_go_landing_rate"] = percentage(figures["one_go_landed"], figures["one_go"])
         figures["window_entry_rate"] = percentage(figures["window_entered"], figures["window_items"])
         return figures
 
-    def _counts(self) -> dict:
-        # The same aggregate as ``self.aggregate(**figure_counts())``, written as a values query so
+    def _counts(self, on: datetime.date) -> dict:
+        # The same aggregate as ``self.aggregate(**figure_counts(on))``, written as a values query so
         # its SQL can be kept: for the whole catalogue (asked on every /reforms/ and / request)
-        # it is compiled once per database, as building nine filtered aggregates cost the page
-        # more than running them.
-        key = self._whole_catalogue_key()
+        # it is compiled once per database and day, as building nine filtered aggregates cost the
+        # page more than running them.
+        key = self._whole_catalogue_key(on)
         compiled = _COMPILED_COUNTS.get(key) if key else None
         if compiled is None:
-            values = self.order_by().values(_whole=Value(1)).annotate(**figure_counts()).values(*FIGURE_NAMES)
+            values = (
+                self.order_by().values(_whole=Value(1)).annotate(**figure_counts(on)).values(*FIGURE_NAMES)
+            )
             compiled = values.query.sql_with_params()
             if key:
+                if len(_COMPILED_COUNTS) > 16:  # yesterday's SQL is never asked for again
+                    _COMPILED_COUNTS.clear()
                 _COMPILED_COUNTS[key] = compiled
         with connections[self.db].cursor() as cursor:
             cursor.execute(*compiled)
             row = cursor.fetchone()
         return dict(zip(FIGURE_NAMES, row, strict=True))
 
-    def _whole_catalogue_key(self):
+    def _whole_catalogue_key(self, on: datetime.date):
         """The compiled-SQL key of the whole catalogue, or of the whole published one; None otherwise."""
         if self.query.annotations or self.query.is_sliced:
             return None
         if not self.query.where:
-            return (self.db, "all")
+            return (self.db, "all", on)
         if self.query.where == type(self)(self.model).published().query.where:
-            return (self.db, "published")
+            return (self.db, "published", on)
         return None
 
 
-def figure_counts() -> dict:
-    """The catalogue's counts as aggregates (no GROUP BY: one row for the whole set)."""
+def landed_by(on: datetime.date) -> Q:
+    """Items of a batch that had landed by ``on``: a later landing date is a date still to come."""
+    return Q(batch__isnull=False, landed_on__lte=on)
+
+
+def entered_by(on: datetime.date) -> Q:
+    """Items that had entered the hall by ``on``; an entered item with no date counts from the start."""
+    return Q(has_entered=True) & (Q(entered_on__isnull=True) | Q(entered_on__lte=on))
+
+
+def figure_counts(on: datetime.date) -> dict:
+    """The catalogue's counts as of ``on`` as aggregates (no GROUP BY: one row for the whole set)."""
     window = Q(should_enter=True)
     return {
         "total": Count("pk"),
@@ -114,15 +150,15 @@ def figure_counts() -> dict:
         "one_seal": Count("pk", filter=Q(one_seal=True)),
         "one_go": Count("pk", filter=Q(batch__isnull=False)),
         "one_go_batches": Count("batch", distinct=True),
-        "one_go_landed": Count("pk", filter=Q(batch__isnull=False, landed_on__isnull=False)),
+        "one_go_landed": Count("pk", filter=landed_by(on)),
         "window_units": Count("implementing_unit", distinct=True, filter=window),
         "window_items": Count("pk", filter=window),
-        "window_entered": Count("pk", filter=window & Q(has_entered=True)),
+        "window_entered": Count("pk", filter=window & entered_by(on)),
     }
 
 
-FIGURE_NAMES = list(figure_counts())
-_COMPILED_COUNTS: dict[tuple[str, str], tuple[str, tuple]] = {}
+FIGURE_NAMES = list(figure_counts(datetime.date.min))
+_COMPILED_COUNTS: dict[tuple, tuple[str, tuple]] = {}
 
 
 @reversion.register(exclude=["version"])
@@ -192,14 +228,31 @@ class ServiceItem(ReviewedModel, LockVersionedModel):
         blank=True,
         help_text=_("Batch 1, 2, …; blank: not in the reform."),
     )
-    landed_on = models.DateField(_("date landed (落地)"), null=True, blank=True)
+    landed_on = models.DateField(
+        _("date landed (落地)"),
+        null=True,
+        blank=True,
+        help_text=_("The actual date; the figures count the item as landed from this day."),
+    )
+    planned_landing_on = models.DateField(
+        _("planned landing date (计划落地日期)"),
+        null=True,
+        blank=True,
+        help_text=_("The date it is planned to land; never counted as landed."),
+    )
     should_enter = models.BooleanField(_("should enter the one-window hall"), default=False)
     has_entered = models.BooleanField(_("has entered the one-window hall"), default=False)
     entered_on = models.DateField(
         _("date entered the hall (进驻日期)"),
         null=True,
         blank=True,
-        help_text=_("The monthly workbook counts the item as entered from this day; blank: from the start."),
+        help_text=_("The figures count the item as entered from this day; blank: from the start."),
+    )
+    planned_entry_on = models.DateField(
+        _("planned entry date (计划进驻日期)"),
+        null=True,
+        blank=True,
+        help_text=_("The date it is planned to move into the hall; never counted as entered."),
     )
     is_demo = models.BooleanField(_("demo data"), default=False, editable=False)
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
@@ -237,6 +290,16 @@ class ServiceItem(ReviewedModel, LockVersionedModel):
                 violation_error_message=ENTRY_DATE_NEEDS_ENTRY,
             ),
             models.CheckConstraint(
+                condition=Q(planned_landing_on__isnull=True) | Q(batch__isnull=False),
+                name="serviceitem_planned_landing_needs_batch",
+                violation_error_message=PLANNED_LANDING_NEEDS_BATCH,
+            ),
+            models.CheckConstraint(
+                condition=Q(planned_entry_on__isnull=True) | Q(should_enter=True),
+                name="serviceitem_planned_entry_needs_should",
+                violation_error_message=PLANNED_ENTRY_NEEDS_SHOULD,
+            ),
+            models.CheckConstraint(
                 condition=Q(one_seal=False) | Q(nearby=True),
                 name="serviceitem_one_seal_is_nearby",
                 violation_error_message=ONE_SEAL_IS_NEARBY,
@@ -259,6 +322,16 @@ class ServiceItem(ReviewedModel, LockVersionedModel):
     def get_absolute_url(self) -> str:
         return reverse("reforms:detail", args=[self.pk])
 
+    @property
+    def has_landed(self) -> bool:
+        """Landed as of today, as the figures count it (a landing date still to come is not yet)."""
+        return self.batch is not None and self.landed_on is not None and self.landed_on <= today()
+
+    @property
+    def is_in_hall(self) -> bool:
+        """In the one-window hall as of today, as the figures count it."""
+        return self.has_entered and (self.entered_on is None or self.entered_on <= today())
+
     def clean(self):
         errors = {}
         if self.batch is not None and self.batch < 1:
@@ -271,6 +344,15 @@ class ServiceItem(ReviewedModel, LockVersionedModel):
             errors["one_seal"] = ONE_SEAL_IS_NEARBY
         if self.entered_on is not None and not self.has_entered:
             errors["entered_on"] = ENTRY_DATE_NEEDS_ENTRY
+        if self.planned_landing_on is not None and self.batch is None:
+            errors["planned_landing_on"] = PLANNED_LANDING_NEEDS_BATCH
+        if self.planned_entry_on is not None and not self.should_enter:
+            errors["planned_entry_on"] = PLANNED_ENTRY_NEEDS_SHOULD
+        latest = latest_actual_date(today())
+        for name in ("landed_on", "entered_on"):
+            day = getattr(self, name)
+            if name not in errors and isinstance(day, datetime.date) and day > latest:
+                errors[name] = DATE_TOO_FAR
         if errors:
             raise ValidationError(errors)
 
@@ -296,6 +378,8 @@ class ServiceItem(ReviewedModel, LockVersionedModel):
             "serviceitem_entered_only_if_should",
             "serviceitem_one_seal_is_nearby",
             "serviceitem_entry_date_needs_entry",
+            "serviceitem_planned_landing_needs_batch",
+            "serviceitem_planned_entry_needs_should",
         }
         return [
             (model, [c for c in constraints if c.name not in checked_in_clean])

@@ -34,9 +34,11 @@ class ServiceItemResource(LedgerResource):
     nearby = column("nearby", "村(社区)就近办", YesNoWidget())
     one_seal = column("one_seal", "一枚公章直办出证", YesNoWidget())
     batch = column("batch", "一件事一次办批次", IntegerWidget())
+    planned_landing_on = column("planned_landing_on", "计划落地日期", DateWidget())
     landed_on = column("landed_on", "落地日期", DateWidget())
     should_enter = column("should_enter", "应进驻一窗通办", YesNoWidget())
     has_entered = column("has_entered", "已进驻一窗通办", YesNoWidget())
+    planned_entry_on = column("planned_entry_on", "计划进驻日期", DateWidget())
     entered_on = column("entered_on", "进驻日期", DateWidget())
 
     class Meta:
@@ -58,8 +60,10 @@ class ServiceItemResource(LedgerResource):
             "nearby",
             "one_seal",
             "batch",
+            "planned_landing_on",
             "landed_on",
             "should_enter",
+            "planned_entry_on",
             "has_entered",
             "entered_on",
             "version",

@@ -2,12 +2,13 @@
 
 "Landed" counts only items whose landing date (落地) is on or before the month's end, and
 "entered" only items whose entry date (进驻日期) is on or before it (an entered item with no
-date counts from the start).
+date counts from the start). For the month still running, the end is the day the workbook is
+made: a date still to come is not counted yet (as on /reforms/).
 """
 
 from django.db.models import Count, Q
 
-from reforms.models import ServiceItem
+from reforms.models import ServiceItem, entered_by, landed_by
 from units.rates import percentage
 
 from .layout import INTEGER, PERCENT, TEXT, Column, SheetWriter
@@ -15,8 +16,9 @@ from .layout import INTEGER, PERCENT, TEXT, Column, SheetWriter
 NAME = "深化简政放权"
 
 
-def _entered_by(context) -> Q:
-    return Q(has_entered=True) & (Q(entered_on__isnull=True) | Q(entered_on__lte=context.month_end))
+def _counted_to(context):
+    """The month's end, or the day the workbook is made if that is earlier."""
+    return min(context.month_end, context.made_at.date())
 
 
 def _items(context):
@@ -34,7 +36,7 @@ def _groups(context) -> list[dict]:
             .values("batch")
             .annotate(
                 total=Count("pk"),
-                landed=Count("pk", filter=Q(batch__isnull=False, landed_on__lte=context.month_end)),
+                landed=Count("pk", filter=landed_by(_counted_to(context))),
                 nearby=Count("pk", filter=Q(nearby=True)),
                 one_seal=Count("pk", filter=Q(one_seal=True)),
             )
@@ -57,7 +59,7 @@ def _windows(context) -> list[dict]:
             _items(context)
             .filter(should_enter=True)
             .values("implementing_unit__name")
-            .annotate(total=Count("pk"), entered=Count("pk", filter=_entered_by(context)))
+            .annotate(total=Count("pk"), entered=Count("pk", filter=entered_by(_counted_to(context))))
             .order_by("implementing_unit__name")
         )
 
@@ -104,7 +106,7 @@ def write(book, context, figures_out: dict) -> None:
     sheet = SheetWriter(
         book,
         NAME,
-        f"{context.title} · 深化简政放权（截至{context.month_end:%Y年%-m月%-d日}）",
+        f"{context.title} · 深化简政放权（截至{_counted_to(context):%Y年%-m月%-d日}）",
         context.made_at,
         [
             Column("一件事一次办批次", TEXT, 18),

@@ -29,8 +29,10 @@ HEADERS = [
     "村(社区)就近办",
     "一枚公章直办出证",
     "一件事一次办批次",
+    "计划落地日期",
     "落地日期",
     "应进驻一窗通办",
+    "计划进驻日期",
     "已进驻一窗通办",
     "进驻日期",
     "版本",
@@ -63,7 +65,7 @@ def row(**values) -> list:
         "版本": None,
     }
     base.update(values)
-    return [base[h] for h in HEADERS]
+    return [base.get(h) for h in HEADERS]
 
 
 @pytest.fixture
@@ -134,6 +136,8 @@ def test_figures_follow_an_import(client, office_admin, items):
         ([row(**{"一件事一次办批次": -2})], "大于或等于"),
         ([row(**{"落地日期": datetime.date(2021, 6, 1)})], "须同时填写一件事一次办批次"),
         ([row(**{"已进驻一窗通办": "是"})], "不能标为已进驻"),
+        ([row(**{"一件事一次办批次": 1, "落地日期": datetime.date(2099, 1, 1)})], "晚于一年之后"),
+        ([row(**{"计划进驻日期": datetime.date(2099, 1, 1)})], "应进驻一窗通办的事项才能填写计划进驻日期"),
         ([row(**{"办理层级": "省"})], "“省”不是"),
         ([row(**{"事项类型": "行政审批"})], "“行政审批”不是"),
         ([row(**{"村(社区)就近办": "否"})], "一枚公章直办出证"),

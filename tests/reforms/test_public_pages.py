@@ -238,3 +238,31 @@ def test_department_choices_follow_a_new_department_and_a_renamed_one(
     assert "国家税务总局本市税务局" in offered()
     response = client.get(LIST, {"department": tax.pk})
     assert names(response) == {"个人所得税纳税记录开具"}
+
+
+def test_a_date_still_to_come_reads_as_planned_on_the_page_and_counts_nothing(client, unit_a):
+    import datetime
+
+    import time_machine
+
+    with time_machine.travel(datetime.datetime(2021, 6, 15, 2, 0, tzinfo=datetime.UTC), tick=False):
+        soon = make_item(unit_a, name="开办餐饮店一件事", batch=3, landed_on=datetime.date(2021, 9, 1))
+        plan = make_item(
+            unit_a, name="新生儿出生一件事", batch=4, planned_landing_on=datetime.date(2021, 12, 1)
+        )
+        hall = make_item(
+            unit_a,
+            name="公积金提取",
+            should_enter=True,
+            has_entered=True,
+            entered_on=datetime.date(2022, 1, 1),
+        )
+        text = client.get(soon.get_absolute_url()).content.decode()
+        assert "将于2021年9月1日落地" in text and "已于" not in text
+        text = client.get(plan.get_absolute_url()).content.decode()
+        assert "尚未落地" in text and "计划于2021年12月1日落地" in text
+        text = client.get(hall.get_absolute_url()).content.decode()
+        assert "将于2022年1月1日进驻" in text and "已进驻政务大厅" not in text
+        figures = client.get(LIST).context["figures"]
+        assert (figures["one_go_landed"], figures["window_entered"]) == (0, 0)
+        assert figures["window_entry_rate"] == 0
