@@ -60,7 +60,19 @@ class ServiceItemAdmin(
         ),
         (
             _("For citizens"),
-            {"fields": ["level", "time_limit_days", ("is_free", "fee"), "visits", "online"]},
+            {
+                "fields": [
+                    "level",
+                    ("time_limit_days", "legal_time_limit_days"),
+                    ("is_free", "fee"),
+                    "visits",
+                    ("online", "online_url"),
+                    "materials",
+                    "place",
+                    "office_hours",
+                    "phone",
+                ]
+            },
         ),
         (
             _("Reforms"),

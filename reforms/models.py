@@ -1,8 +1,9 @@
 """The catalogue of government service items (政务服务事项) and the three reforms they belong to.
 
 Each item carries the six basic elements of a real catalogue (name, code, type,
-competent department, implementing body, legal basis), what a citizen needs to
-know (level, time limit, fee, visits, online), and its place in the reforms of
+competent department, implementing body, legal basis), its service guide (办事指南:
+materials, where and when, the office's phone, the online link, promised and legal time
+limits, fee, visits), and its place in the reforms of
 深化简政放权: 村(社区)"就近办" (and "一枚公章" direct issue), "一件事一次办"
 batches, and "一窗通办" under "三集中三到位".
 
@@ -12,9 +13,11 @@ city-level unit (市直单位) whose window handles the item in the hall.
 """
 
 import datetime
+import re
 
 import reversion
 from django.core.exceptions import ValidationError
+from django.core.validators import RegexValidator, URLValidator
 from django.db import connections, models
 from django.db.models import Count, Q, Value
 from django.urls import reverse
@@ -60,6 +63,29 @@ PLANNED_ENTRY_NEEDS_SHOULD = _(
 DATE_TOO_FAR = _(
     "This date is more than a year ahead: enter the actual date, or put a plan in the planned date."
 )
+
+PROMISE_WITHIN_LEGAL = _("The promised time limit cannot be longer than the legal time limit.")
+
+# The office's consultation line (public): digits with the usual separators, several numbers
+# allowed (“0744-8221234、12345”). A letter or a markup character is a typo, never shown.
+validate_office_phone = RegexValidator(
+    r"^[0-9(（+][0-9 ()（）+\-—、,，/;；转]*[0-9]$",
+    _("Enter the office's phone number: digits, with - ( ) + and 、 between numbers, e.g. 0744-8221234."),
+)
+# A citizen follows the online link: only a web address, never javascript:, data: or ftp:.
+validate_web_address = URLValidator(
+    schemes=["http", "https"], message=_("Enter a web address that starts with http:// or https://.")
+)
+
+
+class WebAddressField(models.URLField):
+    """A link citizens follow: http(s) only, in every form and import (``full_clean``)."""
+
+    default_validators = [validate_web_address]
+
+    def formfield(self, **kwargs):
+        # A typed "www.example.gov.cn" becomes https://…, as Django 6 will do by default.
+        return super().formfield(**{"assume_scheme": "https", **kwargs})
 
 
 def latest_actual_date(on: datetime.date) -> datetime.date:
@@ -210,12 +236,37 @@ class ServiceItem(ReviewedModel, LockVersionedModel):
         blank=True,
         help_text=_("0: done on the spot (即办)."),
     )
+    legal_time_limit_days = models.PositiveSmallIntegerField(
+        _("legal time limit (法定时限, working days)"),
+        null=True,
+        blank=True,
+        help_text=_("The limit the law sets; the promised limit is at most this."),
+    )
     is_free = models.BooleanField(_("free of charge"), default=True)
     fee = models.CharField(_("fee"), max_length=200, blank=True, help_text=_("The fee, when it is not free."))
     visits = models.PositiveSmallIntegerField(
         _("visits it takes (跑动次数)"), default=1, help_text=_("0: no visit, done entirely online.")
     )
     online = models.BooleanField(_("can be done online"), default=False)
+    # The service guide (办事指南): what a citizen needs to get the item done.
+    materials = models.TextField(
+        _("materials (办理材料)"), blank=True, help_text=_("One document per line, as the citizen brings it.")
+    )
+    place = models.CharField(_("where to go (办理地点)"), max_length=200, blank=True)
+    office_hours = models.CharField(_("office hours (办理时间)"), max_length=200, blank=True)
+    phone = models.CharField(
+        _("consultation phone (咨询电话)"),
+        max_length=50,
+        blank=True,
+        validators=[validate_office_phone],
+        help_text=_("The office's public number, never a person's mobile."),
+    )
+    online_url = WebAddressField(
+        _("online service link (网上办理)"),
+        max_length=500,
+        blank=True,
+        help_text=_("Where it is done online: an http:// or https:// address."),
+    )
     nearby = models.BooleanField(_("handled nearby (就近办)"), default=False)
     one_seal = models.BooleanField(
         _("village issues it with one seal (一枚公章)"),
@@ -300,6 +351,13 @@ class ServiceItem(ReviewedModel, LockVersionedModel):
                 violation_error_message=PLANNED_ENTRY_NEEDS_SHOULD,
             ),
             models.CheckConstraint(
+                condition=Q(time_limit_days__isnull=True)
+                | Q(legal_time_limit_days__isnull=True)
+                | Q(time_limit_days__lte=models.F("legal_time_limit_days")),
+                name="serviceitem_promise_within_legal",
+                violation_error_message=PROMISE_WITHIN_LEGAL,
+            ),
+            models.CheckConstraint(
                 condition=Q(one_seal=False) | Q(nearby=True),
                 name="serviceitem_one_seal_is_nearby",
                 violation_error_message=ONE_SEAL_IS_NEARBY,
@@ -323,6 +381,18 @@ class ServiceItem(ReviewedModel, LockVersionedModel):
         return reverse("reforms:detail", args=[self.pk])
 
     @property
+    def materials_list(self) -> list[str]:
+        """The materials, one per line as typed (blank lines and list marks dropped)."""
+        return [line.strip().lstrip("-•·*").strip() for line in self.materials.splitlines() if line.strip()]
+
+    @property
+    def tel_number(self) -> str:
+        """The phone as a tel: link dials it (digits and +), when it is one number; else ""."""
+        if not self.phone or any(mark in self.phone for mark in "、,，/;；转"):
+            return ""
+        return re.sub(r"[^0-9+]", "", self.phone)
+
+    @property
     def has_landed(self) -> bool:
         """Landed as of today, as the figures count it (a landing date still to come is not yet)."""
         return self.batch is not None and self.landed_on is not None and self.landed_on <= today()
@@ -344,6 +414,12 @@ class ServiceItem(ReviewedModel, LockVersionedModel):
             errors["one_seal"] = ONE_SEAL_IS_NEARBY
         if self.entered_on is not None and not self.has_entered:
             errors["entered_on"] = ENTRY_DATE_NEEDS_ENTRY
+        if (
+            self.time_limit_days is not None
+            and self.legal_time_limit_days is not None
+            and self.time_limit_days > self.legal_time_limit_days
+        ):
+            errors["time_limit_days"] = PROMISE_WITHIN_LEGAL
         if self.planned_landing_on is not None and self.batch is None:
             errors["planned_landing_on"] = PLANNED_LANDING_NEEDS_BATCH
         if self.planned_entry_on is not None and not self.should_enter:
@@ -380,6 +456,7 @@ class ServiceItem(ReviewedModel, LockVersionedModel):
             "serviceitem_entry_date_needs_entry",
             "serviceitem_planned_landing_needs_batch",
             "serviceitem_planned_entry_needs_should",
+            "serviceitem_promise_within_legal",
         }
         return [
             (model, [c for c in constraints if c.name not in checked_in_clean])

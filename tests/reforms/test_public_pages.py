@@ -1,5 +1,7 @@
 """What a citizen sees at /reforms/: search, filters, the count, an empty result, an item page."""
 
+import re
+
 import pytest
 from django.core.cache import cache
 from django.db import connection
@@ -266,3 +268,63 @@ def test_a_date_still_to_come_reads_as_planned_on_the_page_and_counts_nothing(cl
         figures = client.get(LIST).context["figures"]
         assert (figures["one_go_landed"], figures["window_entered"]) == (0, 0)
         assert figures["window_entry_rate"] == 0
+
+
+def test_the_item_page_is_a_service_guide(client, unit_a):
+    item = make_item(
+        unit_a,
+        name="老年人优待证办理",
+        time_limit_days=3,
+        legal_time_limit_days=20,
+        is_free=True,
+        online=True,
+        online_url="https://zwfw.example.gov.cn/item/1?from=portal&x=1",
+        materials="居民身份证\n\n- 户口簿\n近期免冠一寸照片2张",
+        place="大庸路便民服务中心一楼3号窗口",
+        office_hours="工作日 8:30-12:00，14:30-17:30",
+        phone="0744-8221234",
+    )
+    text = client.get(item.get_absolute_url()).content.decode()
+    materials = text.split('class="materials"')[1].split("</ol>")[0]
+    assert re.findall(r"<li>([^<]*)</li>", materials) == ["居民身份证", "户口簿", "近期免冠一寸照片2张"]
+    for expected in [
+        "办理材料",
+        "大庸路便民服务中心一楼3号窗口",
+        "工作日 8:30-12:00，14:30-17:30",
+        '<a href="tel:07448221234">0744-8221234</a>',
+        'href="https://zwfw.example.gov.cn/item/1?from=portal&amp;x=1"',
+        "承诺时限",
+        "3个工作日",
+        "法定时限",
+        "20个工作日",
+        "免费",
+    ]:
+        assert expected in text, expected
+
+
+def test_a_guide_not_filled_in_says_so_rather_than_showing_blanks(client, unit_a):
+    item = make_item(unit_a, name="生育服务登记证", online=False)
+    text = client.get(item.get_absolute_url()).content.decode()
+    assert "尚未公布" in text and "法定时限" not in text and "tel:" not in text
+
+
+@pytest.mark.parametrize(
+    ("field", "value"),
+    [
+        ("online_url", "javascript:alert(1)"),
+        ("online_url", "data:text/html,<script>alert(1)</script>"),
+        ("online_url", "ftp://files.example.gov.cn/form.doc"),
+        ("phone", "<script>"),
+        ("phone", "王主任 13912345678"),
+    ],
+)
+def test_a_link_or_phone_that_is_no_web_address_or_number_is_refused(unit_a, field, value):
+    from django.core.exceptions import ValidationError
+
+    item = make_item(unit_a)
+    setattr(item, field, value)
+    with pytest.raises(ValidationError) as refused:
+        item.full_clean()
+    assert set(refused.value.message_dict) == {field}
+    setattr(item, field, {"online_url": "http://zwfw.example.gov.cn/", "phone": "0744-8221234、12345"}[field])
+    item.full_clean()
