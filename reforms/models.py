@@ -28,6 +28,8 @@ from units.models import LockVersionedModel, ReviewedModel, ReviewStatus, Unit
 from units.rates import percentage
 from units.scoping import UnitScopedQuerySet
 
+from . import search
+
 
 class Reform(models.TextChoices):
     """The reform filters of the public catalogue."""
@@ -104,15 +106,14 @@ class ServiceItemQuerySet(UnitScopedQuerySet):
         return self.filter(review_status=ReviewStatus.APPROVED)
 
     def search(self, text: str):
-        """Items whose name contains every whitespace-separated word (Chinese substrings).
+        """Items whose name every whitespace-separated word matches as citizens type it: short
+        forms, characters in order with gaps, trigram similarity on PostgreSQL (``reforms.search``)."""
+        return search.matching(self, text)
 
-        ``icontains`` is served on PostgreSQL by the trigram index on UPPER(name)
-        (migration 0002) and is a plain LIKE on SQLite: the same rows on both.
-        """
-        queryset = self
-        for word in (text or "").split():
-            queryset = queryset.filter(name__icontains=word)
-        return queryset
+    def ranked(self, text: str):
+        """Best matches of ``text`` first: the exact name, names beginning with it, then the rest;
+        with no text, by code."""
+        return search.ranked(self, text)
 
     def in_reform(self, reform: str):
         return self.filter(REFORM_FILTERS[Reform(reform)])
