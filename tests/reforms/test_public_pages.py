@@ -268,6 +268,17 @@ def test_a_date_still_to_come_reads_as_planned_on_the_page_and_counts_nothing(cl
         figures = client.get(LIST).context["figures"]
         assert (figures["one_go_landed"], figures["window_entered"]) == (0, 0)
         assert figures["window_entry_rate"] == 0
+        rows = {row["name"]: row for row in client.get("/open-data/service-items.json").json()["rows"]}
+        assert (
+            rows["开办餐饮店一件事"]["landed"] is False
+            and rows["开办餐饮店一件事"]["landed_on"] == "2021-09-01"
+        )
+        assert rows["新生儿出生一件事"]["planned_landing_on"] == "2021-12-01"
+        assert rows["公积金提取"]["has_entered_hall"] is False
+    with time_machine.travel(datetime.datetime(2022, 1, 1, 2, 0, tzinfo=datetime.UTC), tick=False):
+        rows = {row["name"]: row for row in client.get("/open-data/service-items.json").json()["rows"]}
+        assert rows["开办餐饮店一件事"]["landed"] is True and rows["公积金提取"]["has_entered_hall"] is True
+        assert not rows["新生儿出生一件事"]["landed"]  # a plan is never counted
 
 
 def test_the_item_page_is_a_service_guide(client, unit_a):
