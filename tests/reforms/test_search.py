@@ -82,3 +82,11 @@ def test_no_search_lists_by_code(client, unit_a):
     make_item(unit_a, name="乙事项", code="B-1")
     make_item(unit_a, name="甲事项", code="A-1")
     assert found(client, "") == ["甲事项", "乙事项"]
+
+
+def test_in_the_demo_catalogue_the_elderly_card_comes_first(client):
+    from django.core.management import call_command
+
+    call_command("seed_demo")
+    for typed in ("老年人优待证", "老人优待证", "优待证", "老人证"):
+        assert found(client, typed)[0] == "老年人优待证办理", typed
