@@ -74,6 +74,20 @@ validate_office_phone = RegexValidator(
     r"^[0-9(（+][0-9 ()（）+\-—、,，/;；转]*[0-9]$",
     _("Enter the office's phone number: digits, with - ( ) + and 、 between numbers, e.g. 0744-8221234."),
 )
+PHONE_SEPARATORS = "、,，/;；"
+MOBILE = re.compile(r"(?:\+?86)?1[3-9]\d{9}")
+
+
+def validate_not_mobile(value: str) -> None:
+    """The phone goes on a public page: an office's line or hotline, never a mobile (a person's)."""
+    for number in re.split(f"[{PHONE_SEPARATORS}]", value or ""):
+        if MOBILE.fullmatch(re.sub(r"\D", "", number.split("转")[0])):
+            raise ValidationError(
+                _("A mobile number is a person's: enter the office's fixed line or hotline instead."),
+                code="mobile",
+            )
+
+
 # A citizen follows the online link: only a web address, never javascript:, data: or ftp:.
 validate_web_address = URLValidator(
     schemes=["http", "https"], message=_("Enter a web address that starts with http:// or https://.")
@@ -259,7 +273,7 @@ class ServiceItem(ReviewedModel, LockVersionedModel):
         _("consultation phone (咨询电话)"),
         max_length=50,
         blank=True,
-        validators=[validate_office_phone],
+        validators=[validate_office_phone, validate_not_mobile],
         help_text=_("The office's public number, never a person's mobile."),
     )
     online_url = WebAddressField(
@@ -389,7 +403,7 @@ class ServiceItem(ReviewedModel, LockVersionedModel):
     @property
     def tel_number(self) -> str:
         """The phone as a tel: link dials it (digits and +), when it is one number; else ""."""
-        if not self.phone or any(mark in self.phone for mark in "、,，/;；转"):
+        if not self.phone or any(mark in self.phone for mark in PHONE_SEPARATORS + "转"):
             return ""
         return re.sub(r"[^0-9+]", "", self.phone)
 

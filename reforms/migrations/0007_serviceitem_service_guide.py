@@ -57,7 +57,8 @@ class Migration(migrations.Migration):
                     django.core.validators.RegexValidator(
                         "^[0-9(（+][0-9 ()（）+\\-—、,，/;；转]*[0-9]$",
                         "Enter the office's phone number: digits, with - ( ) + and 、 between numbers, e.g. 0744-8221234.",
-                    )
+                    ),
+                    reforms.models.validate_not_mobile,
                 ],
                 verbose_name="consultation phone (咨询电话)",
             ),

@@ -171,6 +171,7 @@ def test_figures_follow_an_import(client, office_admin, items):
         ([row(**{"网上办理地址": "javascript:alert(1)"})], "http:// 或 https://"),
         ([row(**{"网上办理地址": "ftp://files.example.gov.cn/"})], "http:// 或 https://"),
         ([row(**{"咨询电话": "请拨打王主任手机"})], "办事机构的咨询电话"),
+        ([row(**{"咨询电话": "13912345678"})], "手机号码属于个人"),
         ([row(**{"承诺时限(工作日)": 20, "法定时限(工作日)": 15})], "承诺时限不能长于法定时限"),
         ([row(**{"一件事一次办批次": 1, "落地日期": datetime.date(2099, 1, 1)})], "晚于一年之后"),
         ([row(**{"计划进驻日期": datetime.date(2099, 1, 1)})], "应进驻一窗通办的事项才能填写计划进驻日期"),

@@ -327,6 +327,8 @@ def test_a_guide_not_filled_in_says_so_rather_than_showing_blanks(client, unit_a
         ("online_url", "ftp://files.example.gov.cn/form.doc"),
         ("phone", "<script>"),
         ("phone", "王主任 13912345678"),
+        ("phone", "139-1234-5678"),  # a mobile: a person's number, not the office's
+        ("phone", "0744-8221234、+86 139 1234 5678"),
     ],
 )
 def test_a_link_or_phone_that_is_no_web_address_or_number_is_refused(unit_a, field, value):
