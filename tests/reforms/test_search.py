@@ -90,3 +90,13 @@ def test_in_the_demo_catalogue_the_elderly_card_comes_first(client):
     call_command("seed_demo")
     for typed in ("老年人优待证", "老人优待证", "优待证", "老人证"):
         assert found(client, typed)[0] == "老年人优待证办理", typed
+
+
+def test_every_short_form_is_needed():
+    import re
+
+    from reforms.search import SHORT_FORMS
+
+    for short, full in SHORT_FORMS.items():
+        # A short form whose characters are in the full word in order matches it anyway.
+        assert not re.search(".*".join(map(re.escape, short)), full), f"{short} already matches {full}"
