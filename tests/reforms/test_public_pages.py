@@ -317,6 +317,7 @@ def test_a_guide_not_filled_in_says_so_rather_than_showing_blanks(client, unit_a
     item = make_item(unit_a, name="生育服务登记证", online=False)
     text = client.get(item.get_absolute_url()).content.decode()
     assert "尚未公布" in text and "法定时限" not in text and "tel:" not in text
+    assert "<dt>办理地点</dt><dd>未注明</dd>" in text  # not the city bureau for a village item
 
 
 @pytest.mark.parametrize(
