@@ -1,7 +1,8 @@
 """The approval-reform catalogue (政务服务事项目录): its public search and its xlsx import.
 
-* ``/reforms/`` with a search and two filters (and plain, and with a two-character
-  word, which a trigram index cannot serve), beside the trivial view, round-robin
+* ``/reforms/`` with a search and two filters (and plain, with a two-character word, and
+  with a word whose characters match in order with gaps, 老人优待证: both served on
+  PostgreSQL by the name's characters index, not the trigram one), beside the trivial view, round-robin
   in the same run, as ``bench.pages`` does. Pages are measured *rendered*: the
   public page cache is made stale before each request (a generation bump, as a
   citizen's new search always misses it), while the catalogue's figures and the
@@ -59,6 +60,7 @@ ACTIONS = "办理 申领 核发 变更 注销 延续 补办 认定 审批 确认
 # A citizen's search: words of three characters (served by the trigram index) and two filters.
 SEARCH = "/reforms/?q=老年人+优待证&level=village&reform=nearby"
 SHORT_WORD = "/reforms/?q=老年&item_type=public_service&level=village"
+IN_ORDER = "/reforms/?q=老人优待证"
 
 
 def _name(rng: random.Random) -> str:
@@ -114,6 +116,7 @@ def generate(count: int, seed: int, created: dict) -> dict:
 def pages_to_measure() -> list[PageResult]:
     matches = ServiceItem.objects.search("老年人 优待证").filter(level="village", nearby=True).count()
     short = ServiceItem.objects.search("老年").filter(level="village", item_type="public_service").count()
+    in_order = ServiceItem.objects.search("老人优待证").count()
     item = ServiceItem.objects.order_by("pk").values_list("pk", flat=True)[ServiceItem.objects.count() // 2]
     return [
         PageResult(BASELINE, "/__bench__/trivial/", "HttpResponse, full middleware"),
@@ -122,6 +125,7 @@ def pages_to_measure() -> list[PageResult]:
             "/reforms/?q=…&level=…&reform=…", SEARCH, f"2 words of 3 chars, 2 filters: {matches} match"
         ),
         PageResult("/reforms/?q=老年&…", SHORT_WORD, f"1 word of 2 chars, 2 filters: {short} match"),
+        PageResult("/reforms/?q=老人优待证", IN_ORDER, f"characters in order with gaps: {in_order} match"),
         PageResult("/reforms/<id>/", f"/reforms/{item}/", "one item"),
         PageResult(
             "/reforms/?q=… (figures recomputed)", SEARCH, "after a change: figures and departments anew"

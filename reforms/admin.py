@@ -60,15 +60,28 @@ class ServiceItemAdmin(
         ),
         (
             _("For citizens"),
-            {"fields": ["level", "time_limit_days", ("is_free", "fee"), "visits", "online"]},
+            {
+                "fields": [
+                    "level",
+                    ("time_limit_days", "legal_time_limit_days"),
+                    ("is_free", "fee"),
+                    "visits",
+                    ("online", "online_url"),
+                    "materials",
+                    "place",
+                    "office_hours",
+                    "phone",
+                ]
+            },
         ),
         (
             _("Reforms"),
             {
                 "fields": [
                     ("nearby", "one_seal"),
-                    ("batch", "landed_on"),
-                    ("should_enter", "has_entered", "entered_on"),
+                    ("batch", "planned_landing_on", "landed_on"),
+                    ("should_enter", "planned_entry_on"),
+                    ("has_entered", "entered_on"),
                 ]
             },
         ),

@@ -7,7 +7,8 @@ only when an item is saved or deleted, which happens through ``save()``/``delete
 admin, the import and ``seed_demo``: those drop the cached figures, at once and again when
 the transaction commits (a reader in between may have cached the old ones). Writes that
 bypass the signals (``QuerySet.update``, ``bulk_create``, SQL by hand) are caught up by the
-timeout.
+timeout. The figures are as of today (a landing dated tomorrow counts tomorrow), so the key
+carries the day: a new day computes them anew.
 """
 
 import datetime
@@ -16,6 +17,7 @@ from django.core.cache import cache
 from django.db import transaction
 from django.db.models import Exists, OuterRef
 
+from units.dates import today
 from units.models import Unit
 
 from .models import ServiceItem
@@ -25,15 +27,21 @@ DEPARTMENTS_KEY = "reforms:search-departments"
 TIMEOUT_SECONDS = 300
 
 
+def _figures_key(on) -> str:
+    return f"{CACHE_KEY}:{on:%Y%m%d}"
+
+
 def catalogue_figures(on: datetime.date | None = None) -> dict:
-    """The published catalogue's figures as of ``on`` (see ``ServiceItemQuerySet.figures``);
-    the figures of now are cached."""
-    if on is not None:
+    """The published catalogue's figures as of ``on`` (default today; see
+    ``ServiceItemQuerySet.figures``); today's are cached."""
+    if on is not None and on != today():
         return ServiceItem.objects.published().figures(on)
-    figures = cache.get(CACHE_KEY)
+    on = today()
+    key = _figures_key(on)
+    figures = cache.get(key)
     if figures is None:
-        figures = ServiceItem.objects.published().figures()
-        cache.set(CACHE_KEY, figures, TIMEOUT_SECONDS)
+        figures = ServiceItem.objects.published().figures(on)
+        cache.set(key, figures, TIMEOUT_SECONDS)
     return figures
 
 
@@ -52,6 +60,6 @@ def search_departments() -> list[tuple[int, str]]:
 
 def forget_figures(**kwargs) -> None:
     """Signal receiver: an item or a unit was saved or deleted."""
-    keys = [CACHE_KEY, DEPARTMENTS_KEY]
+    keys = [_figures_key(today()), DEPARTMENTS_KEY]
     cache.delete_many(keys)
     transaction.on_commit(lambda: cache.delete_many(keys))

@@ -77,7 +77,8 @@ class CatalogueSearchForm(forms.Form):
         department.widget.choices = [("", department.empty_label), *search_departments()]
 
     def filter(self, queryset):
-        """Apply every valid field; an invalid one (e.g. a stale link) is left out, not an error."""
+        """Apply every valid field; an invalid one (e.g. a stale link) is left out, not an error.
+        Best matches of the search first (by code when nothing is searched)."""
         data = self._valid_values()
         queryset = queryset.search(data.get("q"))
         if data.get("reform"):
@@ -88,7 +89,7 @@ class CatalogueSearchForm(forms.Form):
             queryset = queryset.filter(item_type=data["item_type"])
         if data.get("department"):
             queryset = queryset.filter(competent_department=data["department"])
-        return queryset
+        return queryset.ranked(data.get("q"))
 
     def has_filters(self) -> bool:
         return any(self._valid_values().values())

@@ -27,16 +27,24 @@ class ServiceItemResource(LedgerResource):
     legal_basis = column("legal_basis", "设定依据")
     level = column("level", "办理层级", ChoiceWidget(ServiceItem.Level.choices))
     time_limit_days = column("time_limit_days", "承诺时限(工作日)", IntegerWidget())
+    legal_time_limit_days = column("legal_time_limit_days", "法定时限(工作日)", IntegerWidget())
     is_free = column("is_free", "是否免费", YesNoWidget())
     fee = column("fee", "收费标准")
     visits = column("visits", "跑动次数", IntegerWidget())
     online = column("online", "可网上办理", YesNoWidget())
+    online_url = column("online_url", "网上办理地址")
+    materials = column("materials", "办理材料")
+    place = column("place", "办理地点")
+    office_hours = column("office_hours", "办理时间")
+    phone = column("phone", "咨询电话")
     nearby = column("nearby", "村(社区)就近办", YesNoWidget())
     one_seal = column("one_seal", "一枚公章直办出证", YesNoWidget())
     batch = column("batch", "一件事一次办批次", IntegerWidget())
+    planned_landing_on = column("planned_landing_on", "计划落地日期", DateWidget())
     landed_on = column("landed_on", "落地日期", DateWidget())
     should_enter = column("should_enter", "应进驻一窗通办", YesNoWidget())
     has_entered = column("has_entered", "已进驻一窗通办", YesNoWidget())
+    planned_entry_on = column("planned_entry_on", "计划进驻日期", DateWidget())
     entered_on = column("entered_on", "进驻日期", DateWidget())
 
     class Meta:
@@ -51,15 +59,23 @@ class ServiceItemResource(LedgerResource):
             "legal_basis",
             "level",
             "time_limit_days",
+            "legal_time_limit_days",
             "is_free",
             "fee",
             "visits",
             "online",
+            "online_url",
+            "materials",
+            "place",
+            "office_hours",
+            "phone",
             "nearby",
             "one_seal",
             "batch",
+            "planned_landing_on",
             "landed_on",
             "should_enter",
+            "planned_entry_on",
             "has_entered",
             "entered_on",
             "version",

@@ -15,7 +15,7 @@ PAGE_SIZE = 20
 @public_page(ServiceItem, Unit, params=("page", *CatalogueSearchForm.base_fields))
 def catalogue(request):
     form = CatalogueSearchForm(request.GET or None)
-    items = form.filter(ServiceItem.objects.published().select_related("implementing_unit")).order_by("code")
+    items = form.filter(ServiceItem.objects.published().select_related("implementing_unit"))
     page = Paginator(items, PAGE_SIZE).get_page(request.GET.get("page"))
     return render(
         request,

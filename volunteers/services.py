@@ -8,6 +8,7 @@ from django.db import IntegrityError, transaction
 from django.db.models import Count, Q, Sum
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import pgettext
 
 from units.dates import today
 from units.months import next_month
@@ -15,6 +16,7 @@ from units.public_pages import public_data_changed
 from units.scoping import scope_queryset, unit_path_of
 
 from .models import (
+    WEEKDAYS,
     Assignment,
     Attendance,
     Certificate,
@@ -281,6 +283,52 @@ def public_totals():
     for s in services:
         s["volunteers"] = service_volunteers.get(s["service"], 0)
     return {"months": list(reversed(by_month)), "services": services, "totals": totals}
+
+
+def weekdays_label(numbers: list[int]) -> str:
+    """“星期一、星期四”, or “每天” for all seven, in the active language."""
+    if len(numbers) == len(WEEKDAYS):
+        return _("every day")
+    separator = pgettext("between weekdays", ", ")
+    return _("every %(days)s") % {"days": separator.join(str(label) for n, label in WEEKDAYS if n in numbers)}
+
+
+def public_posts(on: datetime.date | None = None) -> list[dict]:
+    """Each active post with the weekly times it is staffed, the service and how many serve
+    each time, from the patterns still running on ``on`` (today) or yet to start. One query;
+    nothing personal (no volunteer is named or counted by name).
+    """
+    on = on or today()
+    patterns = (
+        ShiftPattern.objects.filter(post__is_active=True)
+        .filter(Q(ends_on__isnull=True) | Q(ends_on__gte=on))
+        .select_related("post", "service")
+        .order_by("post__name", "post__pk", "start_time", "service__sort_order", "pk")
+    )
+    posts: dict[int, dict] = {}
+    for pattern in patterns:
+        post = posts.setdefault(
+            pattern.post_id,
+            {
+                "name": pattern.post.name,
+                # The address is shown when it says more than the post's name.
+                "address": pattern.post.address if pattern.post.address != pattern.post.name else "",
+                "times": [],
+            },
+        )
+        post["times"].append(
+            {
+                "days": weekdays_label(pattern.weekday_numbers),
+                "weekdays": pattern.weekday_numbers,
+                "start": pattern.start_time,
+                "end": pattern.end_time,
+                "service": pattern.service.name,
+                "headcount": pattern.headcount,
+                "from": pattern.starts_on if pattern.starts_on > on else None,
+                "until": pattern.ends_on,
+            }
+        )
+    return list(posts.values())
 
 
 def figures(on: datetime.date | None = None) -> dict:

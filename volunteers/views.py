@@ -31,24 +31,50 @@ from . import services
 from .models import (
     Assignment,
     Certificate,
+    Post,
     ProblemSolved,
     ServiceType,
     Shift,
+    ShiftPattern,
     Volunteer,
     validate_certificate_period,
     validate_month_in_range,
 )
 
 
-@public_page(Shift, Assignment, ProblemSolved, ServiceType)
+@public_page(Shift, Assignment, ProblemSolved, ServiceType, Post, ShiftPattern)
 def index(request):
-    return render(request, "volunteers/index.html", {"figures": services.public_totals()})
+    return render(
+        request,
+        "volunteers/index.html",
+        {"figures": services.public_totals(), "posts": services.public_posts()},
+    )
 
 
-@public_page(Shift, Assignment, ProblemSolved, ServiceType)
+@public_page(Shift, Assignment, ProblemSolved, ServiceType, Post, ShiftPattern)
 def open_data(request):
-    """What the public page shows, as JSON: counts by month and service type, nothing personal."""
+    """What the public page shows, as JSON: the posts and their weekly times, counts by month
+    and service type; nothing personal."""
     figures = services.public_totals()
+    posts = [
+        {
+            "post": post["name"],
+            "address": post["address"],
+            "times": [
+                {
+                    "weekdays": time["weekdays"],
+                    "start": time["start"].strftime("%H:%M"),
+                    "end": time["end"].strftime("%H:%M"),
+                    "service": time["service"],
+                    "volunteers_per_shift": time["headcount"],
+                    "from": time["from"].isoformat() if time["from"] else None,
+                    "until": time["until"].isoformat() if time["until"] else None,
+                }
+                for time in post["times"]
+            ],
+        }
+        for post in services.public_posts()
+    ]
 
     def plain(row):
         return {
@@ -62,6 +88,7 @@ def open_data(request):
             "totals": plain(figures["totals"]),
             "by_service": [plain(row) for row in figures["services"]],
             "by_month": [plain(row) for row in figures["months"]],
+            "posts": posts,
         },
         json_dumps_params={"ensure_ascii": False},
     )

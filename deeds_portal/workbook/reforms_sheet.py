@@ -3,6 +3,8 @@
 "Landed" and "entered" as of the month's end are the catalogue's own rules
 (``reforms.models.landed_by`` and ``entered_by``), the ones ``ServiceItem.objects.figures(on)``
 and the public page count by.
+For the month still running, the end is the day the workbook is made: a date still to come
+is not counted yet (as on /reforms/).
 """
 
 from django.db.models import Count, Q
@@ -13,6 +15,11 @@ from units.rates import percentage
 from .layout import INTEGER, PERCENT, TEXT, TOTAL, Column, SheetWriter
 
 NAME = "深化简政放权"
+
+
+def _counted_to(context):
+    """The month's end, or the day the workbook is made if that is earlier."""
+    return min(context.month_end, context.made_at.date())
 
 
 def _items(context):
@@ -30,7 +37,7 @@ def _groups(context) -> list[dict]:
             .values("batch")
             .annotate(
                 total=Count("pk"),
-                landed=Count("pk", filter=landed_by(context.month_end)),
+                landed=Count("pk", filter=landed_by(_counted_to(context))),
                 nearby=Count("pk", filter=Q(nearby=True)),
                 one_seal=Count("pk", filter=Q(one_seal=True)),
             )
@@ -53,7 +60,7 @@ def _windows(context) -> list[dict]:
             _items(context)
             .filter(should_enter=True)
             .values("implementing_unit__name")
-            .annotate(total=Count("pk"), entered=Count("pk", filter=entered_by(context.month_end)))
+            .annotate(total=Count("pk"), entered=Count("pk", filter=entered_by(_counted_to(context))))
             .order_by("implementing_unit__name")
         )
 
@@ -107,7 +114,7 @@ def write(book, context, figures_out: dict) -> None:
     sheet = SheetWriter(
         book,
         NAME,
-        f"{context.title} · 深化简政放权（截至{context.month_end:%Y年%-m月%-d日}）",
+        f"{context.title} · 深化简政放权（截至{_counted_to(context):%Y年%-m月%-d日}）",
         context.made_at,
         [
             Column("一件事一次办批次", TEXT, 18),

@@ -239,6 +239,19 @@ def test_reforms_count_only_what_landed_by_the_months_end(unit_a):
     assert ["第1批", 3, 2, 1, pytest.approx(2 / 3, abs=1e-4)] == sheet[2][:5]
 
 
+def test_reforms_of_the_running_month_count_only_what_landed_or_entered_by_today(unit_a):
+    make_item(unit_a, batch=1, landed_on=D(2021, 8, 3))  # today (the fixture's 3 August)
+    make_item(unit_a, batch=1, landed_on=D(2021, 8, 20))  # later this month: not yet
+    make_item(unit_a, should_enter=True, has_entered=True, entered_on=D(2021, 8, 2))
+    make_item(unit_a, should_enter=True, has_entered=True, entered_on=D(2021, 8, 31))
+    content = build(MonthContext(month=D(2021, 8, 1))).content
+    august = summary_of(content)
+    assert august[("深化简政放权", "月末已落地")] == 1
+    assert august[("深化简政放权", "落地率")] == pytest.approx(0.5)
+    assert august[("深化简政放权", "入驻率")] == pytest.approx(0.5)
+    assert "截至2021年8月3日" in open_book(content)["深化简政放权"]["A1"].value
+
+
 def test_volunteers_count_the_months_attended_shifts_across_month_and_year_ends(unit_a):
     post = make_post(unit_a)
     alice, bob = make_volunteer(unit_a), make_volunteer(unit_a)

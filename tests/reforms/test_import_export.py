@@ -22,15 +22,23 @@ HEADERS = [
     "设定依据",
     "办理层级",
     "承诺时限(工作日)",
+    "法定时限(工作日)",
     "是否免费",
     "收费标准",
     "跑动次数",
     "可网上办理",
+    "网上办理地址",
+    "办理材料",
+    "办理地点",
+    "办理时间",
+    "咨询电话",
     "村(社区)就近办",
     "一枚公章直办出证",
     "一件事一次办批次",
+    "计划落地日期",
     "落地日期",
     "应进驻一窗通办",
+    "计划进驻日期",
     "已进驻一窗通办",
     "进驻日期",
     "版本",
@@ -63,7 +71,7 @@ def row(**values) -> list:
         "版本": None,
     }
     base.update(values)
-    return [base[h] for h in HEADERS]
+    return [base.get(h) for h in HEADERS]
 
 
 @pytest.fixture
@@ -91,6 +99,32 @@ def test_export_has_chinese_headers_words_and_native_values(client, office_admin
     assert record["一枚公章直办出证"] == "是" and record["应进驻一窗通办"] == "否"
     assert record["一件事一次办批次"] == 3 and record["落地日期"] == datetime.datetime(2021, 4, 1)
     assert record["实施主体"] == "第一党支部"
+
+
+GUIDE = {
+    "法定时限(工作日)": 20,
+    "可网上办理": "是",
+    "网上办理地址": "https://zwfw.hunan.gov.cn/item/62052400MZ-QR-0001",
+    "办理材料": "居民身份证\n户口簿\n近期免冠一寸照片2张",
+    "办理地点": "村(社区)便民服务站",
+    "办理时间": "工作日 8:30-12:00，14:30-17:30",
+    "咨询电话": "0744-8221234",
+}
+
+
+def test_the_service_guide_imports_exports_and_reads_back(client, office_admin, unit_a):
+    ledger = LedgerAdmin(logged_in(client, office_admin), ServiceItem)
+    ledger.import_file(write_xlsx([HEADERS, row(**GUIDE)]))
+    item = ServiceItem.objects.get(code="62052400MZ-QR-0001")
+    assert item.materials_list == ["居民身份证", "户口簿", "近期免冠一寸照片2张"]
+    assert (item.legal_time_limit_days, item.phone, item.place) == (20, "0744-8221234", "村(社区)便民服务站")
+    assert item.online_url == GUIDE["网上办理地址"] and item.office_hours == GUIDE["办理时间"]
+    exported = read_xlsx(ledger.export())
+    record = dict(zip(HEADERS, exported[1], strict=True))
+    assert {header: record[header] for header in GUIDE} == GUIDE
+    preview, _ = ledger.import_file(ledger.export(CSV), CSV, "目录.csv")
+    totals = preview.context["job"].totals
+    assert (totals["new"], totals["update"], totals["skip"]) == (0, 0, 1)
 
 
 def test_reimporting_an_unchanged_export_changes_nothing(client, office_admin, items):
@@ -134,6 +168,13 @@ def test_figures_follow_an_import(client, office_admin, items):
         ([row(**{"一件事一次办批次": -2})], "大于或等于"),
         ([row(**{"落地日期": datetime.date(2021, 6, 1)})], "须同时填写一件事一次办批次"),
         ([row(**{"已进驻一窗通办": "是"})], "不能标为已进驻"),
+        ([row(**{"网上办理地址": "javascript:alert(1)"})], "http:// 或 https://"),
+        ([row(**{"网上办理地址": "ftp://files.example.gov.cn/"})], "http:// 或 https://"),
+        ([row(**{"咨询电话": "请拨打王主任手机"})], "办事机构的咨询电话"),
+        ([row(**{"咨询电话": "13912345678"})], "手机号码属于个人"),
+        ([row(**{"承诺时限(工作日)": 20, "法定时限(工作日)": 15})], "承诺时限不能长于法定时限"),
+        ([row(**{"一件事一次办批次": 1, "落地日期": datetime.date(2099, 1, 1)})], "晚于一年之后"),
+        ([row(**{"计划进驻日期": datetime.date(2099, 1, 1)})], "应进驻一窗通办的事项才能填写计划进驻日期"),
         ([row(**{"办理层级": "省"})], "“省”不是"),
         ([row(**{"事项类型": "行政审批"})], "“行政审批”不是"),
         ([row(**{"村(社区)就近办": "否"})], "一枚公章直办出证"),

@@ -192,3 +192,69 @@ def test_the_migration_writes_existing_codes_in_capitals(unit_a):
     migration.codes_in_capitals(apps, None)
     typed.refresh_from_db()
     assert typed.code == "43080000CZ-BA-2000"
+
+
+TODAY = datetime.datetime(2021, 6, 15, 2, 0, tzinfo=datetime.UTC)  # 15 June 2021 in Shanghai
+
+
+def test_a_landing_or_an_entry_still_to_come_is_not_counted_today(unit_a):
+    import time_machine
+
+    with time_machine.travel(TODAY, tick=False):
+        make_item(unit_a, batch=1, landed_on=D(2021, 6, 15))  # today: counted
+        make_item(unit_a, batch=1, landed_on=D(2021, 6, 16))  # tomorrow: not yet
+        make_item(unit_a, should_enter=True, has_entered=True, entered_on=D(2021, 6, 1))
+        make_item(unit_a, should_enter=True, has_entered=True, entered_on=D(2022, 1, 1))
+        make_item(unit_a, should_enter=True, has_entered=True)  # no date: from the start
+        make_item(unit_a, should_enter=True)
+        result = figures()
+        assert (result["one_go"], result["one_go_landed"]) == (2, 1)
+        assert result["one_go_landing_rate"] == Decimal("50.00")
+        assert (result["window_items"], result["window_entered"]) == (4, 2)
+        assert result["window_entry_rate"] == Decimal("50.00")
+    with time_machine.travel(datetime.datetime(2022, 1, 1, 2, 0, tzinfo=datetime.UTC), tick=False):
+        result = figures()
+        assert (result["one_go_landed"], result["window_entered"]) == (2, 3)  # their days have come
+
+
+def test_a_landing_or_entry_date_more_than_a_year_ahead_is_refused(unit_a):
+    import time_machine
+
+    item = make_item(unit_a, batch=1, should_enter=True, has_entered=True)
+    with time_machine.travel(TODAY, tick=False):
+        item.landed_on = D(2022, 6, 15)  # a year ahead: a date already fixed
+        item.entered_on = D(2022, 6, 15)
+        item.full_clean()
+        item.landed_on = D(2022, 6, 16)
+        item.entered_on = D(2027, 1, 1)
+        with pytest.raises(ValidationError) as refused:
+            item.full_clean()
+    assert set(refused.value.message_dict) == {"landed_on", "entered_on"}
+    assert "一年" in refused.value.message_dict["landed_on"][0]
+
+
+@pytest.mark.parametrize(
+    ("fields", "field"),
+    [
+        ({"planned_landing_on": D(2027, 6, 1)}, "planned_landing_on"),
+        ({"planned_entry_on": D(2027, 6, 1)}, "planned_entry_on"),
+    ],
+)
+def test_a_planned_date_needs_its_reform_and_is_never_counted(unit_a, fields, field):
+    item = make_item(unit_a)
+    for name, value in fields.items():
+        setattr(item, name, value)
+    with pytest.raises(ValidationError) as refused:
+        item.full_clean()
+    assert field in refused.value.message_dict
+    with pytest.raises(IntegrityError), transaction.atomic():
+        item.save()
+    # Beside its reform, a plan of any date is fine, and counts as nothing done.
+    item = ServiceItem.objects.get(pk=item.pk)
+    item.batch, item.should_enter = 1, True
+    for name, value in fields.items():
+        setattr(item, name, value)
+    item.full_clean()
+    item.save()
+    result = figures()
+    assert (result["one_go_landed"], result["window_entered"]) == (0, 0)

@@ -1,5 +1,7 @@
 """What a citizen sees at /reforms/: search, filters, the count, an empty result, an item page."""
 
+import re
+
 import pytest
 from django.core.cache import cache
 from django.db import connection
@@ -238,3 +240,105 @@ def test_department_choices_follow_a_new_department_and_a_renamed_one(
     assert "国家税务总局本市税务局" in offered()
     response = client.get(LIST, {"department": tax.pk})
     assert names(response) == {"个人所得税纳税记录开具"}
+
+
+def test_a_date_still_to_come_reads_as_planned_on_the_page_and_counts_nothing(client, unit_a):
+    import datetime
+
+    import time_machine
+
+    with time_machine.travel(datetime.datetime(2021, 6, 15, 2, 0, tzinfo=datetime.UTC), tick=False):
+        soon = make_item(unit_a, name="开办餐饮店一件事", batch=3, landed_on=datetime.date(2021, 9, 1))
+        plan = make_item(
+            unit_a, name="新生儿出生一件事", batch=4, planned_landing_on=datetime.date(2021, 12, 1)
+        )
+        hall = make_item(
+            unit_a,
+            name="公积金提取",
+            should_enter=True,
+            has_entered=True,
+            entered_on=datetime.date(2022, 1, 1),
+        )
+        text = client.get(soon.get_absolute_url()).content.decode()
+        assert "将于2021年9月1日落地" in text and "已于" not in text
+        text = client.get(plan.get_absolute_url()).content.decode()
+        assert "尚未落地" in text and "计划于2021年12月1日落地" in text
+        text = client.get(hall.get_absolute_url()).content.decode()
+        assert "将于2022年1月1日进驻" in text and "已进驻政务大厅" not in text
+        figures = client.get(LIST).context["figures"]
+        assert (figures["one_go_landed"], figures["window_entered"]) == (0, 0)
+        assert figures["window_entry_rate"] == 0
+        rows = {row["name"]: row for row in client.get("/open-data/service-items.json").json()["rows"]}
+        assert (
+            rows["开办餐饮店一件事"]["landed"] is False
+            and rows["开办餐饮店一件事"]["landed_on"] == "2021-09-01"
+        )
+        assert rows["新生儿出生一件事"]["planned_landing_on"] == "2021-12-01"
+        assert rows["公积金提取"]["has_entered_hall"] is False
+    with time_machine.travel(datetime.datetime(2022, 1, 1, 2, 0, tzinfo=datetime.UTC), tick=False):
+        rows = {row["name"]: row for row in client.get("/open-data/service-items.json").json()["rows"]}
+        assert rows["开办餐饮店一件事"]["landed"] is True and rows["公积金提取"]["has_entered_hall"] is True
+        assert not rows["新生儿出生一件事"]["landed"]  # a plan is never counted
+
+
+def test_the_item_page_is_a_service_guide(client, unit_a):
+    item = make_item(
+        unit_a,
+        name="老年人优待证办理",
+        time_limit_days=3,
+        legal_time_limit_days=20,
+        is_free=True,
+        online=True,
+        online_url="https://zwfw.example.gov.cn/item/1?from=portal&x=1",
+        materials="居民身份证\n\n- 户口簿\n近期免冠一寸照片2张",
+        place="大庸路便民服务中心一楼3号窗口",
+        office_hours="工作日 8:30-12:00，14:30-17:30",
+        phone="0744-8221234",
+    )
+    text = client.get(item.get_absolute_url()).content.decode()
+    materials = text.split('class="materials"')[1].split("</ol>")[0]
+    assert re.findall(r"<li>([^<]*)</li>", materials) == ["居民身份证", "户口簿", "近期免冠一寸照片2张"]
+    for expected in [
+        "办理材料",
+        "大庸路便民服务中心一楼3号窗口",
+        "工作日 8:30-12:00，14:30-17:30",
+        '<a href="tel:07448221234">0744-8221234</a>',
+        'href="https://zwfw.example.gov.cn/item/1?from=portal&amp;x=1"',
+        "承诺时限",
+        "3个工作日",
+        "法定时限",
+        "20个工作日",
+        "免费",
+    ]:
+        assert expected in text, expected
+
+
+def test_a_guide_not_filled_in_says_so_rather_than_showing_blanks(client, unit_a):
+    item = make_item(unit_a, name="生育服务登记证", online=False)
+    text = client.get(item.get_absolute_url()).content.decode()
+    assert "尚未公布" in text and "法定时限" not in text and "tel:" not in text
+    assert "<dt>办理地点</dt><dd>未注明</dd>" in text  # not the city bureau for a village item
+
+
+@pytest.mark.parametrize(
+    ("field", "value"),
+    [
+        ("online_url", "javascript:alert(1)"),
+        ("online_url", "data:text/html,<script>alert(1)</script>"),
+        ("online_url", "ftp://files.example.gov.cn/form.doc"),
+        ("phone", "<script>"),
+        ("phone", "王主任 13912345678"),
+        ("phone", "139-1234-5678"),  # a mobile: a person's number, not the office's
+        ("phone", "0744-8221234、+86 139 1234 5678"),
+    ],
+)
+def test_a_link_or_phone_that_is_no_web_address_or_number_is_refused(unit_a, field, value):
+    from django.core.exceptions import ValidationError
+
+    item = make_item(unit_a)
+    setattr(item, field, value)
+    with pytest.raises(ValidationError) as refused:
+        item.full_clean()
+    assert set(refused.value.message_dict) == {field}
+    setattr(item, field, {"online_url": "http://zwfw.example.gov.cn/", "phone": "0744-8221234、12345"}[field])
+    item.full_clean()

@@ -12,7 +12,7 @@ from django.urls import reverse
 from volunteers import demo, services
 from volunteers.models import Assignment, Attendance, ProblemKind, ProblemSolved, Shift, Volunteer
 
-from .factories import book, make_pattern, make_shift, make_volunteer, service
+from .factories import book, make_pattern, make_post, make_shift, make_volunteer, service
 
 D = datetime.date
 
@@ -149,6 +149,73 @@ def test_public_page_queries_do_not_grow_with_history(
     client, post_a, unit_a, months, django_assert_num_queries
 ):
     shifts_for_months(post_a, unit_a, months)
-    with django_assert_num_queries(5):
+    for n in range(months):  # posts and patterns grow too: the page still asks one query for them
+        make_pattern(make_post(unit_a), weekdays=[n % 7], headcount=2)
+    with django_assert_num_queries(6):
         response = client.get("/volunteers/")
     assert response.status_code == 200
+    assert len(response.context["posts"]) == months + 1
+
+
+def posts_section(client) -> str:
+    page = client.get("/volunteers/").content.decode()
+    return page.split('id="posts-heading"')[1].split("</section>")[0]
+
+
+def test_the_page_shows_each_post_its_weekly_times_and_how_many_serve_but_no_names(client, post_a, unit_a):
+    import time_machine
+
+    crossing = make_pattern(post_a, weekdays=[0], start="07:30", end="09:00", headcount=4)
+    crossing.regular_volunteers.set([make_volunteer(unit_a, name="王五", phone="13912345678")])
+    make_pattern(
+        post_a, weekdays=[5, 6], start="15:00", end="17:00", headcount=2, service=service("反诈骗宣传")
+    )
+    station = make_post(unit_a, name="便民服务站", address="大庸路18号")
+    make_pattern(station, weekdays=list(range(7)), start="09:00", end="11:30", headcount=1)
+    make_pattern(station, weekdays=[2], starts_on=D(2021, 7, 1))  # yet to start
+    make_pattern(make_post(unit_a, name="已结束的岗位"), ends_on=D(2021, 5, 31))  # over
+    make_pattern(make_post(unit_a, name="已停用的岗位", is_active=False))
+    with time_machine.travel(datetime.datetime(2021, 6, 15, 2, 0, tzinfo=datetime.UTC), tick=False):
+        section = posts_section(client)
+    text = re.sub(r"<[^>]+>", "", section)
+    assert "大庸路与机场路交叉路口" in text
+    assert "每星期一 07:30–09:00 · 三导 · 每次4人" in text
+    assert "每星期六、星期日 15:00–17:00 · 反诈骗宣传 · 每次2人" in text
+    assert "便民服务站" in text and "大庸路18号" in text and "每天 09:00–11:30" in text
+    assert "每星期三 07:30–09:00 · 三导 · 每次4人 · 自2021年7月1日起" in text
+    assert "已结束的岗位" not in text and "已停用的岗位" not in text
+    assert "王五" not in section and "13912345678" not in section
+    data = json.loads(client.get("/volunteers/open-data.json").content)
+    crossing_data = next(post for post in data["posts"] if post["post"] == "大庸路与机场路交叉路口")
+    assert crossing_data["times"][0] == {
+        "weekdays": [0],
+        "start": "07:30",
+        "end": "09:00",
+        "service": "三导",
+        "volunteers_per_shift": 4,
+        "from": None,
+        "until": None,
+    }
+    english = re.sub(r"<[^>]+>", "", client.get("/en/volunteers/").content.decode())
+    assert "every Monday 07:30–09:00" in english and "4 volunteers each time" in english
+
+
+def test_a_changed_pattern_shows_on_the_cached_page(client, post_a, django_capture_on_commit_callbacks):
+    pattern = make_pattern(post_a, weekdays=[0], start="07:30", end="09:00")
+    assert "每星期一 07:30–09:00" in re.sub(r"<[^>]+>", "", posts_section(client))
+    with django_capture_on_commit_callbacks(execute=True):
+        pattern.weekday_numbers = [1]
+        pattern.headcount = 6
+        pattern.save()
+    text = re.sub(r"<[^>]+>", "", posts_section(client))
+    assert "每星期二 07:30–09:00 · 三导 · 每次6人" in text and "每星期一" not in text
+    with django_capture_on_commit_callbacks(execute=True):
+        post_a.name = "大庸路口"
+        post_a.save()
+    assert "大庸路口" in posts_section(client)
+
+
+def test_the_demo_crossing_is_staffed_every_monday(client, seeded):
+    text = re.sub(r"<[^>]+>", "", posts_section(client))
+    assert f"{demo.CROSSING}" in text
+    assert "每星期一 07:30–09:00 · 三导 · 每次4人" in text

@@ -149,7 +149,7 @@ def test_hours_written_around_the_model_for_a_coming_shift_count_nowhere(
     (row,) = [r for r in client.get(reverse("volunteers:hours"), params).context["rows"] if r == volunteer_a]
     assert (row.attended_hours, row.attended_shifts) == (Decimal("1.50"), 1)
     assert services.public_totals()["totals"]["hours"] == Decimal("1.50")
-    assert services.headline_figures()["hours"] == Decimal("1.50")
+    assert services.figures()["hours"] == Decimal("1.50")
 
 
 def test_a_certificate_cannot_cover_days_after_its_issue(
