@@ -27,6 +27,11 @@ def _items(context):
     return queryset.for_user(context.user) if context.user is not None else queryset
 
 
+def planned_by(on) -> Q:
+    """Items of a batch whose plan (计划落地日期) said they would have landed by ``on``."""
+    return Q(batch__isnull=False, planned_landing_on__lte=on)
+
+
 def _groups(context) -> list[dict]:
     """Items per 一件事一次办 batch (and those of none): how many, landed by the month's end,
     near at hand (就近办) and under one seal (一枚公章). One query, run once per workbook."""
@@ -38,6 +43,8 @@ def _groups(context) -> list[dict]:
             .annotate(
                 total=Count("pk"),
                 landed=Count("pk", filter=landed_by(_counted_to(context))),
+                planned=Count("pk", filter=planned_by(_counted_to(context))),
+                late=Count("pk", filter=planned_by(_counted_to(context)) & ~landed_by(_counted_to(context))),
                 nearby=Count("pk", filter=Q(nearby=True)),
                 one_seal=Count("pk", filter=Q(one_seal=True)),
             )
@@ -119,7 +126,9 @@ def write(book, context, figures_out: dict) -> None:
         [
             Column("一件事一次办批次", TEXT, 18),
             Column("事项数(个)", INTEGER, 12),
+            Column("计划月末前落地(个)", INTEGER, 18),
             Column("月末实际落地(个)", INTEGER, 16),
+            Column("逾期未落地(个)", INTEGER, 16),
             Column("未落地(个)", INTEGER, 12),
             Column("落地率(%)", PERCENT, 12),
         ],
@@ -129,7 +138,9 @@ def write(book, context, figures_out: dict) -> None:
         [
             f"第{row['batch']}批",
             row["total"],
+            row["planned"],
             row["landed"],
+            row["late"],
             row["total"] - row["landed"],
             percentage(row["landed"], row["total"]),
         ]
@@ -137,7 +148,8 @@ def write(book, context, figures_out: dict) -> None:
     )
     values = figures(context)
     one_go, landed = values["一件事一次办事项"], values["月末已落地"]
-    sheet.total([TOTAL, one_go, landed, one_go - landed, values["落地率(%)"]])
+    planned, late = (sum(row[key] for row in batches) for key in ("planned", "late"))
+    sheet.total([TOTAL, one_go, planned, landed, late, one_go - landed, values["落地率(%)"]])
     for row in batches:
         figures_out[f"第{row['batch']}批/月末已落地"] = row["landed"]
     sheet.section(

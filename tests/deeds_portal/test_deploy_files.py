@@ -76,7 +76,9 @@ def test_the_page_cache_evicts_in_a_redis_of_its_own_and_sign_in_locks_are_never
     assert f":{redis_setting('page-cache.conf', 'port')}/" in page_cache
     assert f":{redis_setting('login-throttle.conf', 'port')}/" in throttle
     stack = (DEPLOY / "stack.sh").read_text()
-    assert "page-cache.conf" in stack and "login-throttle.conf" in stack and "LOGIN_THROTTLE_CACHE_URL" in stack
+    assert (
+        "page-cache.conf" in stack and "login-throttle.conf" in stack and "LOGIN_THROTTLE_CACHE_URL" in stack
+    )
 
 
 def test_every_nginx_server_hides_its_version():

@@ -236,7 +236,25 @@ def test_reforms_count_only_what_landed_by_the_months_end(unit_a):
     july = summary_of(build(MonthContext(month=D(2021, 7, 1))).content)
     assert july[("深化简政放权", "月末已落地")] == 3
     sheet = rows_of(open_book(build(MonthContext(month=D(2021, 6, 1))).content)["深化简政放权"])
-    assert ["第1批", 3, 2, 1, pytest.approx(2 / 3, abs=1e-4)] == sheet[2][:5]
+    assert ["第1批", 3, 0, 2, 0, 1, pytest.approx(2 / 3, abs=1e-4)] == sheet[2][:7]
+
+
+def test_the_reform_sheet_sets_planned_landings_beside_actual_ones(unit_a):
+    make_item(unit_a, batch=1, planned_landing_on=D(2021, 6, 10), landed_on=D(2021, 6, 5))  # on time
+    make_item(unit_a, batch=1, planned_landing_on=D(2021, 6, 20))  # plan passed, not landed: late
+    make_item(unit_a, batch=1, planned_landing_on=D(2021, 7, 15))  # planned for next month
+    make_item(unit_a, batch=1, landed_on=D(2021, 6, 1))  # landed without a plan on record
+    sheet = rows_of(open_book(build(MonthContext(month=D(2021, 6, 1))).content)["深化简政放权"])
+    header, batch = sheet[1], sheet[2]
+    assert header[:6] == [
+        "一件事一次办批次",
+        "事项数(个)",
+        "计划月末前落地(个)",
+        "月末实际落地(个)",
+        "逾期未落地(个)",
+        "未落地(个)",
+    ]
+    assert batch[:6] == ["第1批", 4, 2, 2, 1, 2]
 
 
 def test_reforms_of_the_running_month_count_only_what_landed_or_entered_by_today(unit_a):
@@ -306,7 +324,7 @@ def test_hotline_year_on_year_compares_the_months_both_years_have(db):
     july = build(MonthContext(month=D(2021, 7, 1))).content
     assert summary_of(july)[("身边的服务热线", "受理事件同比")] == pytest.approx(0.5)  # Jan–Jun each
     sheet = rows_of(open_book(july)["身边的服务热线"])
-    accepted = next(row for row in sheet if row[0] == "受理事件")
+    accepted = next(row for row in sheet if row[0].startswith("受理事件("))
     assert accepted[2] is None and accepted[4] == pytest.approx(0.5)  # July alone has nothing to compare
     assert "2020年7月无数据" in accepted[5]
 

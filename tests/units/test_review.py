@@ -17,7 +17,7 @@ from tests.projects.test_admin import change_url, form_data
 from tests.units.factories import approve_as_shown, make_user
 from units import review
 from units.models import ReviewRequest, ReviewStatus
-from units.public_pages import generation
+from units import public_pages
 from units.roles import OFFICE_ADMIN, UNIT_EDITOR
 
 pytestmark = pytest.mark.django_db
@@ -124,6 +124,12 @@ def test_an_editors_update_waits_for_review(submitted, editor_a, unit_a, bridge)
         editor_a,
     )
     assert submitted.target == update
+
+
+def generation() -> tuple:
+    """Every public page's generations at once: a bump of any of them changes this."""
+    labels = sorted(model._meta.label for model in public_pages._watched)
+    return tuple(public_pages.generation(label) for label in [public_pages.EVERY_PAGE, *labels])
 
 
 def test_unapproved_content_never_reaches_the_page_or_the_cache_and_approval_shows_it_at_once(
