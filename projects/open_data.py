@@ -15,7 +15,7 @@ def project_rows(request):
     projects = (
         form.filter(Project.objects.published().with_progress())
         .select_related("round", "unit")
-        .order_by("deadline", "pk")
+        .current_round_first()
     )
     for project in projects:
         yield {
