@@ -17,7 +17,7 @@ def headline():
 @public_page(Month, Case)
 def hotline(request):
     default = stats.default_period(stats.latest_month())
-    form = PeriodForm(request.GET or None)
+    form = PeriodForm(request.GET or None, default=default)
     period = form.period(default)
     context = {
         "form": form,
