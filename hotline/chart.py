@@ -4,13 +4,23 @@ Computed here, drawn by the template with classes from portal.css (no inline
 style or script, so the page's Content-Security-Policy holds).
 """
 
+import math
 from dataclasses import dataclass
 
+from django.utils.formats import date_format
 from django.utils.html import format_html_join
+from django.utils.translation import get_language, pgettext
 
-WIDTH, HEIGHT = 360, 200
-LEFT, RIGHT, TOP, BOTTOM = 44, 8, 12, 28
+# A phone-sized drawing: on a phone it is shown at about its own size, so the axis type set in
+# CSS user units (portal.css, larger in elder.css) is about that many CSS pixels; portal.css
+# caps the chart's width on a wide screen so the type does not grow with it.
+WIDTH, HEIGHT = 320, 220
+LEFT, RIGHT, TOP, BOTTOM = 54, 8, 12, 34
 GRID_LINES = 4
+# The largest axis type the stylesheets use (elder.css): labels are spaced for it, so they
+# never overlap in any mode.
+AXIS_FONT = 17
+LABEL_GAP = 6
 
 
 @dataclass
@@ -36,6 +46,25 @@ def _nice_ceiling(value: int) -> int:
     return int(top) if top >= GRID_LINES else GRID_LINES
 
 
+def _text_width(text: str) -> float:
+    """About how wide ``text`` is at AXIS_FONT: a Chinese character is 1 em, other characters 0.6 em."""
+    return sum(1 if ord(char) > 0x2E80 else 0.6 for char in text) * AXIS_FONT
+
+
+def month_label(month, many: bool) -> str:
+    """“6月” / “Jun”; on a chart spanning years “21/6” / “Jun 21”, in the page's language."""
+    if many:
+        return date_format(month, pgettext("hotline chart: a month label when the chart spans years", "M y"))
+    return date_format(month, pgettext("hotline chart: a month label", "M"))
+
+
+def axis_value(value: int) -> str:
+    """A grid line's value, short: 2万 / 20k, so it fits left of the plot."""
+    if (get_language() or "zh-hans").startswith("zh"):
+        return f"{value / 10_000:g}万" if value >= 10_000 else str(value)
+    return f"{value / 1000:g}k" if value >= 1000 else str(value)
+
+
 def trend(series: list[dict]) -> dict | None:
     """Bars (calls and accepted side by side), grid lines and month labels for ``series``."""
     if not series:
@@ -45,7 +74,10 @@ def trend(series: list[dict]) -> dict | None:
     slot = plot_w / len(series)
     bar_w = max(slot * 0.36, 1)
     bars, labels = [], []
-    label_every = 1 if len(series) <= 12 else (len(series) + 11) // 12
+    # A chart over more than one year names the year too: “1月” twice would be ambiguous.
+    many = series[0]["month"].year != series[-1]["month"].year
+    widest = max(_text_width(month_label(row["month"], many)) for row in series)
+    label_every = max(1, math.ceil((widest + LABEL_GAP) / slot))
     for index, row in enumerate(series):
         x0 = LEFT + index * slot + slot * 0.14
         for offset, (name, css) in enumerate((("calls", "bar-calls"), ("accepted", "bar-accepted"))):
@@ -61,13 +93,15 @@ def trend(series: list[dict]) -> dict | None:
                 )
             )
         if index % label_every == 0:
-            month = row["month"]
-            text = f"{month.month}月" if len(series) <= 12 else f"{month:%y}/{month.month}"
-            labels.append({"x": round(LEFT + index * slot + slot / 2, 1), "text": text})
+            labels.append(
+                {"x": round(LEFT + index * slot + slot / 2, 1), "text": month_label(row["month"], many)}
+            )
     grid = [
         {"y": round(TOP + plot_h - plot_h * i / GRID_LINES, 1), "value": top * i // GRID_LINES}
         for i in range(GRID_LINES + 1)
     ]
+    for line in grid:
+        line["label"] = axis_value(line["value"])
     return {
         # Drawn here in one pass: a ten-year chart has 240 bars, too many for template tags to be cheap.
         "bars_svg": format_html_join(
@@ -78,13 +112,13 @@ def trend(series: list[dict]) -> dict | None:
         "labels_svg": format_html_join(
             "\n",
             '<text class="axis" x="{}" y="{}" text-anchor="middle">{}</text>',
-            ((label["x"], HEIGHT - 8, label["text"]) for label in labels),
+            ((label["x"], HEIGHT - 10, label["text"]) for label in labels),
         ),
         "width": WIDTH,
         "height": HEIGHT,
         "left": LEFT,
         "right": WIDTH - RIGHT,
-        "label_y": HEIGHT - 8,
+        "label_y": HEIGHT - 10,
         "bars": bars,
         "labels": labels,
         "grid": grid,

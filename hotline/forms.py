@@ -9,9 +9,7 @@ from .stats import Period
 
 
 class MonthField(forms.CharField):
-    widget = forms.TextInput(
-        attrs={"inputmode": "numeric", "placeholder": "2021-01", "pattern": r"\d{4}-\d{1,2}"}
-    )
+    widget = forms.TextInput(attrs={"inputmode": "numeric", "pattern": r"\d{4}-\d{1,2}"})
 
     def to_python(self, value):
         text = super().to_python(value)
@@ -29,6 +27,14 @@ class MonthField(forms.CharField):
 class PeriodForm(forms.Form):
     start = MonthField(label=_("From month"), required=False)
     end = MonthField(label=_("To month"), required=False)
+
+    def __init__(self, *args, default: Period | None = None, **kwargs):
+        super().__init__(*args, **kwargs)
+        # An empty field shows the month the page uses in its place (2021-01 and 2021-06 for
+        # January–June), never one example month for both.
+        if default is not None:
+            self.fields["start"].widget.attrs["placeholder"] = f"{default.start:%Y-%m}"
+            self.fields["end"].widget.attrs["placeholder"] = f"{default.end:%Y-%m}"
 
     def period(self, default: Period | None) -> Period | None:
         """The chosen period, or ``default`` for anything not chosen or not valid."""

@@ -11,7 +11,7 @@ from .models import Case, Month
 @public_page(Month, Case, params=tuple(PeriodForm.base_fields))
 def hotline(request):
     default = figures.period_on()
-    form = PeriodForm(request.GET or None)
+    form = PeriodForm(request.GET or None, default=default)
     period = form.period(default)
     context = {
         "form": form,

@@ -87,6 +87,11 @@ class ProjectQuerySet(UnitScopedQuerySet):
         """Every approved project, drafts included (the monthly workbook's ledger)."""
         return self.filter(review_status=ReviewStatus.APPROVED)
 
+    def current_round_first(self):
+        """The order citizens read projects in: the current round's first (the latest by start
+        date, as ``Round.objects.current()``), then each earlier round; within a round, by deadline."""
+        return self.order_by("-round__start_date", "-round__pk", "deadline", "pk")
+
     def with_progress(self, on: datetime.date | None = None):
         """Annotate progress as of ``on`` (default today): percent, recorded status,
         date of that update, and the ``derived_status`` (incl. overdue).

@@ -15,9 +15,7 @@ def project_rows(request):
     label and the address pattern are worked out once, not once per row."""
     form = ProjectFilterForm(request.GET or None)
     projects = (
-        form.filter(Project.objects.published().with_progress())
-        .order_by("deadline", "pk")
-        .values_list(*COLUMNS)
+        form.filter(Project.objects.published().with_progress()).current_round_first().values_list(*COLUMNS)
     )
     categories = {value: str(label) for value, label in Project._meta.get_field("category").flatchoices}
     statuses = {value: str(label) for value, label in ProjectStatus.choices}

@@ -16,7 +16,7 @@ def project_list(request):
     form = ProjectFilterForm(request.GET or None)
     projects = form.filter(
         Project.objects.published().with_progress().select_related("round", "unit")
-    ).order_by("deadline", "pk")
+    ).current_round_first()
     page = Paginator(projects, PAGE_SIZE).get_page(request.GET.get("page"))
     return render(request, "projects/list.html", {"form": form, "page": page})
 

@@ -1,6 +1,7 @@
 """The citizens' dashboard (/): every special task at a glance, fast whatever the data size."""
 
 import datetime
+import re
 from decimal import Decimal
 
 import pytest
@@ -58,3 +59,31 @@ def test_the_dashboard_shows_each_task_and_links_to_its_page(client, make_projec
         assert heading in page
     for secret in ["负责人0", "演示志愿者0", "13800000000"]:
         assert secret not in page
+
+
+def _terms(html: str) -> list[str]:
+    return [re.sub(r"<[^>]+>", "", term).strip() for term in re.findall(r"<dt>(.*?)</dt>", html, re.S)]
+
+
+def test_the_home_page_names_the_hotline_rates_as_the_hotline_page_does(client):
+    from hotline import demo
+
+    demo.load({})
+    home = client.get("/").text
+    card = home.split('id="hotline-heading"')[1].split("</section>")[0]
+    hotline = client.get("/hotline/").text
+    for term in ["综合办结率", "综合满意率"]:
+        assert term in _terms(card) and term in _terms(hotline)
+    assert "完成率" not in _terms(card) and "满意率" not in _terms(card)
+    # The hotline page's own monthly table uses the same words as its figures.
+    table = hotline.split('class="data trend-table"')[1].split("</thead>")[0]
+    assert "综合办结率" in table and "综合满意率" in table
+
+
+def test_the_elder_mode_switch_speaks_the_page_language(client):
+    def switch(path):
+        return re.search(r'<a class="elder-on"[^>]*>(.*?)</a>', client.get(path).text).group(1)
+
+    assert switch("/") == "长辈版"
+    english = switch("/en/")
+    assert english == "Elder mode" and not re.search(r"[\u4e00-\u9fff]", english)

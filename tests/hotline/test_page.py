@@ -223,3 +223,45 @@ def test_english_page(client, db, settings):
     response = client.get("/en" + URL)  # English lives under /en/
     assert response.status_code == 200
     assert "2021-01 – 2021-06" in response.text and "52,441" in response.text
+
+
+def _inputs(html):
+    return {
+        re.search(r'name="(\w+)"', tag).group(1): dict(re.findall(r'(\w+)="([^"]*)"', tag))
+        for tag in re.findall(r"<input[^>]*>", html)
+    }
+
+
+def test_empty_month_fields_show_the_months_the_page_uses(client, db):
+    """January–June is shown: the fields say 2021-01 and 2021-06, not 2021-01 twice."""
+    demo.load({})
+    inputs = _inputs(client.get(URL).text)
+    assert inputs["start"]["placeholder"] == "2021-01"
+    assert inputs["end"]["placeholder"] == "2021-06"
+    inputs = _inputs(client.get(URL, {"start": "2020-03"}).text)
+    assert inputs["start"].get("value") == "2020-03" and inputs["end"]["placeholder"] == "2021-06"
+
+
+def _labels(html):
+    svg = html.split('<svg class="trend-chart"')[1].split("</svg>")[0]
+    return re.findall(r'<text class="axis" x="[^"]*" y="[^"]*" text-anchor="middle">([^<]*)</text>', svg)
+
+
+def test_chart_month_labels_are_in_the_page_language(client, db):
+    demo.load({})
+    assert _labels(client.get(URL).text) == ["1月", "2月", "3月", "4月", "5月", "6月"]
+    assert _labels(client.get("/en" + URL).text) == ["Jan", "Feb", "Mar", "Apr", "May", "Jun"]
+
+
+def test_a_chart_over_two_years_names_the_year_and_keeps_its_labels_apart(client, db):
+    from hotline import chart
+
+    demo.load({})
+    labels = _labels(client.get(URL, {"start": "2020-01", "end": "2021-06"}).text)
+    assert labels[0] == "20/1" and "21/1" in labels  # “1月” twice would not say which January
+    series = [{"month": D(2020 + m // 12, m % 12 + 1, 1), "calls": 100, "accepted": 50} for m in range(24)]
+    drawn = chart.trend(series)["labels"]
+    for left, right in zip(drawn, drawn[1:], strict=False):
+        # Centre to centre, at least half of each label and a gap, at the largest (长辈版) type.
+        room = (chart._text_width(left["text"]) + chart._text_width(right["text"])) / 2 + chart.LABEL_GAP
+        assert right["x"] - left["x"] >= room, (left, right)

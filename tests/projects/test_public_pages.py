@@ -162,3 +162,25 @@ def test_open_data_rows_follow_the_documented_fields_in_each_language(client, ma
     assert english["status_label"] == "Completed (已完成)" and english["url"].endswith(
         f"/en/projects/{project.pk}/"
     )
+
+
+def test_the_list_opens_on_the_current_round_then_earlier_rounds_each_by_deadline(
+    client, make_project, round_
+):
+    """Eleven 2021 projects with early deadlines no longer push this year's round down the page."""
+    from projects.models import Round
+
+    old = [
+        make_project(title=f"2021年项目{n:02d}", deadline=D(2021, 6, 1) + datetime.timedelta(days=n))
+        for n in range(11)
+    ]
+    current = Round.objects.create(name="2026年第一批", start_date=D(2026, 3, 1))
+    later = make_project(round=current, title="本年项目：晚到期", deadline=D(2026, 12, 31))
+    sooner = make_project(round=current, title="本年项目：先到期", deadline=D(2026, 9, 30))
+    expected = [sooner.title, later.title, *[project.title for project in old]]
+
+    listing = client.get(reverse("projects:list"))
+    assert [project.title for project in listing.context["page"]] == expected
+    # Open data lists them as the page does.
+    rows = client.get(reverse("open-data-json", args=["projects"])).json()["rows"]
+    assert [row["title"] for row in rows] == expected

@@ -15,9 +15,8 @@ from projects.models import ProgressUpdate, Project
 from tests.conftest import add_update, logged_in
 from tests.projects.test_admin import change_url, form_data
 from tests.units.factories import approve_as_shown, make_user
-from units import review
+from units import public_pages, review
 from units.models import ReviewRequest, ReviewStatus
-from units import public_pages
 from units.roles import OFFICE_ADMIN, UNIT_EDITOR
 
 pytestmark = pytest.mark.django_db

@@ -6,6 +6,8 @@ from django import template
 from django.contrib.humanize.templatetags.humanize import intcomma
 from django.urls import NoReverseMatch, reverse, translate_url
 from django.utils.encoding import iri_to_uri
+from django.utils.html import format_html
+from django.utils.safestring import mark_safe
 from django.utils.translation import get_language, ngettext, override
 
 register = template.Library()
@@ -112,3 +114,33 @@ def duration(value) -> str:
     if minutes or not hours:
         parts.append(ngettext("%(count)d minute", "%(count)d minutes", minutes) % {"count": minutes})
     return ("" if _chinese() else " ").join(parts)
+
+
+class ScrollRegionNode(template.Node):
+    def __init__(self, label, nodelist):
+        self.label, self.nodelist = label, nodelist
+
+    def render(self, context):
+        return format_html(
+            '<div class="table-scroll" tabindex="0" role="region" aria-label="{}">{}</div>',
+            self.label.resolve(context),
+            mark_safe(self.nodelist.render(context)),  # already rendered (and escaped) by the template
+        )
+
+
+@register.tag
+def scroll_region(parser, token):
+    """``{% scroll_region label %}<table>…</table>{% endscroll_region %}``: a wide table that
+    scrolls sideways inside its box instead of widening the page.
+
+    The only way a public page wraps a wide table: a box that scrolls must be reachable by
+    keyboard (WCAG 2.1.1, axe's scrollable-region-focusable), so it takes the focus and is a
+    region named ``label`` for screen readers; portal.css shades the edge that has more behind it.
+    """
+    try:
+        _, label = token.split_contents()
+    except ValueError:
+        raise template.TemplateSyntaxError("scroll_region takes one argument: the region's name") from None
+    nodelist = parser.parse(("endscroll_region",))
+    parser.delete_first_token()
+    return ScrollRegionNode(parser.compile_filter(label), nodelist)
