@@ -479,3 +479,7 @@ class Certificate(models.Model):
 
     def __str__(self) -> str:
         return self.number
+
+
+# The self-service models live in a module of their own; Django finds models here.
+from .links import CheckIn, PersonalLink, SelfServiceRules  # noqa: E402, F401

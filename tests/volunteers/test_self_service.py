@@ -1,0 +1,240 @@
+"""Volunteers serve themselves through a personal link: no account, no session, their own data only."""
+
+import datetime
+import re
+
+import pytest
+import time_machine
+from django.test import Client
+from django.urls import reverse
+
+from volunteers import self_service
+from volunteers.links import PersonalLink, SelfServiceRules
+from volunteers.models import Assignment, Attendance
+
+from .factories import book, make_post, make_shift, make_volunteer
+
+D = datetime.date
+# Monday 2021-05-10, 08:00 in Shanghai: the shifts below are on the days after.
+NOW = "2021-05-10T00:00:00+00:00"
+FORM = re.compile(r'name="action" value="([\w-]+)"><input type="hidden" name="form" value="([^"]+)"')
+
+
+@pytest.fixture(autouse=True)
+def _monday_morning():
+    with time_machine.travel(NOW, tick=False):
+        yield
+
+
+def me(token) -> str:
+    return reverse("volunteers:me", args=[token])
+
+
+def forms_on(page) -> list[tuple[str, str]]:
+    return FORM.findall(page.content.decode())
+
+
+def form_for(client, token, action, shift_text=None) -> str:
+    """The signed field of the page's form for ``action`` (on the row naming ``shift_text``)."""
+    page = client.get(me(token)).content.decode()
+    for row in page.split("<li>"):
+        if shift_text is None or shift_text in row:
+            match = FORM.search(row)
+            if match and match[1] == action:
+                return match[2]
+    raise AssertionError(f"no {action} form for {shift_text}")
+
+
+@pytest.fixture
+def token(volunteer_a, coordinator_a):
+    return self_service.issue_link(volunteer_a, coordinator_a)
+
+
+# (1) The personal link -----------------------------------------------------------------
+
+
+def test_the_personal_page_lists_own_upcoming_shifts_and_confirmed_hours_only(
+    client, token, volunteer_a, post_a, unit_a
+):
+    other = make_volunteer(unit_a, name="王五", phone="13911112222")
+    book(volunteer_a, make_shift(post_a, D(2021, 5, 3)), Attendance.PRESENT)  # 1.5 h, confirmed
+    book(volunteer_a, make_shift(post_a, D(2021, 5, 4)), Attendance.EXPECTED)  # signed up, past: no hours
+    tomorrow = make_shift(post_a, D(2021, 5, 11), "07:30", "09:00")
+    book(volunteer_a, tomorrow)
+    book(other, tomorrow)
+    book(other, make_shift(post_a, D(2021, 5, 3), "10:00", "12:00"), Attendance.PRESENT)
+
+    page = client.get(me(token))
+
+    text = page.content.decode()
+    assert page.status_code == 200
+    assert "张三" in text and "2021-05-11 07:30–09:00 大庸路与机场路交叉路口" in text
+    assert 'id="my-hours">1.50<' in text  # the unconfirmed sign-up counts nothing
+    assert "王五" not in text and "13911112222" not in text and volunteer_a.phone not in text
+    assert "no-store" in page["Cache-Control"]
+    assert page["Referrer-Policy"] == "no-referrer"
+    assert "sessionid" not in page.cookies and "csrftoken" not in page.cookies
+    assert token not in "".join(str(c) for c in page.cookies.values())  # the phone keeps no token
+
+
+def test_a_tampered_unknown_or_malformed_link_is_a_404(client, token):
+    tampered = token[:-1] + ("A" if token[-1] != "A" else "B")
+    assert client.get(me(tampered)).status_code == 404
+    assert client.get(me("x" * 43)).status_code == 404
+    assert client.get(me("short")).status_code == 404
+    assert client.get(me(token)).status_code == 200
+
+
+def test_regenerating_kills_the_old_link_and_revoking_kills_the_link(
+    client, token, volunteer_a, coordinator_a
+):
+    new = self_service.issue_link(volunteer_a, coordinator_a)
+    assert client.get(me(token)).status_code == 404
+    assert client.get(me(new)).status_code == 200
+    self_service.revoke_link(volunteer_a)
+    assert client.get(me(new)).status_code == 404
+
+
+def test_a_link_expires_when_the_volunteer_is_inactive_or_after_its_lifetime(
+    client, token, volunteer_a, settings
+):
+    volunteer_a.is_active = False
+    volunteer_a.save()
+    assert client.get(me(token)).status_code == 404
+    volunteer_a.is_active = True
+    volunteer_a.save()
+    assert client.get(me(token)).status_code == 200
+    settings.VOLUNTEER_LINK_DAYS = 30
+    with time_machine.travel("2021-06-10T00:00:00+00:00", tick=False):
+        assert client.get(me(token)).status_code == 404
+
+
+def test_a_changed_secret_key_ends_every_link(client, token, settings):
+    settings.SECRET_KEY = "another-secret-key-for-this-test-only-0123456789"
+    assert client.get(me(token)).status_code == 404
+
+
+def test_the_database_holds_no_token(token, volunteer_a):
+    link = PersonalLink.objects.get(volunteer=volunteer_a)
+    assert token not in (link.nonce, link.digest)
+
+
+def test_the_coordinator_sees_the_link_and_qr_code_on_the_volunteers_admin_page(
+    client, coordinator_a, volunteer_a, volunteer_b, token
+):
+    client.force_login(coordinator_a)
+    page = client.get(reverse("admin:volunteers_volunteer_change", args=[volunteer_a.pk])).content.decode()
+    assert f"http://testserver/volunteers/me/{token}/" in page and '<div class="personal-qr"><svg' in page
+    manage = reverse("volunteers:personal-link", args=[volunteer_a.pk])
+    client.post(manage, {"action": "issue"})
+    assert client.get(me(token)).status_code == 404  # regenerated from the admin
+    new = self_service.link_token(PersonalLink.objects.get(volunteer=volunteer_a))
+    assert f"/volunteers/me/{new}/" in client.get(manage).content.decode()
+    client.post(manage, {"action": "revoke"})
+    assert client.get(me(new)).status_code == 404
+    # Another unit's volunteer: not the coordinator's to give a link to.
+    assert client.post(reverse("volunteers:personal-link", args=[volunteer_b.pk])).status_code == 404
+    assert not PersonalLink.objects.filter(volunteer=volunteer_b).exists()
+
+
+def test_the_personal_pages_are_rate_limited_per_address(client, token, monkeypatch):
+    from volunteers import self_views
+
+    monkeypatch.setattr(self_views, "PAGE_LIMIT", 3)
+    answers = [client.get(me("y" * 43)).status_code for _ in range(3)] + [client.get(me(token)).status_code]
+    assert answers == [404, 404, 404, 429]
+    assert "请稍候" in client.get(me(token)).content.decode()
+    assert Client(REMOTE_ADDR="10.0.0.9").get(me(token)).status_code == 200  # another address
+
+
+# (2) Signing up and cancelling ----------------------------------------------------------
+
+
+def test_a_volunteer_signs_up_for_an_open_shift_of_their_units_posts(
+    client, token, volunteer_a, post_a, post_b
+):
+    shift = make_shift(post_a, D(2021, 5, 12), "07:30", "09:00", headcount=2)
+    elsewhere = make_shift(post_b, D(2021, 5, 12), "10:00", "11:00")
+    page = client.get(me(token)).content.decode()
+    assert str(elsewhere) not in page  # another unit's post is not offered
+    field = form_for(client, token, "sign-up", "2021-05-12 07:30")
+
+    answer = client.post(me(token), {"action": "sign-up", "form": field})
+
+    assert answer.status_code == 302
+    assert Assignment.objects.filter(volunteer=volunteer_a, shift=shift).exists()
+    assert "您已报名" in client.get(answer["Location"]).content.decode()
+
+
+def test_a_forged_form_or_one_for_another_units_shift_books_nothing(client, token, volunteer_a, post_b):
+    elsewhere = make_shift(post_b, D(2021, 5, 12), "10:00", "11:00")
+    forged = client.post(me(token), {"action": "sign-up", "form": str(elsewhere.pk)})
+    assert forged.status_code == 400 and "表单已过期" in forged.content.decode()
+    from volunteers.self_views import form_field
+
+    link = PersonalLink.objects.get(volunteer=volunteer_a)
+    signed = client.post(me(token), {"action": "sign-up", "form": form_field(link, "sign-up", elsewhere.pk)})
+    assert signed.status_code == 409
+    assert not Assignment.objects.filter(volunteer=volunteer_a).exists()
+
+
+def test_a_double_booking_is_refused_naming_the_shift_in_the_way(client, token, volunteer_a, post_a, unit_a):
+    other_post = make_post(unit_a, name="社区服务站")
+    first = make_shift(post_a, D(2021, 5, 12), "07:30", "09:00")
+    make_shift(other_post, D(2021, 5, 12), "08:00", "10:00")
+    field = form_for(client, token, "sign-up", "2021-05-12 08:00")
+    book(volunteer_a, first)
+
+    answer = client.post(me(token), {"action": "sign-up", "form": field})
+
+    text = answer.content.decode()
+    assert answer.status_code == 409
+    assert "您已报名同一时间的 2021-05-12 07:30–09:00 大庸路与机场路交叉路口（三导）" in text
+    assert Assignment.objects.filter(volunteer=volunteer_a).count() == 1
+
+
+def test_a_full_shift_is_refused(client, token, volunteer_a, post_a, unit_a):
+    shift = make_shift(post_a, D(2021, 5, 12), headcount=1)
+    field = form_for(client, token, "sign-up", "2021-05-12")
+    book(make_volunteer(unit_a), shift)  # the last place went meanwhile
+
+    answer = client.post(me(token), {"action": "sign-up", "form": field})
+
+    assert answer.status_code == 409 and "已满" in answer.content.decode()
+    assert not Assignment.objects.filter(volunteer=volunteer_a).exists()
+    assert "2021-05-12" not in client.get(me(token)).content.decode()  # a full shift is not offered
+
+
+def test_cancelling_up_to_the_deadline_the_coordinator_sets(client, token, volunteer_a, post_a, unit_a):
+    SelfServiceRules.objects.create(unit=unit_a, cancel_hours_before=24)
+    # Now is 2021-05-10 08:00: 2021-05-11 07:30 is 23.5 hours away, 2021-05-11 09:00 is 25.
+    soon = book(volunteer_a, make_shift(post_a, D(2021, 5, 11), "07:30", "08:30"))
+    later = book(volunteer_a, make_shift(post_a, D(2021, 5, 11), "09:00", "10:00"))
+    page = client.get(me(token)).content.decode()
+    assert "已过自行取消时限" in page  # the soon one offers no cancel button
+    field = form_for(client, token, "cancel", "2021-05-11 09:00")
+
+    assert client.post(me(token), {"action": "cancel", "form": field}).status_code == 302
+    assert not Assignment.objects.filter(pk=later.pk).exists()
+
+    from volunteers.self_views import form_field
+
+    link = PersonalLink.objects.get(volunteer=volunteer_a)
+    late = client.post(me(token), {"action": "cancel", "form": form_field(link, "cancel", soon.pk)})
+    assert late.status_code == 409 and "只能在 2021-05-10 07:30 之前取消" in late.content.decode()
+    assert Assignment.objects.filter(pk=soon.pk).exists()
+
+
+def test_nobody_cancels_another_volunteers_booking(client, token, volunteer_a, post_a, unit_a):
+    theirs = book(make_volunteer(unit_a), make_shift(post_a, D(2021, 5, 20)))
+    from volunteers.self_views import form_field
+
+    link = PersonalLink.objects.get(volunteer=volunteer_a)
+    answer = client.post(me(token), {"action": "cancel", "form": form_field(link, "cancel", theirs.pk)})
+    assert answer.status_code == 409
+    assert Assignment.objects.filter(pk=theirs.pk).exists()
+
+
+def test_the_sign_up_form_states_what_is_kept_and_why(client, token):
+    text = client.get(me(token)).content.decode()
+    assert "《志愿服务条例》第二十条" in text and "未经您同意" in text
