@@ -223,9 +223,12 @@ LOGGING = {
     "disable_existing_loggers": False,
     # LOG_FORMAT=json (the production env file) writes one JSON object per line.
     "formatters": {"json": {"()": "deeds_portal.jsonlog.JsonFormatter"}},
+    # Every line passes the private-path filter: a volunteer's personal link never reaches a log.
+    "filters": {"private_paths": {"()": "deeds_portal.jsonlog.RedactPrivatePaths"}},
     "handlers": {
         "console": {
             "class": "logging.StreamHandler",
+            "filters": ["private_paths"],
             **({"formatter": "json"} if env.str("LOG_FORMAT", default="") == "json" else {}),
         }
     },
@@ -238,6 +241,8 @@ LOGGING = {
         # Here the root's handler alone prints it. (That also drops Django's default
         # mail_admins handler; ADMINS is not set, so it sent nothing.)
         "django": {"handlers": [], "level": LOG_LEVEL},
+        # runserver's request lines: through the filtered handler, not Django's own.
+        "django.server": {"handlers": ["console"], "level": "INFO", "propagate": False},
         "django.db.backends": {"level": "WARNING"},
         "import_export": {"level": "INFO"},
     },
