@@ -9,7 +9,7 @@ from django.test import Client
 from django.urls import reverse
 
 from volunteers import self_service
-from volunteers.links import PersonalLink, SelfServiceRules
+from volunteers.links import CheckIn, PersonalLink, SelfServiceRules
 from volunteers.models import Assignment, Attendance
 
 from .factories import book, make_post, make_shift, make_volunteer
@@ -238,3 +238,110 @@ def test_nobody_cancels_another_volunteers_booking(client, token, volunteer_a, p
 def test_the_sign_up_form_states_what_is_kept_and_why(client, token):
     text = client.get(me(token)).content.decode()
     assert "《志愿服务条例》第二十条" in text and "未经您同意" in text
+
+
+# (4) Checking in at the post, and the coordinator's confirmation ---------------------------
+
+
+def check_in_url(post) -> str:
+    from volunteers.self_views import post_code
+
+    return reverse("volunteers:check-in", args=[post_code(post)])
+
+
+CHECK_IN = re.compile(r'<input type="hidden" name="form" value="([^"]+)"><button type="submit">立即签到')
+
+
+@pytest.fixture
+def shift_tomorrow(post_a):
+    return make_shift(post_a, D(2021, 5, 11), "07:30", "09:00")
+
+
+def test_a_volunteer_checks_in_at_the_post_in_the_window_once(
+    client, token, volunteer_a, post_a, shift_tomorrow
+):
+    booking = book(volunteer_a, shift_tomorrow)
+    client.get(me(token))  # the phone opened the personal link
+    with time_machine.travel("2021-05-11T07:10:00+08:00", tick=False):
+        page = client.get(check_in_url(post_a)).content.decode()
+        assert "本手机的志愿者：张三" in page
+        field = CHECK_IN.search(page)[1]
+        done = client.post(check_in_url(post_a), {"form": field})
+        assert done.status_code == 200 and "已于 07:10 签到" in done.content.decode()
+        again = client.post(check_in_url(post_a), {"form": field})
+    assert again.status_code == 409 and "您已于 07:10" in again.content.decode()
+    assert CheckIn.objects.filter(assignment=booking).count() == 1
+    assert Assignment.objects.get(pk=booking.pk).attendance == Attendance.EXPECTED  # the coordinator confirms
+
+
+def test_check_in_outside_the_window_is_refused(client, token, volunteer_a, post_a, shift_tomorrow):
+    booking = book(volunteer_a, shift_tomorrow)
+    client.get(me(token))
+    from volunteers.self_views import form_field
+
+    link = PersonalLink.objects.get(volunteer=volunteer_a)
+    for moment in ("2021-05-11T06:59:00+08:00", "2021-05-11T09:01:00+08:00"):
+        with time_machine.travel(moment, tick=False):
+            field = form_field(link, "check-in", booking.pk)
+            page = client.get(check_in_url(post_a)).content.decode()
+            assert "立即签到" not in page and "开始前 30 分钟至结束可签到" in page
+            answer = client.post(check_in_url(post_a), {"form": field})
+            assert answer.status_code == 409 and "签到时间为 07:00 至 09:00" in answer.content.decode()
+    with time_machine.travel("2021-05-11T07:00:00+08:00", tick=False):
+        assert client.post(check_in_url(post_a), {"form": field}).status_code == 200  # 30 minutes before
+    assert CheckIn.objects.count() == 1
+
+
+def test_nobody_checks_in_for_another_person(client, token, volunteer_a, post_a, unit_a, shift_tomorrow):
+    book(volunteer_a, shift_tomorrow)
+    other = make_volunteer(unit_a, name="王五")
+    theirs = book(other, shift_tomorrow)
+    other_token = self_service.issue_link(other)
+    from volunteers.self_views import form_field
+
+    client.get(me(token))  # the phone is 张三's
+    with time_machine.travel("2021-05-11T07:10:00+08:00", tick=False):
+        mine = form_field(PersonalLink.objects.get(volunteer=volunteer_a), "check-in", theirs.pk)
+        refused = client.post(check_in_url(post_a), {"form": mine})
+        assert refused.status_code == 409 and "只能为本人签到" in refused.content.decode()
+        # A form made for the other volunteer's link is no good on 张三's phone either.
+        forged = form_field(PersonalLink.objects.get(volunteer=other), "check-in", theirs.pk)
+        assert client.post(check_in_url(post_a), {"form": forged}).status_code == 403
+        # A phone that never opened a personal link checks in nobody.
+        stranger = Client()
+        assert "请先在本手机上打开您的个人链接" in stranger.get(check_in_url(post_a)).content.decode()
+        assert stranger.post(check_in_url(post_a), {"form": forged}).status_code == 403
+    assert not CheckIn.objects.exists()
+    assert other_token
+
+
+def test_a_tampered_post_code_is_a_404(client, post_a):
+    url = check_in_url(post_a)
+    assert client.get(url).status_code == 200
+    assert client.get(url.replace(f"/{post_a.pk}:", f"/{post_a.pk + 1}:")).status_code == 404
+
+
+def test_the_coordinator_prints_a_check_in_sign_per_post(client, coordinator_a, post_a, post_b):
+    client.force_login(coordinator_a)
+    sign = client.get(reverse("volunteers:check-in-sign", args=[post_a.pk])).content.decode()
+    assert f"http://testserver{check_in_url(post_a)}" in sign and "<svg" in sign and "志愿者签到" in sign
+    assert client.get(reverse("volunteers:check-in-sign", args=[post_b.pk])).status_code == 404
+
+
+def test_the_roster_shows_check_ins_and_the_coordinator_confirms_attendance(
+    client, token, volunteer_a, post_a, shift_tomorrow, coordinator_a, coordinator_b
+):
+    booking = book(volunteer_a, shift_tomorrow)
+    CheckIn.objects.create(assignment=booking, at=shift_tomorrow.starts_at - datetime.timedelta(minutes=5))
+    staff = Client()
+    staff.force_login(coordinator_b)
+    confirm = reverse("volunteers:confirm-attendance", args=[booking.pk])
+    assert staff.post(confirm).status_code == 404  # another unit's booking
+    staff.force_login(coordinator_a)
+    with time_machine.travel("2021-05-11T09:30:00+08:00", tick=False):
+        roster = staff.get(reverse("volunteers:roster"), {"month": "2021-05"}).content.decode()
+        assert "07:25 已签到" in roster and confirm in roster
+        assert 'id="my-hours">0<' in client.get(me(token)).content.decode()
+        assert staff.post(confirm).status_code == 302
+        assert Assignment.objects.get(pk=booking.pk).attendance == Attendance.PRESENT
+        assert 'id="my-hours">1.50<' in client.get(me(token)).content.decode()
