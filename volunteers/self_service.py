@@ -326,3 +326,53 @@ def own_certificate(volunteer: Volunteer, start: datetime.date, end: datetime.da
     if services.service_record(volunteer, start, end).shifts == 0:
         raise Refused(_("There is no confirmed service in this period, so there is nothing to certify."))
     return services.issue_certificate(volunteer, start, end, None, volunteer.unit)
+
+
+# The public join page ------------------------------------------------------------------------
+
+
+def _weekly_time(pattern) -> str:
+    from .models import WEEKDAY_SHORT
+
+    days = "、".join("周" + WEEKDAY_SHORT[d] for d in pattern.weekday_numbers)
+    return f"{days} {pattern.start_time:%H:%M}–{pattern.end_time:%H:%M}"
+
+
+def join_posts() -> list[dict]:
+    """Each active post with its services and weekly times, and the places open in the coming
+    weeks; its unit's contact. Counts only: no volunteer is named (《志愿服务条例》 Art. 20)."""
+    from .models import Post, ShiftPattern
+
+    day = today()
+    horizon = day + datetime.timedelta(weeks=SIGN_UP_WEEKS)
+    posts = list(Post.objects.filter(is_active=True, unit__is_active=True).select_related("unit"))
+    patterns = (
+        ShiftPattern.objects.filter(post__in=posts, starts_on__lte=horizon)
+        .exclude(ends_on__lt=day)
+        .select_related("service")
+        .order_by("start_time", "pk")
+    )
+    times: dict[int, list[str]] = {}
+    for pattern in patterns:
+        times.setdefault(pattern.post_id, []).append(f"{_weekly_time(pattern)} {pattern.service.name}")
+    shifts = (
+        Shift.objects.filter(post__in=posts, is_cancelled=False, date__gte=day, date__lte=horizon)
+        .annotate(booked=Count("assignments"))
+        .values_list("post_id", "headcount", "booked")
+    )
+    places: dict[int, int] = {}
+    for post_id, headcount, booked in shifts:
+        places[post_id] = places.get(post_id, 0) + max(headcount - booked, 0)
+    contacts = dict(SelfServiceRules.objects.values_list("unit_id", "contact"))
+    rows = [
+        {
+            "post": post,
+            "times": times.get(post.pk, []),
+            "places": places.get(post.pk, 0),
+            "contact": contacts.get(post.unit_id, ""),
+        }
+        for post in posts
+    ]
+    return sorted(
+        rows, key=lambda row: (row["post"].unit.sort_order, row["post"].unit.name, row["post"].name)
+    )

@@ -32,10 +32,13 @@ from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_http_methods, require_POST
 
 from units.dates import today
+from units.models import Unit
+from units.public_pages import public_page
 from units.rate_limit import over_limit
 
 from . import self_service
-from .models import Assignment, Certificate, Post, Volunteer
+from .links import SelfServiceRules
+from .models import Assignment, Certificate, Post, ServiceType, Shift, ShiftPattern, Volunteer
 
 FORM_MAX_AGE = 24 * 3600
 PAGE_LIMIT = 120  # requests per address in LIMIT_PERIOD: a family behind one address is fine
@@ -64,6 +67,16 @@ def private_page(view):
         return response
 
     return csrf_exempt(never_cache(wrapped))
+
+
+@public_page(Post, ShiftPattern, Shift, Assignment, ServiceType, SelfServiceRules, Unit)
+def join(request):
+    """How to join: each post, its services and weekly times, places open in the coming weeks."""
+    return render(
+        request,
+        "volunteers/join.html",
+        {"rows": self_service.join_posts(), "weeks": self_service.SIGN_UP_WEEKS},
+    )
 
 
 def _form_salt(link, action: str) -> str:

@@ -12,6 +12,7 @@ urlpatterns = [
     path("volunteers/<int:volunteer_pk>/certificate/", views.issue_certificate, name="issue-certificate"),
     path("certificates/<int:pk>/", views.certificate, name="certificate"),
     # Volunteers' own pages: the token in the address is their proof (see volunteers.self_views).
+    path("join/", self_views.join, name="join"),
     path("me/<str:token>/", self_views.personal_page, name="me"),
     path("me/<str:token>/certificates/<str:number>/", self_views.my_certificate, name="my-certificate"),
     path("checkin/<str:code>/", self_views.check_in, name="check-in"),

@@ -345,3 +345,33 @@ def test_the_roster_shows_check_ins_and_the_coordinator_confirms_attendance(
         assert staff.post(confirm).status_code == 302
         assert Assignment.objects.get(pk=booking.pk).attendance == Attendance.PRESENT
         assert 'id="my-hours">1.50<' in client.get(me(token)).content.decode()
+
+
+# (3) The public join page --------------------------------------------------------------------
+
+
+def test_the_join_page_shows_posts_weekly_times_open_places_and_contact_without_names(
+    client, post_a, volunteer_a, unit_a, django_assert_max_num_queries
+):
+    from .factories import make_pattern
+
+    SelfServiceRules.objects.create(unit=unit_a, contact="机关党委办公室 0744-1234567")
+    make_pattern(post_a, weekdays=(0, 2), start="07:30", end="09:00", headcount=3)
+    shift = make_shift(post_a, D(2021, 5, 12), headcount=3)
+    book(volunteer_a, shift)
+    make_shift(post_a, D(2021, 5, 13), headcount=2, is_cancelled=True)  # cancelled: no places
+    make_shift(post_a, D(2021, 7, 1), headcount=5)  # beyond the coming weeks
+    make_post(unit_a, name="已撤销岗位", is_active=False)
+
+    with django_assert_max_num_queries(8):
+        page = client.get(reverse("volunteers:join"))
+
+    text = page.content.decode()
+    assert page.status_code == 200
+    assert "大庸路与机场路交叉路口" in text and "周一、周三 07:30–09:00 三导" in text
+    assert "近期尚余 2 个名额" in text
+    assert "机关党委办公室 0744-1234567" in text
+    assert "已撤销岗位" not in text
+    assert "张三" not in text and volunteer_a.phone not in text
+    assert "《志愿服务条例》第二十条" in text
+    assert "csrftoken" not in page.cookies and "no-store" not in page.get("Cache-Control", "")
