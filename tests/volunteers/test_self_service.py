@@ -2,6 +2,7 @@
 
 import datetime
 import re
+from decimal import Decimal
 
 import pytest
 import time_machine
@@ -10,7 +11,7 @@ from django.urls import reverse
 
 from volunteers import self_service
 from volunteers.links import CheckIn, PersonalLink, SelfServiceRules
-from volunteers.models import Assignment, Attendance
+from volunteers.models import Assignment, Attendance, Certificate
 
 from .factories import book, make_post, make_shift, make_volunteer
 
@@ -375,3 +376,64 @@ def test_the_join_page_shows_posts_weekly_times_open_places_and_contact_without_
     assert "张三" not in text and volunteer_a.phone not in text
     assert "《志愿服务条例》第二十条" in text
     assert "csrftoken" not in page.cookies and "no-store" not in page.get("Cache-Control", "")
+
+
+# (5) Their own certificate ---------------------------------------------------------------------
+
+
+def test_a_volunteer_downloads_their_certificate_numbered_and_recorded_as_a_coordinator_issues_it(
+    client, token, volunteer_a, post_a, unit_a, coordinator_a
+):
+    from volunteers import services
+
+    book(volunteer_a, make_shift(post_a, D(2021, 5, 3)), Attendance.PRESENT)
+    book(volunteer_a, make_shift(post_a, D(2021, 5, 4)), Attendance.PRESENT, hours=Decimal("1"))
+    book(volunteer_a, make_shift(post_a, D(2021, 5, 5)))  # signed up only: not certified
+    field = form_for(client, token, "certificate")
+
+    answer = client.post(
+        me(token), {"action": "certificate", "form": field, "start": "2021-05-01", "end": "2021-05-09"}
+    )
+
+    certificate = Certificate.objects.get()
+    assert answer.status_code == 302
+    assert answer["Location"] == reverse("volunteers:my-certificate", args=[token, "ZYFW-2021-00001"])
+    assert (certificate.volunteer, certificate.issuing_unit, certificate.issued_by) == (
+        volunteer_a,
+        unit_a,
+        None,
+    )
+    assert (certificate.hours, certificate.shifts_attended) == (Decimal("2.50"), 2)
+    page = client.get(answer["Location"])
+    text = page.content.decode()
+    assert "no-store" in page["Cache-Control"]
+    assert "编号：ZYFW-2021-00001" in text and "共参加服务 <strong>2</strong> 次" in text
+    assert "累计服务时长 <strong>2.50</strong> 小时" in text
+    # The coordinator's next certificate continues the same numbering, and shows the same text.
+    issued = services.issue_certificate(volunteer_a, D(2021, 5, 1), D(2021, 5, 9), coordinator_a)
+    assert issued.number == "ZYFW-2021-00002"
+    assert "ZYFW-2021-00001" in client.get(me(token)).content.decode()  # listed on the personal page
+
+
+def test_no_certificate_without_confirmed_service_or_for_a_bad_period(client, token, volunteer_a, post_a):
+    book(volunteer_a, make_shift(post_a, D(2021, 5, 3)))  # never confirmed
+    field = form_for(client, token, "certificate")
+    empty = client.post(
+        me(token), {"action": "certificate", "form": field, "start": "2021-05-01", "end": "2021-05-09"}
+    )
+    assert empty.status_code == 409 and "无法出具证明" in empty.content.decode()
+    backwards = client.post(
+        me(token), {"action": "certificate", "form": field, "start": "2021-05-09", "end": "2021-05-01"}
+    )
+    assert backwards.status_code == 400 and "结束日期不能早于开始日期" in backwards.content.decode()
+    assert not Certificate.objects.exists()
+
+
+def test_a_volunteer_sees_only_their_own_certificates(client, token, unit_a, post_a):
+    from volunteers import services
+
+    other = make_volunteer(unit_a, name="王五")
+    book(other, make_shift(post_a, D(2021, 5, 3)), Attendance.PRESENT)
+    theirs = services.issue_certificate(other, D(2021, 5, 1), D(2021, 5, 9), None)
+    assert client.get(reverse("volunteers:my-certificate", args=[token, theirs.number])).status_code == 404
+    assert theirs.number not in client.get(me(token)).content.decode()
