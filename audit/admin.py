@@ -9,6 +9,8 @@ from django.core.exceptions import PermissionDenied
 from django.http import HttpResponse
 from django.urls import path
 from django.utils import timezone
+from django.utils.html import format_html_join
+from django.utils.safestring import mark_safe
 from django.utils.translation import gettext_lazy as _
 
 from units.admin import LookupGuardMixin, ReadOnlyAdminMixin
@@ -32,6 +34,43 @@ def _details_text(details) -> str:
     return json.dumps(details, ensure_ascii=False, sort_keys=True) if details else ""
 
 
+# The keys the portal writes into an entry's details (audit.records and its callers), as
+# the entry's page shows them; the csv keeps the stored JSON.
+DETAIL_LABELS = {
+    "added": _("added"),
+    "removed": _("removed"),
+    "version": _("version"),
+    "submission": _("submission"),
+    "kind": _("kind"),
+    "decision": _("decision"),
+    "format": _("format"),
+    "rows": _("rows"),
+    "devices": _("devices"),
+    "username": _("user name"),
+    "month": _("month"),
+    "via": _("via"),
+    "file": _("file name"),
+    "new": _("new"),
+    "updated": _("updated"),
+    "skipped": _("skipped"),
+    "errors": _("errors"),
+    "result": _("result"),
+}
+
+
+def details_lines(details) -> str:
+    """“key: value” lines with the keys in the admin's language (values as stored)."""
+    if not details:
+        return ""
+    if not isinstance(details, dict):
+        return _details_text(details)
+    rows = [
+        (DETAIL_LABELS.get(key, key), "、".join(map(str, value)) if isinstance(value, list) else value)
+        for key, value in sorted(details.items())
+    ]
+    return format_html_join(mark_safe("<br>"), "{}：{}", rows)
+
+
 @admin.register(AuditEntry)
 class AuditEntryAdmin(ReadOnlyAdminMixin, LookupGuardMixin, admin.ModelAdmin):
     list_display = ["time", "username", "address", "action", "object_type", "object_repr"]
@@ -48,10 +87,14 @@ class AuditEntryAdmin(ReadOnlyAdminMixin, LookupGuardMixin, admin.ModelAdmin):
         "object_type",
         "object_id",
         "object_repr",
-        "details",
+        "details_shown",
     ]
     readonly_fields = fields
     change_list_template = "admin/audit/auditentry/change_list.html"
+
+    @admin.display(description=_("details"))
+    def details_shown(self, entry):
+        return details_lines(entry.details)
 
     def has_export_permission(self, request) -> bool:
         return request.user.has_perm("audit.export_auditentry")

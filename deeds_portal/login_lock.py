@@ -15,6 +15,27 @@ from django.utils.translation import gettext_noop
 class LoginLockConfig(AxesAppConfig):
     verbose_name = _("Login lock")
 
+    def ready(self) -> None:
+        super().ready()
+        from axes.models import AccessAttempt, AccessFailureLog, AccessLog
+
+        # Axes names a record in an English sentence (page titles, breadcrumbs, delete pages).
+        AccessAttempt.__str__ = lambda row: str(
+            _("Sign-in attempts of %(user)s") % {"user": row.username or "—"}
+        )
+        AccessFailureLog.__str__ = lambda row: str(
+            _("Failed sign-in of %(user)s at %(time)s") % {"user": row.username or "—", "time": _local(row)}
+        )
+        AccessLog.__str__ = lambda row: str(
+            _("Sign-in of %(user)s at %(time)s") % {"user": row.username or "—", "time": _local(row)}
+        )
+
+
+def _local(row) -> str:
+    from django.utils import timezone
+
+    return f"{timezone.localtime(row.attempt_time):%Y-%m-%d %H:%M:%S}" if row.attempt_time else "—"
+
 
 AXES_STRINGS = [
     # Models (axes/models.py)

@@ -7,6 +7,7 @@ from django.utils.translation import gettext_lazy as _
 from reversion.admin import VersionAdmin
 
 from units.admin import LedgerImportExportMixin, LockVersionAdminMixin
+from units.history import RecordHistoryMixin
 
 from . import tasks
 from .models import Case, CaseImport, Month, MonthSource
@@ -18,7 +19,7 @@ MAX_CASE_IMPORT_BYTES = 100 * 1024 * 1024
 
 
 @admin.register(Month)
-class MonthAdmin(LockVersionAdminMixin, LedgerImportExportMixin, VersionAdmin):
+class MonthAdmin(RecordHistoryMixin, LockVersionAdminMixin, LedgerImportExportMixin, VersionAdmin):
     resource_classes = [MonthResource]
     list_display = [
         "month",

@@ -7,6 +7,7 @@ overwrites a typed month (see ``hotline.rollup``).
 
 import datetime
 
+import reversion
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import models
@@ -38,6 +39,9 @@ class MonthQuerySet(models.QuerySet):
         return self.filter(month__gte=start, month__lte=end)
 
 
+# The lock version is counted by the database (an F() expression at save time), so it is
+# kept out of history like the other ledgers': with it, no version of a month could be restored.
+@reversion.register(exclude=["version"])
 class Month(LockVersionedModel):
     """The hotline's figures for one calendar month (as of its last day)."""
 

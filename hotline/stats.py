@@ -78,6 +78,7 @@ class Figure:
     change: object = None
     missing_reason: str = ""
     change_reason: str = ""
+    change_note: str = ""  # which months a 同比 compares, when not every month of the period
     divides: str = ""  # what a rate divides by, in words and numbers
 
 
@@ -90,6 +91,12 @@ class PeriodFigures:
     totals: dict
     previous_totals: dict
     figures: dict = field(default_factory=dict)
+    months_compared: int = 0
+    unmatched_months: list = field(default_factory=list)  # stored, with no month a year earlier
+
+    @property
+    def has_data(self) -> bool:
+        return self.months_stored > 0
 
 
 RATES = {
@@ -110,53 +117,87 @@ def month_rows(*periods: Period) -> list[tuple]:
     return list(Month.objects.filter(wanted).order_by().values_list("month", *COUNT_FIELDS))
 
 
+def _sum(rows) -> dict:
+    return {name: sum(row[i] for row in rows) for i, name in enumerate(COUNT_FIELDS, start=1)}
+
+
+def _month_label(month: datetime.date) -> str:
+    return Period(month, month).label()
+
+
 def period_figures(period: Period, rows: list[tuple] | None = None) -> PeriodFigures:
-    """Totals and rates of the period and of the same months a year earlier (one query, or
-    none given ``month_rows`` of the period, e.g. fetched once for several periods)."""
+    """Totals and rates of the period, and their 同比 (one query, or none given ``month_rows``
+    of the period, e.g. fetched once for several periods).
+
+    A period with no month stored has no figures (无数据), not zeros. A 同比 compares the
+    months both years have: a month stored this year whose month a year earlier is not
+    (the latest month just imported, say) is left out of the comparison, and the figure
+    says so, rather than the whole 同比 going blank.
+    """
     if rows is None:
         rows = month_rows(period)
     previous = period.year_earlier()
     current_rows = [row for row in rows if period.start <= row[0] <= period.end]
     previous_rows = [row for row in rows if previous.start <= row[0] <= previous.end]
-    totals = {name: sum(row[i] for row in current_rows) for i, name in enumerate(COUNT_FIELDS, start=1)}
-    previous_totals = {
-        name: sum(row[i] for row in previous_rows) for i, name in enumerate(COUNT_FIELDS, start=1)
-    }
-    row = {"n_cur": len(current_rows), "n_prev": len(previous_rows)}
-    result = PeriodFigures(period, previous, row["n_cur"], row["n_prev"], totals, previous_totals)
-    complete_previous = row["n_prev"] == previous.months
-    no_previous = _("no figures for %(period)s to compare with") % {"period": previous.label()}
-    partial_previous = _("%(period)s has figures for only %(stored)s of its %(months)s months") % {
-        "period": previous.label(),
-        "stored": row["n_prev"],
-        "months": previous.months,
-    }
-    previous_reason = "" if complete_previous else (partial_previous if row["n_prev"] else no_previous)
+    previous_months = {row[0] for row in previous_rows}
+    matched = [row for row in current_rows if add_months(row[0], -12) in previous_months]
+    matched_months = {add_months(row[0], -12) for row in matched}
+    matched_previous = [row for row in previous_rows if row[0] in matched_months]
+    totals, previous_totals = _sum(current_rows), _sum(previous_rows)
+    compared, compared_previous = _sum(matched), _sum(matched_previous)
+    result = PeriodFigures(period, previous, len(current_rows), len(previous_rows), totals, previous_totals)
+    result.months_compared = len(matched)
+    result.unmatched_months = sorted(row[0] for row in current_rows if row not in matched)
+
+    no_data = _("no figures are stored for %(period)s") % {"period": period.label()}
+    if not current_rows:
+        reason = no_data
+    elif not matched:
+        reason = _("no figures for %(period)s to compare with") % {"period": previous.label()}
+    else:
+        reason = ""
+    # The months left out of the 同比: stored in one year and not in the other.
+    gaps = [add_months(month, -12) for month in result.unmatched_months] + sorted(
+        add_months(row[0], 12) for row in previous_rows if row[0] not in matched_months
+    )
+    note = ""
+    if matched and gaps:
+        note = _("compares only the %(n)s months both years have; no figures for %(missing)s") % {
+            "n": len(matched),
+            "missing": "、".join(_month_label(month) for month in sorted(gaps)),
+        }
 
     for name in ("calls", "accepted"):
-        figure = Figure(totals[name])
-        if complete_previous:
-            figure.previous = previous_totals[name]
-            figure.change = change_percentage(totals[name], previous_totals[name])
+        figure = Figure(
+            totals[name] if current_rows else None, missing_reason="" if current_rows else no_data
+        )
+        if reason:
+            figure.change_reason = reason
+        else:
+            figure.previous = compared_previous[name]
+            figure.change = change_percentage(compared[name], compared_previous[name])
+            figure.change_note = note
             if figure.change is None:
                 figure.change_reason = _("nothing a year earlier to compare with")
-        else:
-            figure.change_reason = previous_reason
         result.figures[name] = figure
     for name, (part, whole, label) in RATES.items():
         value = percentage(totals[part], totals[whole])
         figure = Figure(value, divides=f"{label}: {totals[part]} ÷ {totals[whole]}")
-        if value is None:
+        if not current_rows:
+            figure.missing_reason = no_data
+        elif value is None:
             figure.missing_reason = _("no %(whole)s in this period") % {"whole": _whole_words(whole)}
-        previous_value = percentage(previous_totals[part], previous_totals[whole])
-        if not complete_previous:
-            figure.change_reason = previous_reason
-        elif value is None or previous_value is None:
+        this_year = percentage(compared[part], compared[whole])
+        previous_value = percentage(compared_previous[part], compared_previous[whole])
+        if reason:
+            figure.change_reason = reason
+        elif this_year is None or previous_value is None:
             figure.change_reason = _("no rate a year earlier to compare with")
         else:
             figure.previous = previous_value
             # A rate's 同比 is the difference in percentage points, not a percent of a percent.
-            figure.change = value - previous_value
+            figure.change = this_year - previous_value
+            figure.change_note = note
         result.figures[name] = figure
     return result
 
@@ -176,6 +217,13 @@ def monthly_series(period: Period) -> list[dict]:
         row["satisfaction_rate"] = percentage(row["satisfied"], row["callbacks"])
         row["online_rate"] = percentage(row["online_completed"], row["accepted"])
     return rows
+
+
+def monthly_table(period: Period, series: list[dict]) -> list[dict]:
+    """Every month of the period in order: the stored ones from ``series``, the others marked missing."""
+    stored = {row["month"]: row for row in series}
+    months = (add_months(period.start, i) for i in range(period.months))
+    return [stored.get(month) or {"month": month, "missing": True} for month in months]
 
 
 @dataclass

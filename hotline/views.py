@@ -30,6 +30,7 @@ def hotline(request):
         context.update(
             figures=stats.period_figures(period),
             series=series,
+            table=stats.monthly_table(period, series),
             chart=chart.trend(series),
             cases=stats.case_figures_for(period),
         )

@@ -20,6 +20,7 @@ from audit.records import Action, record
 from projects.models import Project, Round
 from units.admin import UnitScopedAdminMixin
 from units.dates import today
+from units.history import RecordHistoryMixin
 from units.scoping import owning_unit_id, unit_ids_of, units_of
 
 from . import moderation
@@ -305,7 +306,7 @@ class RatingAdmin(FeedbackModerationMixin, UnitScopedAdminMixin, VersionAdmin):
 
 
 @admin.register(Consultation)
-class ConsultationAdmin(VersionAdmin):
+class ConsultationAdmin(RecordHistoryMixin, VersionAdmin):
     """Rounds belong to no unit: the office records their consultations."""
 
     list_display = ["round", "kind", "date", "place", "people_reached", "suggestions_collected"]

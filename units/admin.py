@@ -22,7 +22,8 @@ from django.contrib.admin.options import IncorrectLookupParameters
 from django.contrib.admin.utils import flatten_fieldsets
 from django.contrib.admin.views.main import ERROR_FLAG, ChangeList
 from django.contrib.auth import get_user_model
-from django.contrib.auth.admin import UserAdmin
+from django.contrib.auth.admin import GroupAdmin, UserAdmin
+from django.contrib.auth.models import Group
 from django.contrib.contenttypes.models import ContentType
 from django.core import signing
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -34,6 +35,7 @@ from django.urls import path, reverse
 from django.utils import timezone
 from django.utils.decorators import method_decorator
 from django.utils.html import format_html
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_POST
 from import_export.admin import ImportExportMixin
@@ -152,7 +154,7 @@ class UnitScopedAdminMixin(LookupGuardMixin, RecordHistoryMixin):
 class LockVersionForm(forms.ModelForm):
     """Carries the row's version; a save built from an outdated version is refused."""
 
-    lock_version = forms.IntegerField(widget=forms.HiddenInput, required=False)
+    lock_version = forms.IntegerField(label=_("version"), widget=forms.HiddenInput, required=False)
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
@@ -196,6 +198,8 @@ class LockVersionAdminMixin:
         fieldsets = super().get_fieldsets(request, obj)
         if obj is None or "lock_version" in flatten_fieldsets(fieldsets):
             return fieldsets
+        if not self.has_change_permission(request, obj):
+            return fieldsets  # a reader saves nothing: no version to carry
         return [*fieldsets, (None, {"fields": ["lock_version"], "classes": ["hidden"]})]
 
 
@@ -527,13 +531,70 @@ class UnitMembershipInline(admin.TabularInline):
     verbose_name_plural = _("unit memberships")
     autocomplete_fields = ["unit"]
 
+    def formfield_for_foreignkey(self, db_field, request, **kwargs):
+        # The automatic through model's field has no translatable name of its own.
+        if db_field.name == "unit":
+            kwargs["label"] = _("unit")
+        return super().formfield_for_foreignkey(db_field, request, **kwargs)
+
+
+DEFAULT_PERMISSION_WORDS = {
+    "add": _("Can add %(model)s"),
+    "change": _("Can change %(model)s"),
+    "delete": _("Can delete %(model)s"),
+    "view": _("Can view %(model)s"),
+}
+
+
+def permission_label(permission) -> str:
+    """A permission in the admin's language: Django stores its name in English when it is made."""
+    content_type = permission.content_type
+    model = content_type.model_class()
+    if model is None:
+        return str(permission)
+    app_name = gettext(str(model._meta.app_config.verbose_name))
+    model_name = gettext(str(model._meta.verbose_name))
+    action = permission.codename.removesuffix(f"_{model._meta.model_name}")
+    if action in DEFAULT_PERMISSION_WORDS and permission.codename == f"{action}_{model._meta.model_name}":
+        name = DEFAULT_PERMISSION_WORDS[action] % {"model": model_name}
+    else:
+        name = gettext(permission.name)
+    return f"{app_name} | {model_name} | {name}"
+
+
+class ChinesePermissionsMixin:
+    """The permission pickers of the user and group pages list permissions in Chinese, and only
+    those of records the admin has pages for (a permission on a second-factor device or a task
+    row would grant nothing the office can use, and read as English)."""
+
+    def formfield_for_manytomany(self, db_field, request, **kwargs):
+        if db_field.name in ("permissions", "user_permissions"):
+            with_pages = ContentType.objects.get_for_models(
+                *self.admin_site._registry, for_concrete_models=False
+            )
+            kwargs["queryset"] = db_field.remote_field.model.objects.filter(
+                content_type__in=with_pages.values()
+            ).select_related("content_type")
+        field = super().formfield_for_manytomany(db_field, request, **kwargs)
+        if field is not None and db_field.name in ("permissions", "user_permissions"):
+            field.label_from_instance = permission_label
+        return field
+
+
+admin.site.unregister(Group)
+
+
+@admin.register(Group)
+class PortalGroupAdmin(ChinesePermissionsMixin, GroupAdmin):
+    pass
+
 
 User = get_user_model()
 admin.site.unregister(User)
 
 
 @admin.register(User)
-class PortalUserAdmin(UserAdmin):
+class PortalUserAdmin(ChinesePermissionsMixin, UserAdmin):
     inlines = [UnitMembershipInline]
     list_display = ["username", "last_name", "first_name", "is_staff", "unit_names"]
     list_filter = ["is_staff", "is_superuser", "is_active", "groups", "units"]

@@ -32,6 +32,11 @@ class UnitsConfig(AppConfig):
                     forget_deleted, sender=model, dispatch_uid=f"units.review:{model._meta.label}"
                 )
 
+        # The automatic unit–staff link reads “Unit_members object (3)” in the user's unit rows.
+        from .models import Unit
+
+        Unit.members.through.__str__ = lambda row: str(row.unit)
+
         # Permissions only exist after every app has migrated, so the groups made
         # by the data migration get their permissions here.
         post_migrate.connect(sync_role_permissions, dispatch_uid="units.sync_roles")

@@ -112,10 +112,22 @@ class RecordHistoryMixin:
     the version's whole revision.
     """
 
+    def may_restore(self, request, obj) -> bool:
+        """Whether the user may put ``obj`` back to an earlier version: the one rule for the
+        history page's links and the restore page itself (admins add conditions, e.g. review)."""
+        return obj is not None and self.has_change_permission(request, obj)
+
+    def history_view(self, request, object_id, extra_context=None):
+        obj = self.get_object(request, unquote(object_id))
+        # The history is for reading to whoever may see the record; a version links to
+        # its restore page only for someone who may restore, never to a page that answers 403.
+        extra_context = {**(extra_context or {}), "may_restore": self.may_restore(request, obj)}
+        return super().history_view(request, object_id, extra_context)
+
     def revision_view(self, request, object_id, version_id, extra_context=None):
         # Reversion keeps a revert when the change view answers with a redirect,
         # which it also does for a record the user may not open.
-        if self.get_object(request, unquote(object_id)) is None:
+        if not self.may_restore(request, self.get_object(request, unquote(object_id))):
             raise PermissionDenied
         own_history = Version.objects.get_for_object_reference(self.model, unquote(object_id))
         get_object_or_404(own_history, pk=version_id)

@@ -210,10 +210,9 @@ class ReviewedAdminMixin:
             actions.pop("delete_selected", None)
         return actions
 
-    def revision_view(self, request, object_id, version_id, extra_context=None):
-        if not self._direct(request):
-            raise PermissionDenied  # a restore would publish without review
-        return super().revision_view(request, object_id, version_id, extra_context)
+    def may_restore(self, request, obj) -> bool:
+        # A restore would publish without review.
+        return self._direct(request) and super().may_restore(request, obj)
 
     def recover_view(self, request, version_id, extra_context=None):
         if not self._direct(request):

@@ -21,7 +21,7 @@ from reversion.admin import VersionAdmin
 
 from units.admin import LedgerImportExportMixin, LockVersionAdminMixin, LockVersionForm, UnitScopedAdminMixin
 from units.dates import today
-from units.public_pages import public_data_changed
+from units.history import RecordHistoryMixin
 
 from . import self_admin, services
 from .models import (
@@ -101,7 +101,8 @@ class AssignmentForm(forms.ModelForm):
         cleaned = super().clean()
         volunteer = cleaned.get("volunteer")
         shift = cleaned.get("shift") or getattr(self.instance, "shift", None)
-        if volunteer is not None and shift is not None and shift.starts_at and shift.ends_at:
+        # A booking on a cancelled shift keeps nobody from serving elsewhere at that time.
+        if volunteer is not None and shift is not None and shift.starts_at and not shift.is_cancelled:
             message = double_booking_message(volunteer, shift.starts_at, shift.ends_at, self.instance.pk)
             if message:
                 self.add_error("volunteer", message)
@@ -109,7 +110,7 @@ class AssignmentForm(forms.ModelForm):
 
 
 @admin.register(ServiceType)
-class ServiceTypeAdmin(VersionAdmin):
+class ServiceTypeAdmin(RecordHistoryMixin, VersionAdmin):
     list_display = ["name", "description", "sort_order"]
     search_fields = ["name"]
 
@@ -353,7 +354,7 @@ class ShiftForm(LockVersionForm):
     def clean(self):
         cleaned = super().clean()
         starts_at, ends_at = cleaned.get("starts_at"), cleaned.get("ends_at")
-        if self.instance.pk and starts_at and ends_at:
+        if self.instance.pk and starts_at and ends_at and not cleaned.get("is_cancelled"):
             for assignment in self.instance.assignments.select_related("volunteer"):
                 message = double_booking_message(assignment.volunteer, starts_at, ends_at, assignment.pk)
                 if message:
@@ -446,10 +447,7 @@ class ShiftAdmin(DoubleBookingAdminMixin, UnitScopedAdminMixin, LockVersionAdmin
 
     @admin.action(description=_("Cancel the selected shifts (kept on record)"), permissions=["change"])
     def cancel_shifts(self, request, queryset):
-        count = Shift.objects.filter(pk__in=list(queryset.values_list("pk", flat=True))).update(
-            is_cancelled=True
-        )
-        public_data_changed(Shift)  # update() sends no signal: the public figures count held shifts
+        count = queryset.cancel()
         self.message_user(
             request, ngettext("%(n)d shift cancelled.", "%(n)d shifts cancelled.", count) % {"n": count}
         )
@@ -501,15 +499,21 @@ class AssignmentAdmin(DoubleBookingAdminMixin, UnitScopedAdminMixin, LedgerImpor
         return field
 
     def _mark(self, request, queryset, attendance):
-        count = 0
-        for assignment in queryset.select_related("shift"):
+        count, refusals = 0, []
+        for assignment in queryset.select_related("shift__post", "shift__service", "volunteer"):
             assignment.attendance = attendance
             assignment.hours = None if attendance == "present" else assignment.hours
-            assignment.save()
+            try:
+                assignment.save()
+            except ValidationError as refusal:
+                refusals.append(f"{assignment.volunteer}：{' '.join(refusal.messages)}")
+                continue
             count += 1
         self.message_user(
             request, ngettext("%(n)d record updated.", "%(n)d records updated.", count) % {"n": count}
         )
+        for message in refusals:
+            self.message_user(request, message, level=messages.ERROR)
 
     @admin.action(description=_("Mark present (hours: the shift's length)"), permissions=["change"])
     def mark_present(self, request, queryset):

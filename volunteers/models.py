@@ -13,12 +13,13 @@ import reversion
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.validators import MinValueValidator
-from django.db import models
+from django.db import models, transaction
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from units.dates import today
 from units.models import LockVersionedModel, Unit
+from units.public_pages import public_data_changed
 from units.scoping import UnitScopedQuerySet
 
 WEEKDAYS = [
@@ -180,6 +181,38 @@ class ShiftPattern(LockVersionedModel):
             raise ValidationError({"weekdays": _("Choose at least one day of the week.")})
         if self.ends_on and self.starts_on and self.ends_on < self.starts_on:
             raise ValidationError({"ends_on": _("The end date cannot be before the start date.")})
+        twin = self.identical_active_pattern()
+        if twin is not None:
+            # Generating a month would make each of its shifts twice (the once-per-day rule is per pattern).
+            raise ValidationError(
+                _(
+                    "The same shift is already planned by the pattern “%(pattern)s” "
+                    "(%(starts_on)s–%(ends_on)s): change that pattern instead of adding another."
+                )
+                % {
+                    "pattern": twin,
+                    "starts_on": f"{twin.starts_on:%Y-%m-%d}",
+                    "ends_on": f"{twin.ends_on:%Y-%m-%d}" if twin.ends_on else _("until further notice"),
+                }
+            )
+
+    def identical_active_pattern(self) -> "ShiftPattern | None":
+        """Another pattern making the same shifts: same post, service and times, a shared weekday, overlapping dates."""
+        if not (self.post_id and self.service_id and self.start_time and self.end_time and self.starts_on):
+            return None
+        candidates = ShiftPattern.objects.filter(
+            post_id=self.post_id,
+            service_id=self.service_id,
+            start_time=self.start_time,
+            end_time=self.end_time,
+        ).filter(models.Q(ends_on__isnull=True) | models.Q(ends_on__gte=self.starts_on))
+        if self.ends_on:
+            candidates = candidates.filter(starts_on__lte=self.ends_on)
+        days = set(self.weekday_numbers)
+        for other in candidates.exclude(pk=self.pk).select_related("post", "service"):
+            if days & set(other.weekday_numbers):
+                return other
+        return None
 
     def occurs_on(self, day: datetime.date) -> bool:
         return (
@@ -220,6 +253,17 @@ class ShiftQuerySet(UnitScopedQuerySet):
 
     def short_staffed(self):
         return self.with_staffing().filter(short=True)
+
+    def cancel(self) -> int:
+        """Cancel these shifts (kept on record); their bookings stop blocking their volunteers."""
+        pks = list(self.values_list("pk", flat=True))
+        with transaction.atomic():
+            count = Shift.objects.filter(pk__in=pks).update(is_cancelled=True)
+            Assignment.objects.filter(shift_id__in=pks).update(shift_cancelled=True)
+        public_data_changed(
+            Shift, Assignment
+        )  # update() sends no signal: the public figures count held shifts
+        return count
 
     def in_month(self, year: int, month: int):
         first = datetime.date(year, month, 1)
@@ -298,13 +342,21 @@ class Shift(LockVersionedModel):
     def save(self, *args, **kwargs):
         self.date = timezone.localdate(self.starts_at)
         self.month = self.date.replace(day=1)
-        moved = self.pk is not None and (
-            Shift.objects.filter(pk=self.pk).exclude(starts_at=self.starts_at, ends_at=self.ends_at).exists()
+        changed = self.pk is not None and (
+            Shift.objects.filter(pk=self.pk)
+            .exclude(starts_at=self.starts_at, ends_at=self.ends_at, is_cancelled=self.is_cancelled)
+            .exists()
         )
         super().save(*args, **kwargs)
-        if moved:
-            # The assignments carry the range the database checks for double booking.
-            self.assignments.update(starts_at=self.starts_at, ends_at=self.ends_at)
+        if changed:
+            # The assignments carry what the database checks for double booking.
+            self.assignments.update(
+                starts_at=self.starts_at, ends_at=self.ends_at, shift_cancelled=self.is_cancelled
+            )
+
+    @property
+    def has_started(self) -> bool:
+        return self.starts_at <= timezone.now()
 
     @property
     def hours(self) -> Decimal:
@@ -324,10 +376,15 @@ class AssignmentQuerySet(UnitScopedQuerySet):
         return self.overlapping_any(starts_at, ends_at).filter(volunteer_id=volunteer_id)
 
     def overlapping_any(self, starts_at, ends_at):
-        return self.filter(starts_at__lt=ends_at, ends_at__gt=starts_at)
+        """Bookings in the way of ``starts_at``–``ends_at``: a cancelled shift's bookings are not."""
+        return self.filter(starts_at__lt=ends_at, ends_at__gt=starts_at, shift_cancelled=False)
 
     def attended(self):
-        return self.filter(attendance=Attendance.PRESENT, shift__is_cancelled=False)
+        # A shift still to come has no attendance (``Assignment.save`` refuses it); hours never
+        # count from one, even a row written around the model.
+        return self.filter(
+            attendance=Attendance.PRESENT, shift__is_cancelled=False, starts_at__lte=timezone.now()
+        )
 
 
 class DoubleBooking(Exception):
@@ -356,7 +413,7 @@ def double_booking_message(volunteer, starts_at, ends_at, exclude_pk=None) -> st
     )
 
 
-@reversion.register(exclude=["starts_at", "ends_at"])
+@reversion.register(exclude=["starts_at", "ends_at", "shift_cancelled"])
 class Assignment(models.Model):
     """A volunteer booked on a shift, and what happened: present or absent, hours actually served."""
 
@@ -369,6 +426,8 @@ class Assignment(models.Model):
     # The shift's range, copied so the database can refuse overlaps (see module docstring).
     starts_at = models.DateTimeField(editable=False)
     ends_at = models.DateTimeField(editable=False)
+    # Copied from the shift too: the database leaves a cancelled shift's bookings out of the check.
+    shift_cancelled = models.BooleanField(default=False, editable=False)
     attendance = models.CharField(
         _("attendance"), max_length=10, choices=Attendance.choices, default=Attendance.EXPECTED
     )
@@ -403,14 +462,30 @@ class Assignment(models.Model):
         return f"{self.volunteer} · {self.shift}"
 
     def save(self, *args, **kwargs):
+        # Every path passes here (forms, inline, list actions, import, code): none records
+        # attendance for a shift that has not started.
+        self.validate_attendance_time()
         self.starts_at, self.ends_at = self.shift.starts_at, self.shift.ends_at
+        self.shift_cancelled = self.shift.is_cancelled
         if self.attendance == Attendance.PRESENT and self.hours is None:
             self.hours = self.shift.hours.quantize(Decimal("0.01"))
         if self.attendance == Attendance.ABSENT:
             self.hours = Decimal(0)
         super().save(*args, **kwargs)
 
+    def validate_attendance_time(self) -> None:
+        if self.attendance != Attendance.EXPECTED and self.shift_id and not self.shift.has_started:
+            raise ValidationError(
+                {
+                    "attendance": _(
+                        "The shift %(shift)s has not started yet: attendance can be recorded once it has."
+                    )
+                    % {"shift": self.shift}
+                }
+            )
+
     def clean(self):
+        self.validate_attendance_time()
         if self.attendance == Attendance.ABSENT and self.hours:
             raise ValidationError({"hours": _("A volunteer who was absent served no hours.")})
         if self.hours is not None and self.shift_id and self.hours > self.shift.hours:
@@ -479,6 +554,25 @@ class Certificate(models.Model):
 
     def __str__(self) -> str:
         return self.number
+
+    def save(self, *args, **kwargs):
+        self.clean()  # a certificate is a record: none vouches for days after it was issued
+        super().save(*args, **kwargs)
+
+    def clean(self):
+        validate_certificate_period(self.period_end, timezone.localdate(self.issued_at))
+
+
+def validate_certificate_period(end: datetime.date | None, issued_on: datetime.date) -> None:
+    """A certificate vouches only for days that have passed by its issue date."""
+    if end and end > issued_on:
+        raise ValidationError(
+            _(
+                "A certificate cannot cover days after it is issued: the period must end on "
+                "%(issued_on)s or earlier."
+            )
+            % {"issued_on": f"{issued_on:%Y-%m-%d}"}
+        )
 
 
 # The self-service models live in a module of their own; Django finds models here.

@@ -147,7 +147,7 @@ class AssignmentResource(LedgerResource):
 
     def import_instance(self, instance, row, **kwargs):
         super().import_instance(instance, row, **kwargs)
-        if instance.shift_id and instance.volunteer_id:
+        if instance.shift_id and instance.volunteer_id and not instance.shift.is_cancelled:
             message = double_booking_message(
                 instance.volunteer, instance.shift.starts_at, instance.shift.ends_at, exclude_pk=instance.pk
             )

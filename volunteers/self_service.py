@@ -27,6 +27,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.db.models import Count, F
 from django.utils import timezone
@@ -325,7 +326,10 @@ def own_certificate(volunteer: Volunteer, start: datetime.date, end: datetime.da
     """Issue the volunteer's 志愿服务记录证明 exactly as a coordinator would (numbered, on record)."""
     if services.service_record(volunteer, start, end).shifts == 0:
         raise Refused(_("There is no confirmed service in this period, so there is nothing to certify."))
-    return services.issue_certificate(volunteer, start, end, None, volunteer.unit)
+    try:
+        return services.issue_certificate(volunteer, start, end, None, volunteer.unit)
+    except ValidationError as refusal:  # the certificate's own rules (e.g. no days after its issue)
+        raise Refused(" ".join(refusal.messages)) from None
 
 
 # The public join page ------------------------------------------------------------------------

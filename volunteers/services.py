@@ -83,7 +83,9 @@ def apply_pattern_change(pattern: ShiftPattern, on: datetime.date | None = None)
 
 def book(volunteer: Volunteer, shift: Shift) -> Assignment:
     """Book ``volunteer`` on ``shift``; raises ``DoubleBooking`` naming the shift in the way."""
-    message = double_booking_message(volunteer, shift.starts_at, shift.ends_at)
+    message = (
+        None if shift.is_cancelled else double_booking_message(volunteer, shift.starts_at, shift.ends_at)
+    )
     if message:
         raise DoubleBooking(message)
     try:
@@ -171,7 +173,9 @@ def hours_by_volunteer(volunteers, start: datetime.date, end: datetime.date):
     """Volunteers annotated with ``attended_hours``, ``attended_shifts`` and ``absences`` in the period."""
     in_period = Q(assignments__shift__date__gte=start, assignments__shift__date__lte=end)
     present = in_period & Q(
-        assignments__attendance=Attendance.PRESENT, assignments__shift__is_cancelled=False
+        assignments__attendance=Attendance.PRESENT,
+        assignments__shift__is_cancelled=False,
+        assignments__starts_at__lte=timezone.now(),  # as ``attended()``: no hours from a shift to come
     )
     return volunteers.annotate(
         attended_hours=Sum("assignments__hours", filter=present),

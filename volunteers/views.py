@@ -34,6 +34,7 @@ from .models import (
     Shift,
     Volunteer,
     next_month,
+    validate_certificate_period,
     validate_month_in_range,
 )
 
@@ -218,6 +219,11 @@ class CertificateForm(PeriodForm):
     def __init__(self, *args, user, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["issuing_unit"].queryset = units_of(user)
+
+    def clean(self):
+        cleaned = super().clean()
+        validate_certificate_period(cleaned.get("end"), today())
+        return cleaned
 
 
 @never_cache

@@ -52,7 +52,9 @@ def summary_rows(values: dict):
     for _key, label, kind, meaning in INDICATORS:
         rows.append((f"年初至今{label}", values[f"年初至今{label}"], kind, meaning))
     change = values["年初至今受理事件同比"]
-    rows.append(("受理事件同比", change, PERCENT, "与上年同期相比（空白：上年同期数据不全）"))
+    rows.append(
+        ("受理事件同比", change, PERCENT, "与上年同期相比，只比较两年都有数据的月份（空白：上年同期无数据）")
+    )
     return rows
 
 
@@ -77,8 +79,11 @@ def write(book, context, figures_out: dict) -> None:
         now, ytd = this_month.figures[key], to_date.figures[key]
         # Counts change in percent; rates change in percentage points (shown as a number).
         change_kind = PERCENT if kind == INTEGER else DECIMAL
+        # Which months a 同比 left out (a month with no figures a year earlier), beside the figure.
+        notes = [str(note) for note in (now.change_note, ytd.change_note) if note]
+        shown = "；".join([meaning, *dict.fromkeys(notes)])
         sheet.row(
-            [label, now.value, now.change, ytd.value, ytd.change, meaning],
+            [label, now.value, now.change, ytd.value, ytd.change, shown],
             [TEXT, kind, change_kind, kind, change_kind, TEXT],
         )
     cases = case_figures_for(year)

@@ -238,13 +238,14 @@ def test_reforms_count_only_what_landed_by_the_months_end(unit_a):
 def test_volunteers_count_the_months_attended_shifts_across_month_and_year_ends(unit_a):
     post = make_post(unit_a)
     alice, bob = make_volunteer(unit_a), make_volunteer(unit_a)
-    for day in [D(2021, 12, 27), D(2021, 12, 31), D(2022, 1, 1)]:
-        shift = make_shift(post, day=day, citizens_served=10)
-        book(alice, shift, Attendance.PRESENT, hours=Decimal("1.5"))
-        book(bob, shift, Attendance.ABSENT)  # a no-show: kept, never counted as hours
-    cancelled = make_shift(post, day=D(2021, 12, 20), is_cancelled=True)
-    book(alice, cancelled, Attendance.PRESENT, hours=Decimal(3))
+    # Attendance is recorded once the shifts have taken place (never ahead of them).
     with time_machine.travel(datetime.datetime(2022, 2, 1, 2, 0, tzinfo=datetime.UTC), tick=False):
+        for day in [D(2021, 12, 27), D(2021, 12, 31), D(2022, 1, 1)]:
+            shift = make_shift(post, day=day, citizens_served=10)
+            book(alice, shift, Attendance.PRESENT, hours=Decimal("1.5"))
+            book(bob, shift, Attendance.ABSENT)  # a no-show: kept, never counted as hours
+        cancelled = make_shift(post, day=D(2021, 12, 20), is_cancelled=True)
+        book(alice, cancelled, Attendance.PRESENT, hours=Decimal(3))
         december = summary_of(build(MonthContext(month=D(2021, 12, 1))).content)
         january = summary_of(build(MonthContext(month=D(2022, 1, 1))).content)
     assert december[("党员志愿者服务", "开展班次")] == 2
@@ -278,6 +279,19 @@ def test_hotline_gives_the_month_and_the_year_to_date_as_of_the_month(db):
     assert calls[1:5] == [2000, pytest.approx(1.0), 12000, pytest.approx(1.0)]
     january = summary_of(build(MonthContext(month=D(2021, 1, 1))).content)
     assert january[("身边的服务热线", "年初至今来电总量")] == 2000  # a year end: January only
+
+
+def test_hotline_year_on_year_compares_the_months_both_years_have(db):
+    for month in range(1, 7):
+        make_month(D(2020, month, 1), accepted=100, completed=90, online_completed=50)
+    for month in range(1, 8):
+        make_month(D(2021, month, 1), accepted=150, completed=90, online_completed=50)
+    july = build(MonthContext(month=D(2021, 7, 1))).content
+    assert summary_of(july)[("身边的服务热线", "受理事件同比")] == pytest.approx(0.5)  # Jan–Jun each
+    sheet = rows_of(open_book(july)["身边的服务热线"])
+    accepted = next(row for row in sheet if row[0] == "受理事件")
+    assert accepted[2] is None and accepted[4] == pytest.approx(0.5)  # July alone has nothing to compare
+    assert "2020年7月无数据" in accepted[5]
 
 
 def test_the_one_window_hall_counts_items_entered_by_the_months_end(unit_a):

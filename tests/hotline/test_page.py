@@ -110,12 +110,54 @@ def test_zero_denominators_and_a_missing_year_show_a_dash_with_a_reason(client, 
     assert "—" in calls and "2020" in calls
 
 
-def test_a_partial_previous_year_is_not_compared(db):
+def test_a_partial_previous_year_compares_the_months_both_years_have(db):
     make_month(D(2020, 1, 1), calls=100)
     make_month(D(2021, 1, 1), calls=200)
     make_month(D(2021, 2, 1), calls=200)
     figure = period_figures(Period(D(2021, 1, 1), D(2021, 2, 1))).figures["calls"]
-    assert figure.change is None and "1" in str(figure.change_reason)
+    assert figure.value == 400  # the period's total is every stored month
+    assert (figure.previous, figure.change) == (100, Decimal("100.00"))  # January with January
+    assert "2020年2月" in str(figure.change_note) and "1 个月" in str(figure.change_note)
+
+
+def test_importing_the_next_month_keeps_the_public_year_on_year_and_says_why(
+    client, db, django_capture_on_commit_callbacks
+):
+    demo.load({})
+    assert "+17.4%" in figure_text(client.get(URL), "figure-calls")
+    with django_capture_on_commit_callbacks(execute=True):  # the cached page is renewed on commit
+        make_month(D(2021, 7, 1), calls=15000, accepted=9000, completed=8990, callbacks=7000, satisfied=6500)
+    response = client.get(URL)
+    assert response.context["period"] == Period(D(2021, 1, 1), D(2021, 7, 1))
+    calls = figure_text(response, "figure-calls")
+    assert "+17.4%" in calls  # January–June with January–June, as before
+    assert "2020年7月无数据" in calls and "6 个月" in calls
+    for figure_id in ("figure-accepted", "figure-completion", "figure-satisfaction"):
+        text = figure_text(response, figure_id)
+        assert "同比 —" not in text and "2020年7月无数据" in text, figure_id
+    headline = client.get("/").text.split('id="hotline-heading"')[1].split("</section>")[0]
+    assert "+17.4%" in headline
+
+
+def test_a_period_without_figures_says_no_data_not_zero(client, db):
+    make_month(D(2021, 6, 1), calls=500)
+    response = client.get(URL, {"start": "2021-03", "end": "2021-04"})
+    assert response.context["period"] == Period(D(2021, 3, 1), D(2021, 4, 1))
+    calls = figure_text(response, "figure-calls")
+    assert "无数据" in calls and " 0 " not in calls
+    assert "无数据" in figure_text(response, "figure-accepted")
+    assert "无数据" in figure_text(response, "figure-completion")
+    table = response.text.split('class="data trend-table"')[1].split("</table>")[0]
+    assert table.count("无数据") == 2  # March and April, each a row that says so
+
+
+def test_a_month_missing_inside_a_period_is_a_row_that_says_so(client, db):
+    make_month(D(2021, 1, 1), calls=100)
+    make_month(D(2021, 3, 1), calls=100)
+    response = client.get(URL, {"start": "2021-01", "end": "2021-03"})
+    table = response.text.split('class="data trend-table"')[1].split("</table>")[0]
+    assert table.count("<tr>") == 4 and table.count("无数据") == 1
+    assert "2021-02" in table
 
 
 def test_empty_portal_shows_no_error(client, db):

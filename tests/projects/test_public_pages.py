@@ -128,7 +128,10 @@ def count_queries(client, url) -> int:
     return len(captured)
 
 
-@pytest.mark.parametrize("url", ["/", "/projects/", "/projects/?status=completed", "/projects/?page=2"])
+@pytest.mark.parametrize(
+    "url",
+    ["/", "/projects/", "/projects/?status=completed", "/projects/?page=2", "/open-data/projects.json"],
+)
 def test_public_pages_run_the_same_number_of_queries_for_10_and_500_projects(client, round_, unit_a, url):
     build_ledger(round_, unit_a, 10)
     small = count_queries(client, url.replace("page=2", "page=1"))
@@ -145,3 +148,17 @@ def test_detail_page_queries_do_not_grow_with_updates(client, make_project):
     for day in range(2, 40):
         add_update(project, D(2021, 5, day % 28 + 1), 20)
     assert count_queries(client, reverse("projects:detail", args=[project.pk])) == few
+
+
+def test_open_data_rows_follow_the_documented_fields_in_each_language(client, make_project):
+    project = make_project(title="修建一座风雨桥", category="infrastructure")
+    add_update(project, D(2021, 6, 1), 100, status="completed")
+    chinese = client.get("/open-data/projects.json").json()
+    assert list(chinese["rows"][0]) == [field["name"] for field in chinese["fields"]]
+    row = chinese["rows"][0]
+    assert (row["category"], row["status"], row["status_label"]) == ("设施建设", "completed", "已完成")
+    assert row["url"] == f"http://testserver/projects/{project.pk}/"
+    english = client.get("/en/open-data/projects.json").json()["rows"][0]
+    assert english["status_label"] == "Completed (已完成)" and english["url"].endswith(
+        f"/en/projects/{project.pk}/"
+    )

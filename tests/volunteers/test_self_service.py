@@ -426,6 +426,11 @@ def test_no_certificate_without_confirmed_service_or_for_a_bad_period(client, to
         me(token), {"action": "certificate", "form": field, "start": "2021-05-09", "end": "2021-05-01"}
     )
     assert backwards.status_code == 400 and "结束日期不能早于开始日期" in backwards.content.decode()
+    book(volunteer_a, make_shift(post_a, D(2021, 5, 4)), Attendance.PRESENT)
+    ahead = client.post(
+        me(token), {"action": "certificate", "form": field, "start": "2021-05-01", "end": "2021-05-31"}
+    )
+    assert ahead.status_code == 409 and "证明不能包含签发日之后的日期" in ahead.content.decode()
     assert not Certificate.objects.exists()
 
 

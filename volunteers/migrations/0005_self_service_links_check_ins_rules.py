@@ -10,7 +10,7 @@ class Migration(migrations.Migration):
 
     dependencies = [
         ('units', '0004_ledger_import'),
-        ('volunteers', '0003_service_types'),
+        ('volunteers', '0004_cancelled_shifts_do_not_block'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
