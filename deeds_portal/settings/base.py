@@ -217,6 +217,11 @@ IMPORT_PENDING_MAX_AGE_HOURS = env.float("IMPORT_PENDING_MAX_AGE_HOURS", default
 
 LOGIN_URL = "admin:login"
 
+# Mail: only the volunteers' shift reminders (volunteers.reminders) use it. Unset, nothing is
+# sent (dummymail), never printed: a reminder names a person and their shift.
+vars().update(env.email_url("EMAIL_URL", default="dummymail://"))
+DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="webmaster@localhost")
+
 LOG_LEVEL = env.str("LOG_LEVEL", default="INFO")
 LOGGING = {
     "version": 1,
