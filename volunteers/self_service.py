@@ -212,7 +212,7 @@ def sign_up(volunteer: Volunteer, shift_pk: int) -> Assignment:
     with transaction.atomic():
         # Locked: two volunteers taking the last place at once are served one after the other.
         shift = (
-            Shift.objects.select_for_update()
+            Shift.objects.select_for_update(of=("self",))
             .filter(
                 pk=shift_pk,
                 post__unit_id=volunteer.unit_id,

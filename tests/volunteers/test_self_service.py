@@ -442,3 +442,15 @@ def test_a_volunteer_sees_only_their_own_certificates(client, token, unit_a, pos
     theirs = services.issue_certificate(other, D(2021, 5, 1), D(2021, 5, 9), None)
     assert client.get(reverse("volunteers:my-certificate", args=[token, theirs.number])).status_code == 404
     assert theirs.number not in client.get(me(token)).content.decode()
+
+
+def test_attendance_is_not_confirmed_before_the_shift_starts(
+    client, volunteer_a, shift_tomorrow, coordinator_a
+):
+    booking = book(volunteer_a, shift_tomorrow)
+    CheckIn.objects.create(assignment=booking, at=shift_tomorrow.starts_at - datetime.timedelta(minutes=20))
+    client.force_login(coordinator_a)
+    with time_machine.travel("2021-05-11T07:15:00+08:00", tick=False):
+        answer = client.post(reverse("volunteers:confirm-attendance", args=[booking.pk]), follow=True)
+    assert "尚未开始：开始后才能记录出勤" in answer.content.decode()
+    assert Assignment.objects.get(pk=booking.pk).attendance == Attendance.EXPECTED
