@@ -454,3 +454,8 @@ def test_attendance_is_not_confirmed_before_the_shift_starts(
         answer = client.post(reverse("volunteers:confirm-attendance", args=[booking.pk]), follow=True)
     assert "尚未开始：开始后才能记录出勤" in answer.content.decode()
     assert Assignment.objects.get(pk=booking.pk).attendance == Attendance.EXPECTED
+
+
+def test_the_volunteer_page_and_the_sitemap_lead_to_the_join_page(client):
+    assert 'href="/volunteers/join/"' in client.get(reverse("volunteers:index")).content.decode()
+    assert "/volunteers/join/" in client.get("/sitemap.xml").content.decode()
