@@ -456,6 +456,6 @@ def test_attendance_is_not_confirmed_before_the_shift_starts(
     assert Assignment.objects.get(pk=booking.pk).attendance == Attendance.EXPECTED
 
 
-def test_the_volunteer_page_and_the_sitemap_lead_to_the_join_page(client):
+def test_the_volunteer_page_and_the_sitemap_lead_to_the_join_page(client, db):
     assert 'href="/volunteers/join/"' in client.get(reverse("volunteers:index")).content.decode()
     assert "/volunteers/join/" in client.get("/sitemap.xml").content.decode()
