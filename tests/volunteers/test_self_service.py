@@ -459,3 +459,15 @@ def test_attendance_is_not_confirmed_before_the_shift_starts(
 def test_the_volunteer_page_and_the_sitemap_lead_to_the_join_page(client, db):
     assert 'href="/volunteers/join/"' in client.get(reverse("volunteers:index")).content.decode()
     assert "/volunteers/join/" in client.get("/sitemap.xml").content.decode()
+
+
+def test_the_coordinator_sets_the_cancel_deadline_of_their_own_unit_only(
+    client, coordinator_a, unit_a, unit_b
+):
+    client.force_login(coordinator_a)
+    add = reverse("admin:volunteers_selfservicerules_add")
+    answer = client.post(add, {"unit": unit_a.pk, "cancel_hours_before": 24, "contact": "机关党委办公室"})
+    assert answer.status_code == 302
+    assert SelfServiceRules.objects.get(unit=unit_a).cancel_hours_before == 24
+    refused = client.post(add, {"unit": unit_b.pk, "cancel_hours_before": 1, "contact": ""})
+    assert refused.status_code == 200 and not SelfServiceRules.objects.filter(unit=unit_b).exists()
