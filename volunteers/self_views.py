@@ -25,6 +25,7 @@ from django.http import Http404, HttpResponseRedirect
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone, translation
+from django.utils.http import urlencode
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.cache import never_cache
@@ -124,8 +125,8 @@ def personal_page(request, token):
         action = request.POST.get("action", "")
         value = _signed_value(request, link, action)
         if value is None:
-            messages_ = [_("This form has expired. Please try again from the refreshed page.")]
-            return _render_personal(request, link, errors=messages_, status=400)
+            expired = _("This form has expired. Please try again from the refreshed page.")
+            return _render_personal(request, link, errors=[expired], status=400)
         try:
             if action == "sign-up":
                 assignment = self_service.sign_up(volunteer, int(value))
@@ -155,8 +156,6 @@ NOTICE_SALT = "volunteers.self.notice"
 
 
 def _notice_query(link, notice: str) -> str:
-    from django.utils.http import urlencode
-
     return urlencode({"done": signing.dumps(notice, salt=NOTICE_SALT + link.digest, compress=True)})
 
 
