@@ -471,3 +471,10 @@ def test_the_coordinator_sets_the_cancel_deadline_of_their_own_unit_only(
     assert SelfServiceRules.objects.get(unit=unit_a).cancel_hours_before == 24
     refused = client.post(add, {"unit": unit_b.pk, "cancel_hours_before": 1, "contact": ""})
     assert refused.status_code == 200 and not SelfServiceRules.objects.filter(unit=unit_b).exists()
+
+
+def test_a_leader_who_only_reads_the_register_sees_no_personal_link(client, leader, volunteer_a, token):
+    client.force_login(leader)
+    page = client.get(reverse("admin:volunteers_volunteer_change", args=[volunteer_a.pk]))
+    assert page.status_code == 200 and token not in page.content.decode()
+    assert client.get(reverse("volunteers:personal-link", args=[volunteer_a.pk])).status_code == 403
