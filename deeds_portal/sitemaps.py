@@ -26,6 +26,7 @@ class PublicPagesSitemap(BilingualSitemap):
             "reforms:list",
             "hotline:index",
             "volunteers:index",
+            "volunteers:join",
             "suggestions:list",
             "open-data",
         ]

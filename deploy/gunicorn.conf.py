@@ -31,11 +31,14 @@ class JsonLogger(Logger):
     def access(self, resp, req, environ, request_time):
         if not (self.cfg.accesslog or self.cfg.logconfig or self.cfg.syslog):
             return
+        # Imported here: the project is importable once the app is loaded, not when this file is read.
+        from deeds_portal.jsonlog import redact_path
+
         record = {
             "time": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
             "type": "access",
             "method": environ.get("REQUEST_METHOD"),
-            "path": environ.get("PATH_INFO"),
+            "path": redact_path(environ.get("PATH_INFO")),  # never a volunteer's personal link
             "status": int(str(resp.status).split()[0]) if resp.status else None,
             "bytes": getattr(resp, "sent", None),
             "duration_ms": round(request_time.total_seconds() * 1000, 1),
@@ -51,6 +54,7 @@ logger_class = JsonLogger
 logconfig_dict = {
     "version": 1,
     "disable_existing_loggers": False,
+    "filters": {"private_paths": {"()": "deeds_portal.jsonlog.RedactPrivatePaths"}},
     "formatters": {
         "json": {"()": "deeds_portal.jsonlog.JsonFormatter"},
         "bare": {"format": "%(message)s"},
@@ -59,6 +63,7 @@ logconfig_dict = {
         "error_console": {
             "class": "logging.StreamHandler",
             "formatter": "json",
+            "filters": ["private_paths"],
             "stream": "ext://sys.stderr",
         },
         "access_console": {

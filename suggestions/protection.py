@@ -9,43 +9,15 @@ production), so every app server sees the same ones.
 import hashlib
 import hmac
 import secrets
-import time
 
 from django.conf import settings
 from django.core import signing
-from django.core.cache import cache
 
-from units.client_ip import limit_address
+from units.rate_limit import address_hash, over_limit  # noqa: F401  (the citizens' forms count with these)
 
 BROWSER_COOKIE = "citizen_browser"
 BROWSER_COOKIE_AGE = 2 * 365 * 24 * 3600
 HONEYPOT_FIELD = "website"  # hidden from people; bots fill it in
-
-
-def address_hash(request) -> str:
-    """The keyed hash of the address the limits count (an IPv6 /64 is one address)."""
-    address = limit_address(request) or ""
-    return hmac.new(settings.SECRET_KEY.encode(), address.encode(), hashlib.sha256).hexdigest()
-
-
-def over_limit(request, action: str, limit: int, period_seconds: int) -> bool:
-    """Count one ``action`` from the request's address; True once more than ``limit`` in the period.
-
-    Fixed windows: the counter key carries the window number, so it expires on its own.
-    """
-    window = int(time.time() // period_seconds)
-    key = f"citizen-limit:{action}:{address_hash(request)}:{window}"
-    try:
-        if cache.add(key, 1, timeout=period_seconds + 1):
-            count = 1
-        else:
-            count = cache.incr(key)
-    except ValueError:  # evicted between add and incr
-        cache.set(key, 1, timeout=period_seconds + 1)
-        count = 1
-    except Exception:  # the cache server is down: better to accept than to refuse everyone
-        return False
-    return count > limit
 
 
 def browser_id(request) -> tuple[str, bool]:

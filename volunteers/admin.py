@@ -23,7 +23,7 @@ from units.admin import LedgerImportExportMixin, LockVersionAdminMixin, LockVers
 from units.dates import today
 from units.history import RecordHistoryMixin
 
-from . import services
+from . import self_admin, services
 from .models import (
     WEEKDAYS,
     Assignment,
@@ -117,10 +117,16 @@ class ServiceTypeAdmin(RecordHistoryMixin, VersionAdmin):
 
 @admin.register(Post)
 class PostAdmin(UnitScopedAdminMixin, VersionAdmin):
-    list_display = ["name", "unit", "address", "is_active"]
+    list_display = ["name", "unit", "address", "is_active", "check_in_sign"]
     list_filter = [("unit", admin.RelatedOnlyFieldListFilter), "is_active"]
     list_select_related = ["unit"]
     search_fields = ["name", "address"]
+
+    @admin.display(description=_("check-in sign"))
+    def check_in_sign(self, post):
+        return format_html(
+            '<a href="{}">{}</a>', reverse("volunteers:check-in-sign", args=[post.pk]), _("Print (A4)")
+        )
 
 
 @admin.register(Volunteer)
@@ -130,8 +136,22 @@ class VolunteerAdmin(UnitScopedAdminMixin, LockVersionAdminMixin, LedgerImportEx
     list_filter = [("unit", admin.RelatedOnlyFieldListFilter), "is_party_member", "is_active"]
     list_select_related = ["unit"]
     search_fields = ["name", "phone", "skills"]
-    fieldsets = [(None, {"fields": ["name", "unit", "is_party_member", "phone", "skills", "is_active"]})]
+    fieldsets = [
+        (None, {"fields": ["name", "unit", "is_party_member", "phone", "email", "skills", "is_active"]})
+    ]
     actions = ["book_on_shift"]
+
+    def get_fieldsets(self, request, obj=None):
+        fieldsets = super().get_fieldsets(request, obj)
+        if obj is not None and request.user.has_perm("volunteers.change_volunteer"):
+            return [*fieldsets, (_("personal link"), {"fields": [self_admin.personal_link_field(request)]})]
+        return fieldsets
+
+    def get_readonly_fields(self, request, obj=None):
+        readonly = super().get_readonly_fields(request, obj)
+        if obj is not None and request.user.has_perm("volunteers.change_volunteer"):
+            return [*readonly, self_admin.personal_link_field(request)]
+        return readonly
 
     def get_list_display(self, request):
         shown = super().get_list_display(request)

@@ -31,6 +31,9 @@ COORDINATOR_PERMISSIONS = [
     "volunteers.add_problemsolved",
     "volunteers.change_problemsolved",
     "volunteers.delete_problemsolved",
+    "volunteers.view_selfservicerules",
+    "volunteers.add_selfservicerules",
+    "volunteers.change_selfservicerules",
 ]
 
 

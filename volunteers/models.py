@@ -63,6 +63,11 @@ class Volunteer(LockVersionedModel):
         blank=True,
         help_text=_("Private: never shown publicly or exported to others."),
     )
+    email = models.EmailField(
+        _("e-mail address"),
+        blank=True,
+        help_text=_("Private, optional: only for a reminder the day before each of their shifts."),
+    )
     skills = models.CharField(_("skills"), max_length=200, blank=True)
     is_active = models.BooleanField(_("active"), default=True)
     is_demo = models.BooleanField(_("demo data"), default=False, editable=False)
@@ -571,3 +576,7 @@ def validate_certificate_period(end: datetime.date | None, issued_on: datetime.d
             )
             % {"issued_on": f"{issued_on:%Y-%m-%d}"}
         )
+
+
+# The self-service models live in a module of their own; Django finds models here.
+from .links import CheckIn, PersonalLink, SelfServiceRules, ShiftReminder  # noqa: E402, F401

@@ -121,7 +121,9 @@ def roster_rows(user, first: datetime.date):
         .select_related("post", "service")
         .prefetch_related(
             Prefetch(
-                "assignments", Assignment.objects.select_related("volunteer").order_by("volunteer__name")
+                "assignments",
+                # check_in: the roster shows who checked in at the post (volunteers.self_service).
+                Assignment.objects.select_related("volunteer", "check_in").order_by("volunteer__name"),
             )
         )
         .order_by("starts_at", "post__name")

@@ -217,15 +217,23 @@ IMPORT_PENDING_MAX_AGE_HOURS = env.float("IMPORT_PENDING_MAX_AGE_HOURS", default
 
 LOGIN_URL = "admin:login"
 
+# Mail: only the volunteers' shift reminders (volunteers.reminders) use it. Unset, nothing is
+# sent (dummymail), never printed: a reminder names a person and their shift.
+vars().update(env.email_url("EMAIL_URL", default="dummymail://"))
+DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="webmaster@localhost")
+
 LOG_LEVEL = env.str("LOG_LEVEL", default="INFO")
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
     # LOG_FORMAT=json (the production env file) writes one JSON object per line.
     "formatters": {"json": {"()": "deeds_portal.jsonlog.JsonFormatter"}},
+    # Every line passes the private-path filter: a volunteer's personal link never reaches a log.
+    "filters": {"private_paths": {"()": "deeds_portal.jsonlog.RedactPrivatePaths"}},
     "handlers": {
         "console": {
             "class": "logging.StreamHandler",
+            "filters": ["private_paths"],
             **({"formatter": "json"} if env.str("LOG_FORMAT", default="") == "json" else {}),
         }
     },
@@ -238,6 +246,8 @@ LOGGING = {
         # Here the root's handler alone prints it. (That also drops Django's default
         # mail_admins handler; ADMINS is not set, so it sent nothing.)
         "django": {"handlers": [], "level": LOG_LEVEL},
+        # runserver's request lines: through the filtered handler, not Django's own.
+        "django.server": {"handlers": ["console"], "level": "INFO", "propagate": False},
         "django.db.backends": {"level": "WARNING"},
         "import_export": {"level": "INFO"},
     },
