@@ -47,6 +47,12 @@ NOT_PAGES = {
     "volunteers:issue-certificate": "staff only (sign-in required)",
     "volunteers:certificate": "staff only (sign-in required)",
     "suggestions:support": "a POST target that answers with a redirect",
+    "volunteers:me": "a volunteer's own page behind their personal link (test_volunteer_self_service.py)",
+    "volunteers:my-certificate": "a volunteer's own certificate behind their personal link",
+    "volunteers:check-in": "opened from a post's QR sign by a volunteer (test_volunteer_self_service.py)",
+    "volunteers:personal-link": "staff only (sign-in required)",
+    "volunteers:check-in-sign": "staff only (sign-in required)",
+    "volunteers:confirm-attendance": "staff only, a POST target",
 }
 
 
@@ -128,6 +134,7 @@ PAGES = {
     "reforms:detail": lambda rows: [f"/reforms/{rows['item'].pk}/"],
     "hotline:index": lambda rows: ["/hotline/"],
     "volunteers:index": lambda rows: ["/volunteers/"],
+    "volunteers:join": lambda rows: ["/volunteers/join/"],
     "suggestions:list": lambda rows: ["/suggestions/"],
     "suggestions:detail": lambda rows: [f"/suggestions/{rows['suggestion'].pk}/"],
     "suggestions:new": lambda rows: ["/suggestions/new/"],
