@@ -96,6 +96,17 @@ DATABASES = {
     "default": env.db("DATABASE_URL", default=f"sqlite:///{BASE_DIR / 'db.sqlite3'}"),
 }
 DATABASES["default"]["ATOMIC_REQUESTS"] = False
+if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
+    # The embedded default serves several processes at once (runserver beside db_worker):
+    # WAL lets readers go on while one writes; IMMEDIATE takes the write lock when a
+    # transaction starts, so a transaction that read never fails upgrading to a write
+    # ("database is locked" at once, whatever the timeout) and waits its turn instead.
+    DATABASES["default"].setdefault("OPTIONS", {})
+    DATABASES["default"]["OPTIONS"].setdefault("transaction_mode", "IMMEDIATE")
+    DATABASES["default"]["OPTIONS"].setdefault("timeout", env.float("SQLITE_BUSY_TIMEOUT", default=20))
+    DATABASES["default"]["OPTIONS"].setdefault(
+        "init_command", "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL"
+    )
 DATABASES["default"].setdefault("CONN_MAX_AGE", env.int("CONN_MAX_AGE", default=60))
 # A kept connection is checked before each request reuses it: after a database restart the
 # next request reconnects instead of failing with the dead connection.
