@@ -9,12 +9,11 @@ from reversion.admin import VersionAdmin
 from units.admin import LedgerImportExportMixin, LockVersionAdminMixin
 
 from . import tasks
+from .case_import import MAX_BYTES as MAX_CASE_IMPORT_BYTES
+from .case_import import RefusedFile, guard
 from .models import Case, CaseImport, Month, MonthSource
 from .resources import MonthResource
 from .rollup import roll_up
-
-# A 200,000-row export is about 40 MB as csv, 15 MB as xlsx.
-MAX_CASE_IMPORT_BYTES = 100 * 1024 * 1024
 
 
 @admin.register(Month)
@@ -84,6 +83,10 @@ class CaseImportForm(forms.ModelForm):
             )
         if not upload.name.lower().endswith((".csv", ".xlsx")):
             raise ValidationError(_("Upload the platform's export as an xlsx or csv file."))
+        try:
+            guard(upload, upload.name)  # a bomb is refused here, before it is stored or queued
+        except RefusedFile as refusal:
+            raise ValidationError(str(refusal)) from None
         return upload
 
 

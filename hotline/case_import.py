@@ -20,6 +20,8 @@ from django.db import connection, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from units.import_rules import ImportRefused, check_upload
+from units.isolated_parse import ParseFailed, rows_in_child
 from units.public_pages import public_data_changed
 
 from . import rules
@@ -29,6 +31,11 @@ from .rollup import roll_up
 BATCH = 2000
 SAMPLE_ROWS = 10
 MAX_ROWS = 200_000
+# A 200,000-row export is about 40 MB as csv, 15 MB as xlsx.
+MAX_BYTES = 100 * 1024 * 1024
+# Its sheet unpacks to about 160 MB with the platform's usual columns; a file unpacking to
+# far more is refused before any reader runs (the shared guards, units.import_rules).
+MAX_UNPACKED_BYTES = 640 * 1024 * 1024
 EXCEL_EPOCH = datetime.datetime(1899, 12, 30)
 LOCAL = zoneinfo.ZoneInfo(settings.TIME_ZONE)
 
@@ -114,19 +121,50 @@ def _csv_encoding(stream) -> str:
     return encoding
 
 
-def read_rows(stream, name: str) -> Iterator[list]:
-    """Rows of the file's first sheet, header first, one at a time."""
-    if name.lower().endswith(".xlsx"):
-        from python_calamine import CalamineWorkbook
+def file_format(name: str) -> str | None:
+    lowered = name.lower()
+    return "xlsx" if lowered.endswith(".xlsx") else "csv" if lowered.endswith(".csv") else None
 
+
+def guard(stream, name: str) -> None:
+    """The checks every import passes before a reader runs: size, zip, the sheet's extent."""
+    try:
+        check_upload(
+            stream,
+            file_format(name),
+            count_rows=False,  # counted while streaming, against MAX_ROWS
+            max_bytes=MAX_BYTES,
+            max_rows=MAX_ROWS,
+            max_unpacked_bytes=MAX_UNPACKED_BYTES,
+        )
+    except ImportRefused as refusal:
+        raise RefusedFile(str(refusal)) from None
+
+
+def _xlsx_rows(stream) -> Iterator[list]:
+    from python_calamine import CalamineWorkbook
+
+    try:
+        workbook = CalamineWorkbook.from_filelike(stream)
+        sheet = workbook.get_sheet_by_index(0)
+        yield from sheet.iter_rows()
+    except Exception as error:  # calamine raises its own error types for broken files
+        raise RefusedFile(
+            _("The file could not be read as xlsx (%(error)s).") % {"error": type(error).__name__}
+        ) from None
+
+
+def read_rows(stream, name: str) -> Iterator[list]:
+    """Rows of the file's first sheet, header first, one at a time.
+
+    An xlsx is read by native code in a child process (``units.isolated_parse``): a file
+    that crashes or swamps the reader fails this import, never the worker.
+    """
+    if name.lower().endswith(".xlsx"):
         try:
-            workbook = CalamineWorkbook.from_filelike(stream)
-            sheet = workbook.get_sheet_by_index(0)
-            yield from sheet.iter_rows()
-        except Exception as error:  # calamine raises its own error types for broken files
-            raise RefusedFile(
-                _("The file could not be read as xlsx (%(error)s).") % {"error": type(error).__name__}
-            ) from None
+            yield from rows_in_child(_xlsx_rows, stream)
+        except ParseFailed as failure:
+            raise RefusedFile(str(failure)) from None
         return
     if name.lower().endswith(".csv"):
         encoding = _csv_encoding(stream)
@@ -343,6 +381,7 @@ def import_cases(
 
 
 def _run(stream, name, outcome: Outcome, *, commit, progress, is_demo) -> None:
+    guard(stream, name)
     rows = read_rows(stream, name)
     header = next(rows, None)
     if header is None:

@@ -8,6 +8,7 @@ the uploader's unit scoping checked again row by row. Both use the ledger's own
 admin (its formats, resource and scoping), found through the admin site.
 """
 
+import io
 import logging
 from datetime import timedelta
 from types import SimpleNamespace
@@ -25,6 +26,8 @@ from import_export.signals import post_import
 from audit.records import record_import
 
 from .import_log import log_import_error
+from .import_rules import ImportRefused, check_upload
+from .isolated_parse import ParseFailed, parse_in_child
 from .models import LedgerImport
 from .pending_imports import PendingImportStorage, PendingImportUnavailable
 
@@ -130,8 +133,19 @@ def _run(job_pk: int, *, dry_run: bool, address: str | None = None) -> None:
                     "belongs to someone else. Nothing was imported. Please upload the file again."
                 )
             ) from None
+        # The shared guards, then the reader in a child process: a file that would crash or
+        # swamp the reader fails this job only, never the worker.
         try:
-            dataset = input_format.create_dataset(data)
+            check_upload(
+                io.BytesIO(data if isinstance(data, bytes) else data.encode()), input_format.get_title()
+            )
+        except ImportRefused as refusal:
+            raise JobRefused(str(refusal)) from None
+        try:
+            dataset = parse_in_child(input_format.create_dataset, data)
+        except ParseFailed as failure:
+            log_import_error(job.ledger.model_class()._meta.label, None, failure)
+            raise JobRefused(str(failure)) from None
         except Exception as error:
             log_import_error(job.ledger.model_class()._meta.label, None, error)
             detail = str(error) if isinstance(error, ValueError) else ""

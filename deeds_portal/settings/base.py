@@ -197,6 +197,15 @@ FILE_UPLOAD_MAX_MEMORY_SIZE = 2_621_440
 # busy server. A file with more rows is refused before it is parsed, and an xlsx before it
 # is unpacked when it would unpack to far more than such a file (a zip bomb).
 IMPORT_MAX_ROWS = env.int("IMPORT_MAX_ROWS", default=20_000)
+# A sheet declaring or holding a cell past this column (or past the row limit) is refused
+# before it is read: a reader builds the whole rectangle up to its farthest cell.
+IMPORT_MAX_COLUMNS = env.int("IMPORT_MAX_COLUMNS", default=200)
+# The parse runs in a child process with this much memory beyond the worker's own: a reader
+# that crashes or runs out fails that one job, never the worker (units/isolated_parse.py).
+IMPORT_PARSE_MEMORY_BYTES = env.int("IMPORT_PARSE_MEMORY_BYTES", default=1536 * 1024 * 1024)
+# …and at most this long (a file within the limits reads in seconds); it counts within the
+# stall margin of units.tasks, so a job still reading is never taken for a lost one.
+IMPORT_PARSE_TIME_LIMIT_SECONDS = env.float("IMPORT_PARSE_TIME_LIMIT_SECONDS", default=120)
 # Each job of an import (check, confirmed import) stops and rolls back after this.
 IMPORT_TIME_LIMIT_SECONDS = env.float("IMPORT_TIME_LIMIT_SECONDS", default=600)
 IMPORT_MAX_UNPACKED_BYTES = env.int("IMPORT_MAX_UNPACKED_BYTES", default=50 * 1024 * 1024)
