@@ -7,6 +7,7 @@ from django.utils.translation import gettext_lazy as _
 from reversion.admin import VersionAdmin
 
 from units.admin import LedgerImportExportMixin, LockVersionAdminMixin
+from units.import_jobs import sweep_import_jobs
 
 from . import tasks
 from .case_import import MAX_BYTES as MAX_CASE_IMPORT_BYTES
@@ -125,6 +126,7 @@ class CaseImportAdmin(admin.ModelAdmin):
     def save_model(self, request, obj, form, change):
         obj.original_name = form.cleaned_data["file"].name
         obj.created_by = request.user
+        sweep_import_jobs()  # uploads never confirmed, of every kind, go before a new one is kept
         super().save_model(request, obj, form, change)
         transaction.on_commit(lambda: tasks.check_case_file.enqueue(obj.pk))
 

@@ -7,8 +7,12 @@ Each job records its state, the rows read so far and its result on the
 
 import logging
 
-from django.utils import timezone
+from django.conf import settings
+from django.utils import timezone, translation
+from django.utils.translation import gettext as _
 from django_tasks import task
+
+from units.import_jobs import retained_after, unconfirmed_before
 
 from .case_import import import_cases
 from .models import CaseImport
@@ -47,8 +51,11 @@ def _run(job_pk: int, *, commit: bool, running: str, passed: str, refused: str) 
         outcome.unchanged,
         outcome.errors.refused_rows,
     )
+    result = outcome.as_dict()
+    if state != CaseImport.State.CHECKED:
+        result["sample"] = []  # the file's rows: shown only while the import may be confirmed
     CaseImport.objects.filter(pk=job_pk).update(
-        state=state, rows_done=outcome.rows, result=outcome.as_dict(), finished_at=timezone.now()
+        state=state, rows_done=outcome.rows, result=result, finished_at=timezone.now()
     )
     if state != CaseImport.State.CHECKED:
         _discard_file(job)
@@ -56,8 +63,46 @@ def _run(job_pk: int, *, commit: bool, running: str, passed: str, refused: str) 
 
 def _discard_file(job: CaseImport) -> None:
     """The uploaded export carries callers' phones and names: kept only until the import is over."""
-    job.file.delete(save=False)
+    if job.file:
+        job.file.delete(save=False)
     CaseImport.objects.filter(pk=job.pk).update(file="")
+
+
+def _end(job: CaseImport, message, **fields) -> None:
+    """End a job that cannot go on: its file and sample rows deleted, the reason shown."""
+    result = {**(job.result or {}), "sample": [], "file_errors": [str(message)], "committed": False}
+    CaseImport.objects.filter(pk=job.pk).update(
+        state=CaseImport.State.FAILED, result=result, finished_at=timezone.now(), **fields
+    )
+    _discard_file(job)
+
+
+def sweep_case_jobs() -> int:
+    """Checked files never confirmed in time end (file and sample deleted); jobs past
+    ``IMPORT_JOB_RETENTION_DAYS`` are deleted. Registered in ``units.import_jobs``."""
+    with translation.override(settings.LANGUAGE_CODE):  # stored as the worker stores its messages
+        message = str(
+            _(
+                "This import waited for confirmation longer than %(hours)s hours, so the uploaded file "
+                "was deleted. Nothing was imported. Please upload the file again."
+            )
+            % {"hours": f"{settings.IMPORT_PENDING_MAX_AGE_HOURS:g}"}
+        )
+    touched = 0
+    for job in CaseImport.objects.filter(
+        state=CaseImport.State.CHECKED, finished_at__lt=unconfirmed_before()
+    ):
+        if CaseImport.objects.filter(pk=job.pk, state=CaseImport.State.CHECKED).update(
+            state=CaseImport.State.FAILED
+        ):
+            _end(job, message)
+            touched += 1
+    # A job queued that long ago will never run; one checking or importing is the stall rule's.
+    running = [CaseImport.State.CHECKING, CaseImport.State.IMPORTING]
+    old = CaseImport.objects.filter(created_at__lt=retained_after()).exclude(state__in=running)
+    for job in old:
+        _discard_file(job)
+    return touched + old.delete()[0]
 
 
 @task()

@@ -25,6 +25,7 @@ from import_export.signals import post_import
 
 from audit.records import record_import
 
+from .import_jobs import retained_after, unconfirmed_before
 from .import_log import log_import_error
 from .import_rules import ImportRefused, check_upload
 from .isolated_parse import ParseFailed, parse_in_child
@@ -100,6 +101,10 @@ def _preview(result) -> dict:
 
 
 def _finish(job_pk: int, **fields) -> None:
+    if fields.get("status") != Status.CHECKED:
+        # The preview's rows are the file's cells (names, phones): kept only while the
+        # uploader may still confirm them.
+        fields["preview"] = {}
     LedgerImport.objects.filter(pk=job_pk).update(finished_at=timezone.now(), **fields)
     cache.delete(progress_key(job_pk))
 
@@ -285,6 +290,30 @@ def give_up_stalled_jobs() -> int:
             cache.delete(progress_key(job.pk))
             logger.warning("ledger import %s: no progress past its time budget; marked failed", job.pk)
     return len(stalled)
+
+
+def sweep_ledger_jobs() -> int:
+    """Checked jobs never confirmed in time end (their upload and preview deleted); jobs past
+    ``IMPORT_JOB_RETENTION_DAYS`` are deleted. Registered in ``units.import_jobs``."""
+    with translation.override(settings.LANGUAGE_CODE):  # stored as the worker stores its messages
+        message = _(
+            "This import waited for confirmation longer than %(hours)s hours, so the uploaded file "
+            "was deleted. Nothing was imported. Please upload the file again."
+        ) % {"hours": f"{settings.IMPORT_PENDING_MAX_AGE_HOURS:g}"}
+    touched = 0
+    for job in LedgerImport.objects.filter(status=Status.CHECKED, finished_at__lt=unconfirmed_before()):
+        if LedgerImport.objects.filter(pk=job.pk, status=Status.CHECKED).update(
+            status=Status.FAILED, preview={}, error_count=1, errors=[[None, str(message)]]
+        ):
+            _pending_remove(job)
+            touched += 1
+    # A job queued that long ago will never run; one checking or importing is the stall rule's.
+    old = LedgerImport.objects.filter(created_at__lt=retained_after()).exclude(
+        status__in=[Status.CHECKING, Status.IMPORTING]
+    )
+    for job in old:
+        _pending_remove(job)
+    return touched + old.delete()[0]
 
 
 @task()

@@ -225,6 +225,9 @@ IMPORT_EXPORT_IMPORT_IGNORE_BLANK_LINES = True
 IMPORT_EXPORT_TMP_STORAGE_CLASS = "units.pending_imports.PendingImportStorage"
 IMPORT_PENDING_DIR = Path(env.str("IMPORT_PENDING_DIR", default=str(MEDIA_ROOT.parent / "pending-imports")))
 IMPORT_PENDING_MAX_AGE_HOURS = env.float("IMPORT_PENDING_MAX_AGE_HOURS", default=4)
+# Import jobs (ledgers' and case files') are deleted, rows and all, this many days after their
+# upload (units/import_jobs.py); the audit log keeps each import's entry for its own time.
+IMPORT_JOB_RETENTION_DAYS = env.int("IMPORT_JOB_RETENTION_DAYS", default=90)
 
 LOGIN_URL = "admin:login"
 
