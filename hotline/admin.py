@@ -130,6 +130,14 @@ class CaseImportAdmin(admin.ModelAdmin):
         super().save_model(request, obj, form, change)
         transaction.on_commit(lambda: tasks.check_case_file.enqueue(obj.pk))
 
+    def changelist_view(self, request, extra_context=None):
+        tasks.give_up_stalled_jobs()  # a job whose worker was lost stops showing 导入中
+        return super().changelist_view(request, extra_context)
+
+    def change_view(self, request, object_id, form_url="", extra_context=None):
+        tasks.give_up_stalled_jobs()
+        return super().change_view(request, object_id, form_url, extra_context)
+
     @admin.display(description=_("summary"))
     def summary(self, obj):
         from django.template.loader import render_to_string
@@ -140,9 +148,12 @@ class CaseImportAdmin(admin.ModelAdmin):
     def confirm_import(self, request, queryset):
         started = 0
         for job in queryset.filter(state=CaseImport.State.CHECKED):
-            CaseImport.objects.filter(pk=job.pk).update(state=CaseImport.State.QUEUED)
-            transaction.on_commit(lambda pk=job.pk: tasks.import_case_file.enqueue(pk))
-            started += 1
+            # Of two confirmations (a double click) only the one that moves the job on queues it.
+            if CaseImport.objects.filter(pk=job.pk, state=CaseImport.State.CHECKED).update(
+                state=CaseImport.State.IMPORTING, started_at=None, rows_done=0
+            ):
+                transaction.on_commit(lambda pk=job.pk: tasks.import_case_file.enqueue(pk))
+                started += 1
         if started:
             self.message_user(
                 request, _("%(n)s import(s) started; this page shows their progress.") % {"n": started}

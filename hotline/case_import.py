@@ -11,6 +11,7 @@ import codecs
 import csv
 import datetime
 import io
+import time
 import zoneinfo
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
@@ -20,7 +21,7 @@ from django.db import connection, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from units.import_rules import ImportRefused, check_upload
+from units.import_rules import ImportRefused, cell_problems, check_upload
 from units.isolated_parse import ParseFailed, rows_in_child
 from units.public_pages import public_data_changed
 
@@ -38,6 +39,9 @@ MAX_BYTES = 100 * 1024 * 1024
 MAX_UNPACKED_BYTES = 640 * 1024 * 1024
 EXCEL_EPOCH = datetime.datetime(1899, 12, 30)
 LOCAL = zoneinfo.ZoneInfo(settings.TIME_ZONE)
+# Excel's range of times: 1900-01-01 … 9999-12-31.
+EARLIEST = datetime.datetime(1900, 1, 1, tzinfo=LOCAL)
+LATEST = datetime.datetime(9999, 12, 31, tzinfo=LOCAL)
 
 # field: (our header, *aliases seen in platform versions)
 COLUMNS: dict[str, tuple[str, ...]] = {
@@ -202,6 +206,10 @@ def parse_time(value) -> datetime.datetime | None:
             moment = _from_formats(text)
     if moment.tzinfo is None:
         moment = moment.replace(tzinfo=LOCAL)  # China has no daylight saving: replace is exact
+    if not EARLIEST <= moment < LATEST:
+        # Out of Excel's range a time is a typing slip; near the ends of Python's, it would
+        # overflow when stored in UTC (a crash at import, after a check that passed).
+        raise ValueError
     return moment
 
 
@@ -249,6 +257,9 @@ def parse_row(cells: list, positions: dict[str, int], now: datetime.datetime) ->
             return None
 
     values = {name: rules.text_cell(cell(name)) for name in ("number", *COMPARED[1:7])}
+    for column, problem in cell_problems({COLUMNS[name][0]: text for name, text in values.items()}):
+        # PostgreSQL refuses the character: a row error at the check, never a failed import.
+        errors.append(f"{column}: {problem}")
     if not values["number"]:
         errors.append(_("工单编号 is empty."))
     for name, limit in LIMITS.items():
@@ -286,13 +297,22 @@ def parse_row(cells: list, positions: dict[str, int], now: datetime.datetime) ->
     return ParsedRow(values, errors)
 
 
+def _days_after(received, days) -> datetime.datetime | None:
+    if received is None:
+        return None
+    due = received + datetime.timedelta(days=days)
+    if due >= LATEST:
+        raise ValueError
+    return due
+
+
 def _due(value, received, errors) -> datetime.datetime | None:
-    if isinstance(value, (int, float)) and not isinstance(value, bool) and 0 < value < DAYS_LIMIT:
-        return received + datetime.timedelta(days=value) if received else None
-    text = rules.text_cell(value) if not isinstance(value, (datetime.date, int, float)) else None
-    if text and text.isdigit() and int(text) < DAYS_LIMIT:
-        return received + datetime.timedelta(days=int(text)) if received else None
     try:
+        if isinstance(value, (int, float)) and not isinstance(value, bool) and 0 < value < DAYS_LIMIT:
+            return _days_after(received, value)
+        text = rules.text_cell(value) if not isinstance(value, (datetime.date, int, float)) else None
+        if text and text.isdigit() and int(text) < DAYS_LIMIT:
+            return _days_after(received, int(text))
         return parse_time(value)
     except (ValueError, OverflowError):
         errors.append(
@@ -392,6 +412,7 @@ def _run(stream, name, outcome: Outcome, *, commit, progress, is_demo) -> None:
         outcome.file_errors.extend(headers.errors)
         return
     now = timezone.now()
+    deadline = time.monotonic() + settings.IMPORT_TIME_LIMIT_SECONDS
     seen: dict[str, int] = {}
     months: set[datetime.date] = set()
     batch: list[dict] = []
@@ -418,14 +439,29 @@ def _run(stream, name, outcome: Outcome, *, commit, progress, is_demo) -> None:
             outcome.sample.append({"row": row_number, **_shown(parsed.values)})
         batch.append(parsed.values)
         if len(batch) >= BATCH:
+            _check_time(deadline, row_number)
             _flush(batch, outcome, months, commit=commit and not outcome.errors, is_demo=is_demo)
             batch = []
             if progress:
                 progress(outcome.rows)
+    _check_time(deadline, outcome.rows + 1)
     _flush(batch, outcome, months, commit=commit and not outcome.errors, is_demo=is_demo)
     if progress:
         progress(outcome.rows)
     outcome.months = sorted(f"{month:%Y-%m}" for month in months)
+
+
+def _check_time(deadline: float, row_number: int) -> None:
+    """A job stops within its time budget, rolled back, and says why (the ledgers' rule too)."""
+    if time.monotonic() > deadline:
+        raise RefusedFile(
+            _(
+                "The import stopped at row %(row)s: it would take longer than %(seconds)s seconds, "
+                "the most one import may take. Nothing was written. Split the file into smaller "
+                "files and import them one by one."
+            )
+            % {"row": row_number, "seconds": f"{settings.IMPORT_TIME_LIMIT_SECONDS:g}"}
+        )
 
 
 def _shown(values: dict) -> dict:

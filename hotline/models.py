@@ -260,6 +260,9 @@ class CaseImport(models.Model):
         on_delete=models.SET_NULL,
     )
     created_at = models.DateTimeField(_("uploaded at"), auto_now_add=True)
+    # When the worker took up the check or the import (empty while an import waits for it): a job
+    # still running long after its time budget has lost its worker (hotline.tasks).
+    started_at = models.DateTimeField(_("started at"), null=True, blank=True)
     finished_at = models.DateTimeField(_("finished at"), null=True, blank=True)
 
     class Meta:

@@ -6,6 +6,7 @@ Each job records its state, the rows read so far and its result on the
 """
 
 import logging
+from datetime import timedelta
 
 from django.conf import settings
 from django.utils import timezone, translation
@@ -13,6 +14,7 @@ from django.utils.translation import gettext as _
 from django_tasks import task
 
 from units.import_jobs import retained_after, unconfirmed_before
+from units.tasks import STALL_MARGIN_SECONDS
 
 from .case_import import import_cases
 from .models import CaseImport
@@ -27,9 +29,8 @@ def _progress(job_pk: int):
     return report
 
 
-def _run(job_pk: int, *, commit: bool, running: str, passed: str, refused: str) -> None:
+def _run(job_pk: int, *, commit: bool, passed: str, refused: str) -> None:
     job = CaseImport.objects.get(pk=job_pk)
-    CaseImport.objects.filter(pk=job_pk).update(state=running, rows_done=0)
     try:
         with job.file.open("rb") as stream:
             outcome = import_cases(
@@ -88,7 +89,7 @@ def sweep_case_jobs() -> int:
             )
             % {"hours": f"{settings.IMPORT_PENDING_MAX_AGE_HOURS:g}"}
         )
-    touched = 0
+    touched = give_up_stalled_jobs()
     for job in CaseImport.objects.filter(
         state=CaseImport.State.CHECKED, finished_at__lt=unconfirmed_before()
     ):
@@ -105,13 +106,44 @@ def sweep_case_jobs() -> int:
     return touched + old.delete()[0]
 
 
+def give_up_stalled_jobs() -> int:
+    """Jobs still checking or importing well past their time budget lost their worker (stopped or
+    crashed mid-job): they are marked failed, their file deleted, so their pages stop waiting.
+
+    Nothing of theirs was written: the import runs in one transaction, which the lost
+    connection rolled back. A job within its budget stops itself (``hotline.case_import``).
+    """
+    limit = timezone.now() - timedelta(seconds=settings.IMPORT_TIME_LIMIT_SECONDS + STALL_MARGIN_SECONDS)
+    with translation.override(settings.LANGUAGE_CODE):  # stored as the worker stores its messages
+        message = str(
+            _(
+                "The background worker stopped before this job was over. Nothing was written. "
+                "Please upload the file again."
+            )
+        )
+    stalled = 0
+    running = [CaseImport.State.CHECKING, CaseImport.State.IMPORTING]
+    for job in CaseImport.objects.filter(state__in=running, started_at__lt=limit):
+        if CaseImport.objects.filter(pk=job.pk, state=job.state, started_at=job.started_at).update(
+            state=CaseImport.State.FAILED
+        ):
+            _end(job, message)
+            stalled += 1
+            logger.warning("hotline case import %s: no progress past its time budget; marked failed", job.pk)
+    return stalled
+
+
 @task()
 def check_case_file(job_pk: int) -> None:
     """The dry run: counts, first errors, header mapping and a sample; nothing written."""
+    if not CaseImport.objects.filter(pk=job_pk, state=CaseImport.State.QUEUED).update(
+        state=CaseImport.State.CHECKING, rows_done=0, started_at=timezone.now()
+    ):
+        logger.warning("hotline case import %s: not waiting for a check; not run", job_pk)
+        return
     _run(
         job_pk,
         commit=False,
-        running=CaseImport.State.CHECKING,
         passed=CaseImport.State.CHECKED,
         refused=CaseImport.State.REFUSED,
     )
@@ -119,11 +151,19 @@ def check_case_file(job_pk: int) -> None:
 
 @task()
 def import_case_file(job_pk: int) -> None:
-    """The confirmed import: all or nothing, then the touched months rolled up."""
+    """The confirmed import: all or nothing, then the touched months rolled up.
+
+    Taken up once: of two tasks for one job (a double click raced past the confirm's own
+    check), the second finds it started and does nothing.
+    """
+    if not CaseImport.objects.filter(pk=job_pk, state=CaseImport.State.IMPORTING, started_at=None).update(
+        rows_done=0, started_at=timezone.now()
+    ):
+        logger.warning("hotline case import %s: not confirmed, or already taken up; not run", job_pk)
+        return
     _run(
         job_pk,
         commit=True,
-        running=CaseImport.State.IMPORTING,
         passed=CaseImport.State.DONE,
         refused=CaseImport.State.FAILED,
     )
