@@ -79,8 +79,9 @@ def _end(job: CaseImport, message, **fields) -> None:
 
 
 def sweep_case_jobs() -> int:
-    """Checked files never confirmed in time end (file and sample deleted); jobs past
-    ``IMPORT_JOB_RETENTION_DAYS`` are deleted. Registered in ``units.import_jobs``."""
+    """Files never confirmed in time (checked, or still queued for their check) end, file and
+    sample deleted; jobs past ``IMPORT_JOB_RETENTION_DAYS`` are deleted. Registered in
+    ``units.import_jobs``."""
     with translation.override(settings.LANGUAGE_CODE):  # stored as the worker stores its messages
         message = str(
             _(
@@ -94,6 +95,13 @@ def sweep_case_jobs() -> int:
         state=CaseImport.State.CHECKED, finished_at__lt=unconfirmed_before()
     ):
         if CaseImport.objects.filter(pk=job.pk, state=CaseImport.State.CHECKED).update(
+            state=CaseImport.State.FAILED
+        ):
+            _end(job, message)
+            touched += 1
+    # Never checked either (no worker took it up in all that time): the file goes all the same.
+    for job in CaseImport.objects.filter(state=CaseImport.State.QUEUED, created_at__lt=unconfirmed_before()):
+        if CaseImport.objects.filter(pk=job.pk, state=CaseImport.State.QUEUED).update(
             state=CaseImport.State.FAILED
         ):
             _end(job, message)

@@ -97,8 +97,10 @@ def test_a_case_file_never_confirmed_is_swept_with_its_sample(client, office_adm
     hotline_tasks.check_case_file.call(job.pk)
     fresh = upload_case_file(client, case_file([case_row("GD7")]))
     hotline_tasks.check_case_file.call(fresh.pk)
+    never_checked = upload_case_file(client, case_file([case_row("GD8")]))  # no worker took it up
     waited = datetime.timedelta(hours=settings.IMPORT_PENDING_MAX_AGE_HOURS, minutes=1)
     CaseImport.objects.filter(pk=job.pk).update(finished_at=timezone.now() - waited)
+    CaseImport.objects.filter(pk=never_checked.pk).update(created_at=timezone.now() - waited)
 
     call_command("sweep_pending_imports")
 
@@ -106,6 +108,8 @@ def test_a_case_file_never_confirmed_is_swept_with_its_sample(client, office_adm
     assert job.state == CaseImport.State.FAILED and not job.file and job.result["sample"] == []
     page = summary(client, job)
     assert "等待确认超过" in page and "GD1" not in page
+    never_checked.refresh_from_db()
+    assert never_checked.state == CaseImport.State.FAILED and not never_checked.file
     fresh.refresh_from_db()
     assert fresh.state == CaseImport.State.CHECKED and fresh.file  # within its time: kept
     assert [str(path) for path in files_under(settings.IMPORT_PENDING_DIR)] == [fresh.file.path]
