@@ -351,7 +351,9 @@ def _count_xlsx_rows(upload, limits, count_rows: bool = True) -> tuple[int, int]
 
 # The declared dimension ("A1:XFD1048576") and every cell and row reference of a sheet.
 DIMENSION = re.compile(rb"<(?:\w+:)?dimension\s+ref=\"([^\"]{1,40})\"")
-CELL_REFERENCE = re.compile(rb"\sr=\"\$?([A-Z]{0,4})\$?([0-9]{1,10})\"")
+# Led by the literal 'r="' (no whitespace class before it), so the scan jumps from one to the next.
+CELL_COLUMN = re.compile(rb"r=\"\$?([A-Z]{1,4})\$?[0-9]")
+CELL_ROW = re.compile(rb"r=\"\$?[A-Z]{0,4}\$?([0-9]{1,10})\"")
 REFERENCE = re.compile(r"\$?([A-Z]{1,4})?\$?([0-9]{1,10})?")
 REFERENCE_TAIL_BYTES = 64  # a reference cut in two by a chunk's end is read whole with the next
 
@@ -408,9 +410,10 @@ def _check_sheet_extent(book: zipfile.ZipFile, name: str, limits) -> None:
                             letters, digits = found.groups()
                             last_column = max(last_column, _column_number(letters or ""))
                             last_row = max(last_row, int(digits or 0))
-            for letters, digits in set(CELL_REFERENCE.findall(text)):
+            # Sets first: a chunk names few columns, and each row's number once per cell.
+            for letters in set(CELL_COLUMN.findall(text)):
                 last_column = max(last_column, _column_number(letters.decode()))
-                last_row = max(last_row, int(digits))
+            last_row = max(last_row, *map(int, set(CELL_ROW.findall(text)) or {b"0"}))
             if _too_far(last_row, last_column, limits):
                 break
             tail = chunk[-REFERENCE_TAIL_BYTES:]

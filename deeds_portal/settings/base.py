@@ -96,7 +96,7 @@ DATABASES = {
     "default": env.db("DATABASE_URL", default=f"sqlite:///{BASE_DIR / 'db.sqlite3'}"),
 }
 DATABASES["default"]["ATOMIC_REQUESTS"] = False
-if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
+if DATABASES["default"].get("ENGINE") == "django.db.backends.sqlite3":
     # The embedded default serves several processes at once (runserver beside db_worker):
     # WAL lets readers go on while one writes; IMMEDIATE takes the write lock when a
     # transaction starts, so a transaction that read never fails upgrading to a write
