@@ -39,7 +39,7 @@ def _limit_memory(extra_bytes: int | None) -> None:
         with open("/proc/self/statm") as statm:
             mapped = int(statm.read().split()[0]) * os.sysconf("SC_PAGE_SIZE")
     except (OSError, ValueError):
-        mapped = 0
+        return  # not Linux (a developer's Mac maps far more than it uses): no limit to add to
     limit = mapped + extra_bytes
     resource.setrlimit(resource.RLIMIT_AS, (limit, limit))
 
