@@ -9,6 +9,7 @@ import logging
 from datetime import timedelta
 
 from django.conf import settings
+from django.core.cache import cache
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from django_tasks import task
@@ -22,9 +23,24 @@ from .models import CaseImport
 logger = logging.getLogger(__name__)
 
 
+def progress_key(job_pk: int) -> str:
+    # Progress goes to the cache, not the job's row: the import writes its cases in one
+    # transaction, and a write to the job's row inside it would show only once it is over.
+    return f"hotline:case-import:{job_pk}:rows-done"
+
+
+def rows_done(job: CaseImport) -> int:
+    """The rows the running job has read so far (as far as the cache tells)."""
+    if job.state not in (CaseImport.State.CHECKING, CaseImport.State.IMPORTING):
+        return job.rows_done
+    return max(job.rows_done, cache.get(progress_key(job.pk)) or 0)
+
+
 def _progress(job_pk: int):
-    def report(rows: int) -> None:  # once per batch of rows: about a hundred updates for a big file
-        CaseImport.objects.filter(pk=job_pk).update(rows_done=rows)
+    key = progress_key(job_pk)
+
+    def report(rows: int) -> None:  # once per batch of rows: about a hundred reports for a big file
+        cache.set(key, rows, timeout=settings.IMPORT_TIME_LIMIT_SECONDS + STALL_MARGIN_SECONDS)
 
     return report
 
@@ -58,6 +74,7 @@ def _run(job_pk: int, *, commit: bool, passed: str, refused: str) -> None:
     CaseImport.objects.filter(pk=job_pk).update(
         state=state, rows_done=outcome.rows, result=result, finished_at=timezone.now()
     )
+    cache.delete(progress_key(job_pk))
     if state != CaseImport.State.CHECKED:
         _discard_file(job)
 
@@ -67,6 +84,7 @@ def _discard_file(job: CaseImport) -> None:
     if job.file:
         job.file.delete(save=False)
     CaseImport.objects.filter(pk=job.pk).update(file="")
+    cache.delete(progress_key(job.pk))
 
 
 def _end(job: CaseImport, message, **fields) -> None:

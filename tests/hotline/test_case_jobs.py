@@ -172,3 +172,38 @@ def test_a_ledger_double_confirm_imports_once(client, office_admin, round_, unit
     ledger_tasks.run_ledger_import.call(job.pk, office_admin.pk)
     job.refresh_from_db()
     assert job.status == LedgerImport.Status.DONE and Project.objects.count() == 1
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_page_shows_an_import_moving_while_its_transaction_is_open(client, office_admin, settings):
+    """The import writes its cases in one transaction; the rows it has read show on the job's
+    page (another request, another connection) before that transaction ends."""
+    import threading
+
+    from django.db import connection, transaction
+    from django.test import Client
+
+    if connection.vendor != "postgresql":
+        pytest.skip(
+            "a second connection during an open write needs PostgreSQL (SQLite's test database is one writer at a time); CI runs this on PG"
+        )
+    settings.TASKS = DUMMY
+    job = checked_job(client, office_admin)
+    confirm(client, job)
+    seen = {}
+
+    def look():
+        other = Client()
+        other.force_login(office_admin)
+        seen["page"] = other.get(reverse("admin:hotline_caseimport_change", args=[job.pk])).text
+        seen["list"] = other.get(reverse("admin:hotline_caseimport_changelist")).text
+        connection.close()
+
+    with transaction.atomic():  # the import's transaction, as the worker holds it
+        tasks._progress(job.pk)(4000)
+        reader = threading.Thread(target=look)
+        reader.start()
+        reader.join(60)
+
+    assert '<div class="readonly">4000</div>' in seen["page"], seen.get("page", "")[-3000:]
+    assert '<td class="field-rows_read">4000</td>' in seen["list"]
