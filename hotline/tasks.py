@@ -55,8 +55,11 @@ def _run(job_pk: int, *, commit: bool, passed: str, refused: str) -> None:
     except Exception:
         # Only the job id and the exception: a row's content may carry what a caller said.
         logger.exception("hotline case import %s failed", job_pk)
-        CaseImport.objects.filter(pk=job_pk).update(state=CaseImport.State.FAILED, finished_at=timezone.now())
-        _discard_file(job)
+        with translation.override(settings.LANGUAGE_CODE):
+            message = _(
+                "An unexpected error occurred while importing. It has been recorded for the administrator."
+            )
+        _end(job, message)  # the file and the sample rows go, whatever the end
         raise
     state = refused if outcome.refused else passed
     logger.info(

@@ -6,6 +6,7 @@ ends; job rows are deleted after IMPORT_JOB_RETENTION_DAYS.
 """
 
 import datetime
+from pathlib import Path
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
@@ -193,3 +194,25 @@ def test_job_rows_of_both_kinds_are_deleted_after_the_retention_period(
     assert list(LedgerImport.objects.values_list("pk", flat=True)) == [ledger_new.pk]
     assert old_file not in [str(path) for path in files_under(settings.IMPORT_PENDING_DIR)]
     assert not PendingImportStorage(name=ledger_old.pending_name, owner_id=office_admin.pk).exists()
+
+
+def test_a_case_import_that_fails_unexpectedly_keeps_neither_file_nor_sample(client, office_admin, settings):
+    settings.TASKS = DUMMY
+    logged_in(client, office_admin)
+    job = upload_case_file(client, case_file([case_row("GD1")]))
+    hotline_tasks.check_case_file.call(job.pk)
+    client.post(
+        reverse("admin:hotline_caseimport_changelist"),
+        {"action": "confirm_import", "_selected_action": [job.pk]},
+    )
+    job.refresh_from_db()
+    Path(job.file.path).unlink()  # lost from the disk before the worker took it: an internal error
+
+    with pytest.raises(Exception):  # noqa: B017  (recorded by the worker as the task's failure)
+        hotline_tasks.import_case_file.call(job.pk)
+
+    job.refresh_from_db()
+    assert job.state == CaseImport.State.FAILED and not job.file and job.result["sample"] == []
+    assert not files_under(settings.IMPORT_PENDING_DIR)
+    page = summary(client, job)
+    assert "意外错误" in page and "GD1" not in page
