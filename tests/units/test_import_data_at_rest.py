@@ -216,3 +216,25 @@ def test_a_case_import_that_fails_unexpectedly_keeps_neither_file_nor_sample(cli
     assert not files_under(settings.IMPORT_PENDING_DIR)
     page = summary(client, job)
     assert "意外错误" in page and "GD1" not in page
+
+
+def test_the_migration_moves_waiting_case_files_out_of_media_root_and_deletes_the_rest(
+    office_admin, settings
+):
+    import importlib
+
+    from django.apps import apps
+
+    migration = importlib.import_module("hotline.migrations.0003_caseimport_private_storage")
+    old_folder = settings.MEDIA_ROOT / "hotline-imports"
+    old_folder.mkdir(parents=True)
+    (old_folder / "waiting.csv").write_bytes(case_file([case_row("GD1")]))
+    (old_folder / "left-over.csv").write_bytes(b"13912345678")
+    waiting = CaseImport.objects.create(file="hotline-imports/waiting.csv", state=CaseImport.State.CHECKED)
+
+    migration.move_waiting_files(apps, None)
+
+    assert not files_under(settings.MEDIA_ROOT)
+    assert [path.name for path in files_under(settings.IMPORT_PENDING_DIR)] == ["waiting.csv"]
+    with waiting.file.open("rb") as moved:
+        assert b"GD1" in moved.read()
