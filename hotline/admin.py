@@ -10,14 +10,14 @@ from audit.records import record_refused_upload
 from units.admin import LedgerImportExportMixin, LockVersionAdminMixin
 from units.client_ip import client_ip
 from units.history import RecordHistoryMixin
+from units.import_jobs import sweep_import_jobs
 
 from . import tasks
+from .case_import import MAX_BYTES as MAX_CASE_IMPORT_BYTES
+from .case_import import RefusedFile, guard
 from .models import Case, CaseImport, Month, MonthSource
 from .resources import MonthResource
 from .rollup import roll_up
-
-# A 200,000-row export is about 40 MB as csv, 15 MB as xlsx.
-MAX_CASE_IMPORT_BYTES = 100 * 1024 * 1024
 
 
 @admin.register(Month)
@@ -91,6 +91,10 @@ class CaseImportForm(forms.ModelForm):
                 )
             if not upload.name.lower().endswith((".csv", ".xlsx")):
                 raise ValidationError(_("Upload the platform's export as an xlsx or csv file."))
+            try:
+                guard(upload, upload.name)  # a bomb is refused here, before it is stored or queued
+            except RefusedFile as refusal:
+                raise ValidationError(str(refusal)) from None
         except ValidationError as refusal:
             record_refused_upload(Case, upload.name, "; ".join(refusal.messages), size=upload.size)
             raise
@@ -102,11 +106,11 @@ class CaseImportAdmin(admin.ModelAdmin):
     """Upload → checked in the background (the summary) → staff confirm → imported in the background."""
 
     form = CaseImportForm
-    list_display = ["original_name", "state", "rows_done", "created_by", "created_at", "finished_at"]
+    list_display = ["original_name", "state", "rows_read", "created_by", "created_at", "finished_at"]
     readonly_fields = [
         "original_name",
         "state",
-        "rows_done",
+        "rows_read",
         "summary",
         "created_by",
         "created_at",
@@ -117,7 +121,7 @@ class CaseImportAdmin(admin.ModelAdmin):
     def get_fields(self, request, obj=None):
         if obj is None:
             return ["file"]
-        return ["original_name", "state", "rows_done", "summary", "created_by", "created_at", "finished_at"]
+        return ["original_name", "state", "rows_read", "summary", "created_by", "created_at", "finished_at"]
 
     def has_change_permission(self, request, obj=None):
         return (
@@ -132,24 +136,45 @@ class CaseImportAdmin(admin.ModelAdmin):
     def save_model(self, request, obj, form, change):
         obj.original_name = form.cleaned_data["file"].name
         obj.created_by = request.user
+        sweep_import_jobs()  # uploads never confirmed, of every kind, go before a new one is kept
         super().save_model(request, obj, form, change)
         address = client_ip(request) or None
         transaction.on_commit(lambda: tasks.check_case_file.enqueue(obj.pk, address))
+
+    def changelist_view(self, request, extra_context=None):
+        tasks.give_up_stalled_jobs()  # a job whose worker was lost stops showing 导入中
+        return super().changelist_view(request, extra_context)
+
+    def change_view(self, request, object_id, form_url="", extra_context=None):
+        tasks.give_up_stalled_jobs()
+        return super().change_view(request, object_id, form_url, extra_context)
+
+    @admin.display(description=_("rows read"))
+    def rows_read(self, obj):
+        return tasks.rows_done(obj)  # while the import runs, from outside its transaction
 
     @admin.display(description=_("summary"))
     def summary(self, obj):
         from django.template.loader import render_to_string
 
-        return render_to_string("hotline/import_summary.html", {"job": obj, "result": obj.result})
+        return render_to_string(
+            "hotline/import_summary.html",
+            {"job": obj, "result": obj.result, "rows_read": tasks.rows_done(obj)},
+        )
 
     @admin.action(description=_("Import the checked files"), permissions=["import"])
     def confirm_import(self, request, queryset):
         started = 0
         confirmed_by, address = request.user.pk, client_ip(request) or None  # for the import's audit entry
         for job in queryset.filter(state=CaseImport.State.CHECKED):
-            CaseImport.objects.filter(pk=job.pk).update(state=CaseImport.State.QUEUED)
-            transaction.on_commit(lambda pk=job.pk: tasks.import_case_file.enqueue(pk, confirmed_by, address))
-            started += 1
+            # Of two confirmations (a double click) only the one that moves the job on queues it.
+            if CaseImport.objects.filter(pk=job.pk, state=CaseImport.State.CHECKED).update(
+                state=CaseImport.State.IMPORTING, started_at=None, rows_done=0
+            ):
+                transaction.on_commit(
+                    lambda pk=job.pk: tasks.import_case_file.enqueue(pk, confirmed_by, address)
+                )
+                started += 1
         if started:
             self.message_user(
                 request, _("%(n)s import(s) started; this page shows their progress.") % {"n": started}

@@ -11,6 +11,7 @@ import codecs
 import csv
 import datetime
 import io
+import time
 import zoneinfo
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
@@ -20,6 +21,8 @@ from django.db import connection, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from units.import_rules import ImportRefused, cell_problems, check_upload
+from units.isolated_parse import ParseFailed, rows_in_child
 from units.months import first_of
 from units.public_pages import public_data_changed
 
@@ -30,8 +33,16 @@ from .rollup import roll_up
 BATCH = 2000
 SAMPLE_ROWS = 10
 MAX_ROWS = 200_000
+# A 200,000-row export is about 40 MB as csv, 15 MB as xlsx.
+MAX_BYTES = 100 * 1024 * 1024
+# Its sheet unpacks to about 160 MB with the platform's usual columns; a file unpacking to
+# far more is refused before any reader runs (the shared guards, units.import_rules).
+MAX_UNPACKED_BYTES = 640 * 1024 * 1024
 EXCEL_EPOCH = datetime.datetime(1899, 12, 30)
 LOCAL = zoneinfo.ZoneInfo(settings.TIME_ZONE)
+# Excel's range of times: 1900-01-01 … 9999-12-31.
+EARLIEST = datetime.datetime(1900, 1, 1, tzinfo=LOCAL)
+LATEST = datetime.datetime(9999, 12, 31, tzinfo=LOCAL)
 
 # field: (our header, *aliases seen in platform versions)
 COLUMNS: dict[str, tuple[str, ...]] = {
@@ -115,19 +126,50 @@ def _csv_encoding(stream) -> str:
     return encoding
 
 
-def read_rows(stream, name: str) -> Iterator[list]:
-    """Rows of the file's first sheet, header first, one at a time."""
-    if name.lower().endswith(".xlsx"):
-        from python_calamine import CalamineWorkbook
+def file_format(name: str) -> str | None:
+    lowered = name.lower()
+    return "xlsx" if lowered.endswith(".xlsx") else "csv" if lowered.endswith(".csv") else None
 
+
+def guard(stream, name: str) -> None:
+    """The checks every import passes before a reader runs: size, zip, the sheet's extent."""
+    try:
+        check_upload(
+            stream,
+            file_format(name),
+            count_rows=False,  # counted while streaming, against MAX_ROWS
+            max_bytes=MAX_BYTES,
+            max_rows=MAX_ROWS,
+            max_unpacked_bytes=MAX_UNPACKED_BYTES,
+        )
+    except ImportRefused as refusal:
+        raise RefusedFile(str(refusal)) from None
+
+
+def _xlsx_rows(stream) -> Iterator[list]:
+    from python_calamine import CalamineWorkbook
+
+    try:
+        workbook = CalamineWorkbook.from_filelike(stream)
+        sheet = workbook.get_sheet_by_index(0)
+        yield from sheet.iter_rows()
+    except Exception as error:  # calamine raises its own error types for broken files
+        raise RefusedFile(
+            _("The file could not be read as xlsx (%(error)s).") % {"error": type(error).__name__}
+        ) from None
+
+
+def read_rows(stream, name: str) -> Iterator[list]:
+    """Rows of the file's first sheet, header first, one at a time.
+
+    An xlsx is read by native code in a child process (``units.isolated_parse``): a file
+    that crashes or swamps the reader fails this import, never the worker.
+    """
+    if name.lower().endswith(".xlsx"):
         try:
-            workbook = CalamineWorkbook.from_filelike(stream)
-            sheet = workbook.get_sheet_by_index(0)
-            yield from sheet.iter_rows()
-        except Exception as error:  # calamine raises its own error types for broken files
-            raise RefusedFile(
-                _("The file could not be read as xlsx (%(error)s).") % {"error": type(error).__name__}
-            ) from None
+            yield from rows_in_child(_xlsx_rows, stream)
+        except ParseFailed as failure:
+            raise RefusedFile(str(failure)) from None
         return
     if name.lower().endswith(".csv"):
         encoding = _csv_encoding(stream)
@@ -165,6 +207,10 @@ def parse_time(value) -> datetime.datetime | None:
             moment = _from_formats(text)
     if moment.tzinfo is None:
         moment = moment.replace(tzinfo=LOCAL)  # China has no daylight saving: replace is exact
+    if not EARLIEST <= moment < LATEST:
+        # Out of Excel's range a time is a typing slip; near the ends of Python's, it would
+        # overflow when stored in UTC (a crash at import, after a check that passed).
+        raise ValueError
     return moment
 
 
@@ -212,6 +258,9 @@ def parse_row(cells: list, positions: dict[str, int], now: datetime.datetime) ->
             return None
 
     values = {name: rules.text_cell(cell(name)) for name in ("number", *COMPARED[1:7])}
+    for column, problem in cell_problems({COLUMNS[name][0]: text for name, text in values.items()}):
+        # PostgreSQL refuses the character: a row error at the check, never a failed import.
+        errors.append(f"{column}: {problem}")
     if not values["number"]:
         errors.append(_("工单编号 is empty."))
     for name, limit in LIMITS.items():
@@ -249,13 +298,22 @@ def parse_row(cells: list, positions: dict[str, int], now: datetime.datetime) ->
     return ParsedRow(values, errors)
 
 
+def _days_after(received, days) -> datetime.datetime | None:
+    if received is None:
+        return None
+    due = received + datetime.timedelta(days=days)
+    if due >= LATEST:
+        raise ValueError
+    return due
+
+
 def _due(value, received, errors) -> datetime.datetime | None:
-    if isinstance(value, (int, float)) and not isinstance(value, bool) and 0 < value < DAYS_LIMIT:
-        return received + datetime.timedelta(days=value) if received else None
-    text = rules.text_cell(value) if not isinstance(value, (datetime.date, int, float)) else None
-    if text and text.isdigit() and int(text) < DAYS_LIMIT:
-        return received + datetime.timedelta(days=int(text)) if received else None
     try:
+        if isinstance(value, (int, float)) and not isinstance(value, bool) and 0 < value < DAYS_LIMIT:
+            return _days_after(received, value)
+        text = rules.text_cell(value) if not isinstance(value, (datetime.date, int, float)) else None
+        if text and text.isdigit() and int(text) < DAYS_LIMIT:
+            return _days_after(received, int(text))
         return parse_time(value)
     except (ValueError, OverflowError):
         errors.append(
@@ -344,6 +402,7 @@ def import_cases(
 
 
 def _run(stream, name, outcome: Outcome, *, commit, progress, is_demo) -> None:
+    guard(stream, name)
     rows = read_rows(stream, name)
     header = next(rows, None)
     if header is None:
@@ -354,6 +413,7 @@ def _run(stream, name, outcome: Outcome, *, commit, progress, is_demo) -> None:
         outcome.file_errors.extend(headers.errors)
         return
     now = timezone.now()
+    deadline = time.monotonic() + settings.IMPORT_TIME_LIMIT_SECONDS
     seen: dict[str, int] = {}
     months: set[datetime.date] = set()
     batch: list[dict] = []
@@ -380,14 +440,29 @@ def _run(stream, name, outcome: Outcome, *, commit, progress, is_demo) -> None:
             outcome.sample.append({"row": row_number, **_shown(parsed.values)})
         batch.append(parsed.values)
         if len(batch) >= BATCH:
+            _check_time(deadline, row_number)
             _flush(batch, outcome, months, commit=commit and not outcome.errors, is_demo=is_demo)
             batch = []
             if progress:
                 progress(outcome.rows)
+    _check_time(deadline, outcome.rows + 1)
     _flush(batch, outcome, months, commit=commit and not outcome.errors, is_demo=is_demo)
     if progress:
         progress(outcome.rows)
     outcome.months = sorted(f"{month:%Y-%m}" for month in months)
+
+
+def _check_time(deadline: float, row_number: int) -> None:
+    """A job stops within its time budget, rolled back, and says why (the ledgers' rule too)."""
+    if time.monotonic() > deadline:
+        raise RefusedFile(
+            _(
+                "The import stopped at row %(row)s: it would take longer than %(seconds)s seconds, "
+                "the most one import may take. Nothing was written. Split the file into smaller "
+                "files and import them one by one."
+            )
+            % {"row": row_number, "seconds": f"{settings.IMPORT_TIME_LIMIT_SECONDS:g}"}
+        )
 
 
 def _shown(values: dict) -> dict:

@@ -14,6 +14,7 @@ from django.db import models
 from django.db.models import F, Q
 from django.utils.translation import gettext_lazy as _
 
+from units.import_jobs import private_upload_storage
 from units.models import LockVersionedModel
 from units.months import current_month, first_of
 
@@ -240,7 +241,9 @@ class CaseImport(models.Model):
         DONE = "done", _("Imported (已导入)")
         FAILED = "failed", _("Failed, nothing written (失败)")
 
-    file = models.FileField(_("file"), upload_to="hotline-imports/")
+    # The export carries callers' phones and names: kept in the private upload folder, never
+    # under MEDIA_ROOT, and only until the job ends (hotline.tasks).
+    file = models.FileField(_("file"), upload_to="hotline-imports/", storage=private_upload_storage)
     original_name = models.CharField(_("file name"), max_length=255, blank=True)
     state = models.CharField(_("state"), max_length=10, choices=State.choices, default=State.QUEUED)
     rows_done = models.PositiveIntegerField(_("rows read"), default=0)
@@ -253,6 +256,9 @@ class CaseImport(models.Model):
         on_delete=models.SET_NULL,
     )
     created_at = models.DateTimeField(_("uploaded at"), auto_now_add=True)
+    # When the worker took up the check or the import (empty while an import waits for it): a job
+    # still running long after its time budget has lost its worker (hotline.tasks).
+    started_at = models.DateTimeField(_("started at"), null=True, blank=True)
     finished_at = models.DateTimeField(_("finished at"), null=True, blank=True)
 
     class Meta:

@@ -20,6 +20,11 @@ class UnitsConfig(AppConfig):
 
         checks.register(check_pending_folder)
 
+        from .import_jobs import register_sweeper
+        from .tasks import sweep_ledger_jobs
+
+        register_sweeper(sweep_ledger_jobs)
+
         from django.apps import apps
         from django.db.models.signals import post_delete
 

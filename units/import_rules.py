@@ -4,8 +4,10 @@ They know nothing of django-import-export: ``units.resources.LedgerResource``
 applies them to each file and row, and an importer that streams a file too big
 for the library (the hotline's case file) calls the same functions.
 
-* ``check_upload``: refuse, before parsing, a file with too many rows, no rows,
-  or an xlsx that unpacks to far more than it weighs (a zip bomb).
+* ``check_upload``: refuse, before any reader runs, a file too large, with too many
+  rows or no rows, an xlsx that unpacks to far more than it weighs (a zip bomb), or a
+  sheet whose declared dimension or farthest cell lies past the limits (a reader would
+  allocate the whole rectangle). Every import, ledger or hotline case file, passes it.
 * ``check_headers``: the file's headers are exactly the ledger's, each once.
 * ``UnitCheck``: may this user write a row of this unit.
 * ``neutralise_formula`` / ``restore_neutralised``: text a spreadsheet would run
@@ -208,7 +210,9 @@ class RowErrors:
 
 def import_limits() -> dict:
     return {
+        "max_bytes": settings.MAX_UPLOAD_BYTES,
         "max_rows": settings.IMPORT_MAX_ROWS,
+        "max_columns": settings.IMPORT_MAX_COLUMNS,
         "max_unpacked_bytes": settings.IMPORT_MAX_UNPACKED_BYTES,
         "max_ratio": settings.IMPORT_MAX_COMPRESSION_RATIO,
     }
@@ -235,15 +239,23 @@ def decode_csv(data: bytes) -> str:
     raise ImportRefused(_("The CSV file is not UTF-8 or GB18030 text."))
 
 
-def check_upload(upload, file_format: str | None = None, **limits) -> None:
-    """Refuse a file that is too large to import or has no rows, before it is parsed.
+def check_upload(upload, file_format: str | None = None, *, count_rows: bool = True, **limits) -> None:
+    """Refuse a file that is too large to import or has no rows, before any reader runs.
 
     ``file_format`` is "xlsx" or "csv"; without it the content decides. Files that
-    are not what they claim are left to the parser, which explains that. Raises
-    ``ImportRefused``; the upload is rewound either way.
+    are not what they claim are left to the parser, which explains that. An importer
+    that counts rows as it streams passes ``count_rows=False``: sizes, the zip and the
+    sheet's extent are still checked. Raises ``ImportRefused``; the upload is rewound.
     """
     limits = {**import_limits(), **limits}
+    upload.seek(0, io.SEEK_END)
+    size = upload.tell()
     upload.seek(0)
+    if size > limits["max_bytes"]:
+        raise ImportRefused(
+            _("The file is %(size)s; files larger than %(limit)s are not accepted.")
+            % {"size": filesizeformat(size), "limit": filesizeformat(limits["max_bytes"])}
+        )
     try:
         head = upload.read(4)
         upload.seek(0)
@@ -251,7 +263,9 @@ def check_upload(upload, file_format: str | None = None, **limits) -> None:
         if file_format == "xlsx" or (file_format is None and is_zip):
             if not is_zip:
                 return
-            rows, filled = _count_xlsx_rows(upload, limits)
+            rows, filled = _count_xlsx_rows(upload, limits, count_rows)
+        elif not count_rows:
+            return
         else:
             try:
                 text = decode_csv(upload.read())
@@ -260,6 +274,8 @@ def check_upload(upload, file_format: str | None = None, **limits) -> None:
             rows, filled = _count_csv_rows(text, limits["max_rows"])
     finally:
         upload.seek(0)
+    if not count_rows:
+        return
     if rows > limits["max_rows"]:
         raise ImportRefused(
             _(
@@ -301,12 +317,13 @@ def _too_big(limits) -> ImportRefused:
     )
 
 
-def _count_xlsx_rows(upload, limits) -> tuple[int, int]:
+def _count_xlsx_rows(upload, limits, count_rows: bool = True) -> tuple[int, int]:
     """Rows of the sheet an import reads, counted from its XML without building the workbook.
 
     The zip's central directory gives every part's unpacked size before anything
-    is unpacked; the sheet is then scanned in chunks and the scan stops past the
-    row limit. A file whose directory cannot be read is left to the parser.
+    is unpacked; the sheet's extent is then checked, and its rows scanned in chunks,
+    the scan stopping past the row limit. A file whose directory cannot be read is
+    left to the parser.
     """
     try:
         book = zipfile.ZipFile(upload)
@@ -324,9 +341,95 @@ def _count_xlsx_rows(upload, limits) -> tuple[int, int]:
         if sheet is None:
             return 0, 1
         try:
+            _check_sheet_extent(book, sheet, limits)
+            if not count_rows:
+                return 0, 1
             return _scan_sheet_rows(book, sheet, limits)
         except (zipfile.BadZipFile, ElementTree.ParseError, OSError, EOFError, RuntimeError):
             return 0, 1  # the parser reports the damaged file
+
+
+# The declared dimension ("A1:XFD1048576") and every cell and row reference of a sheet.
+DIMENSION = re.compile(rb"<(?:\w+:)?dimension\s+ref=\"([^\"]{1,40})\"")
+# Led by the literal 'r="' (no whitespace class before it), so the scan jumps from one to the next.
+CELL_COLUMN = re.compile(rb"r=\"\$?([A-Z]{1,4})\$?[0-9]")
+CELL_ROW = re.compile(rb"r=\"\$?[A-Z]{0,4}\$?([0-9]{1,10})\"")
+REFERENCE = re.compile(r"\$?([A-Z]{1,4})?\$?([0-9]{1,10})?")
+REFERENCE_TAIL_BYTES = 64  # a reference cut in two by a chunk's end is read whole with the next
+
+
+def _column_number(letters: str) -> int:
+    number = 0
+    for letter in letters:
+        number = number * 26 + ord(letter) - 64
+    return number
+
+
+def _column_letters(number: int) -> str:
+    letters = ""
+    while number:
+        number, rest = divmod(number - 1, 26)
+        letters = chr(65 + rest) + letters
+    return letters
+
+
+def _too_far(last_row: int, last_column: int, limits) -> bool:
+    """Past the column limit, or a rectangle larger than the largest file an import takes.
+
+    Rows are weighed by the rectangle, not alone: blank rows formatted below a table are
+    common and skipped by every importer, and cost a reader little when the table is narrow.
+    """
+    largest = (limits["max_rows"] + 1) * limits["max_columns"]  # with the header row
+    return last_column > limits["max_columns"] or last_row * max(last_column, 1) > largest
+
+
+def _check_sheet_extent(book: zipfile.ZipFile, name: str, limits) -> None:
+    """Refuse a sheet that declares or holds a cell past the columns, or the rectangle, an import takes.
+
+    A reader builds the whole rectangle from A1 to the farthest cell: a 2 KB file with cells
+    at A1 and XFD1048576 asks for hundreds of gigabytes. Checked on the raw XML with a
+    regular expression, so it costs a fraction of a parse and nothing is built.
+    """
+    last_row = last_column = 0
+    budget = limits["max_unpacked_bytes"]
+    tail = b""
+    with book.open(name) as part:
+        first = True
+        while chunk := part.read(SCAN_CHUNK_BYTES * 16):
+            budget -= len(chunk)
+            if budget < 0:
+                raise _too_big(limits)
+            text = tail + chunk
+            if first:
+                first = False
+                declared = DIMENSION.search(text)
+                if declared:
+                    for reference in declared.group(1).decode("ascii", "replace").split(":"):
+                        found = REFERENCE.fullmatch(reference.strip())
+                        if found:
+                            letters, digits = found.groups()
+                            last_column = max(last_column, _column_number(letters or ""))
+                            last_row = max(last_row, int(digits or 0))
+            # Sets first: a chunk names few columns, and each row's number once per cell.
+            for letters in set(CELL_COLUMN.findall(text)):
+                last_column = max(last_column, _column_number(letters.decode()))
+            last_row = max(last_row, *map(int, set(CELL_ROW.findall(text)) or {b"0"}))
+            if _too_far(last_row, last_column, limits):
+                break
+            tail = chunk[-REFERENCE_TAIL_BYTES:]
+    if _too_far(last_row, last_column, limits):
+        raise ImportRefused(
+            _(
+                "The sheet reaches cell %(cell)s, beyond the %(rows)s rows and %(columns)s columns "
+                "one import takes, so it is not read. Delete the cells outside the table (or copy "
+                "the table into a new sheet), save the file again and upload it."
+            )
+            % {
+                "cell": f"{_column_letters(max(last_column, 1))}{max(last_row, 1)}",
+                "rows": limits["max_rows"],
+                "columns": limits["max_columns"],
+            }
+        )
 
 
 def _active_sheet_name(book: zipfile.ZipFile) -> str | None:

@@ -92,7 +92,9 @@ class PendingImportStorage(BaseStorage):
         if not isinstance(self.owner_id, int):
             # Without an owner the upload could be confirmed by anyone.
             raise TypeError("PendingImportStorage needs the uploading user's id (owner_id)")
-        sweep()
+        from .import_jobs import sweep_import_jobs
+
+        sweep_import_jobs()  # this folder's old uploads, and every kind of job past its time
         folder = pending_folder()
         folder.mkdir(mode=0o700, parents=True, exist_ok=True)
         self.name = secrets.token_urlsafe(32)

@@ -8,6 +8,7 @@ the uploader's unit scoping checked again row by row. Both use the ledger's own
 admin (its formats, resource and scoping), found through the admin site.
 """
 
+import io
 import logging
 from datetime import timedelta
 from types import SimpleNamespace
@@ -24,7 +25,10 @@ from import_export.signals import post_import
 
 from audit.records import record_import, record_refused_upload
 
+from .import_jobs import retained_after, unconfirmed_before
 from .import_log import log_import_error
+from .import_rules import ImportRefused, check_upload
+from .isolated_parse import ParseFailed, parse_in_child
 from .models import LedgerImport
 from .pending_imports import PendingImportStorage, PendingImportUnavailable
 
@@ -97,6 +101,10 @@ def _preview(result) -> dict:
 
 
 def _finish(job_pk: int, **fields) -> None:
+    if fields.get("status") != Status.CHECKED:
+        # The preview's rows are the file's cells (names, phones): kept only while the
+        # uploader may still confirm them.
+        fields["preview"] = {}
     LedgerImport.objects.filter(pk=job_pk).update(finished_at=timezone.now(), **fields)
     cache.delete(progress_key(job_pk))
 
@@ -130,8 +138,19 @@ def _run(job_pk: int, *, dry_run: bool, address: str | None = None) -> None:
                     "belongs to someone else. Nothing was imported. Please upload the file again."
                 )
             ) from None
+        # The shared guards, then the reader in a child process: a file that would crash or
+        # swamp the reader fails this job only, never the worker.
         try:
-            dataset = input_format.create_dataset(data)
+            check_upload(
+                io.BytesIO(data if isinstance(data, bytes) else data.encode()), input_format.get_title()
+            )
+        except ImportRefused as refusal:
+            raise JobRefused(str(refusal)) from None
+        try:
+            dataset = parse_in_child(input_format.create_dataset, data)
+        except ParseFailed as failure:
+            log_import_error(job.ledger.model_class()._meta.label, None, failure)
+            raise JobRefused(str(failure)) from None
         except Exception as error:
             log_import_error(job.ledger.model_class()._meta.label, None, error)
             detail = str(error) if isinstance(error, ValueError) else ""
@@ -279,6 +298,30 @@ def give_up_stalled_jobs() -> int:
             cache.delete(progress_key(job.pk))
             logger.warning("ledger import %s: no progress past its time budget; marked failed", job.pk)
     return len(stalled)
+
+
+def sweep_ledger_jobs() -> int:
+    """Checked jobs never confirmed in time end (their upload and preview deleted); jobs past
+    ``IMPORT_JOB_RETENTION_DAYS`` are deleted. Registered in ``units.import_jobs``."""
+    with translation.override(settings.LANGUAGE_CODE):  # stored as the worker stores its messages
+        message = _(
+            "This import waited for confirmation longer than %(hours)s hours, so the uploaded file "
+            "was deleted. Nothing was imported. Please upload the file again."
+        ) % {"hours": f"{settings.IMPORT_PENDING_MAX_AGE_HOURS:g}"}
+    touched = 0
+    for job in LedgerImport.objects.filter(status=Status.CHECKED, finished_at__lt=unconfirmed_before()):
+        if LedgerImport.objects.filter(pk=job.pk, status=Status.CHECKED).update(
+            status=Status.FAILED, preview={}, error_count=1, errors=[[None, str(message)]]
+        ):
+            _pending_remove(job)
+            touched += 1
+    # A job queued that long ago will never run; one checking or importing is the stall rule's.
+    old = LedgerImport.objects.filter(created_at__lt=retained_after()).exclude(
+        status__in=[Status.CHECKING, Status.IMPORTING]
+    )
+    for job in old:
+        _pending_remove(job)
+    return touched + old.delete()[0]
 
 
 @task()

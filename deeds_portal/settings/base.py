@@ -96,6 +96,17 @@ DATABASES = {
     "default": env.db("DATABASE_URL", default=f"sqlite:///{BASE_DIR / 'db.sqlite3'}"),
 }
 DATABASES["default"]["ATOMIC_REQUESTS"] = False
+if DATABASES["default"].get("ENGINE") == "django.db.backends.sqlite3":
+    # The embedded default serves several processes at once (runserver beside db_worker):
+    # WAL lets readers go on while one writes; IMMEDIATE takes the write lock when a
+    # transaction starts, so a transaction that read never fails upgrading to a write
+    # ("database is locked" at once, whatever the timeout) and waits its turn instead.
+    DATABASES["default"].setdefault("OPTIONS", {})
+    DATABASES["default"]["OPTIONS"].setdefault("transaction_mode", "IMMEDIATE")
+    DATABASES["default"]["OPTIONS"].setdefault("timeout", env.float("SQLITE_BUSY_TIMEOUT", default=20))
+    DATABASES["default"]["OPTIONS"].setdefault(
+        "init_command", "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL"
+    )
 DATABASES["default"].setdefault("CONN_MAX_AGE", env.int("CONN_MAX_AGE", default=60))
 # A kept connection is checked before each request reuses it: after a database restart the
 # next request reconnects instead of failing with the dead connection.
@@ -195,6 +206,15 @@ FILE_UPLOAD_MAX_MEMORY_SIZE = 2_621_440
 # busy server. A file with more rows is refused before it is parsed, and an xlsx before it
 # is unpacked when it would unpack to far more than such a file (a zip bomb).
 IMPORT_MAX_ROWS = env.int("IMPORT_MAX_ROWS", default=20_000)
+# A sheet declaring or holding a cell past this column (or past the row limit) is refused
+# before it is read: a reader builds the whole rectangle up to its farthest cell.
+IMPORT_MAX_COLUMNS = env.int("IMPORT_MAX_COLUMNS", default=200)
+# The parse runs in a child process with this much memory beyond the worker's own: a reader
+# that crashes or runs out fails that one job, never the worker (units/isolated_parse.py).
+IMPORT_PARSE_MEMORY_BYTES = env.int("IMPORT_PARSE_MEMORY_BYTES", default=1536 * 1024 * 1024)
+# …and at most this long (a file within the limits reads in seconds); it counts within the
+# stall margin of units.tasks, so a job still reading is never taken for a lost one.
+IMPORT_PARSE_TIME_LIMIT_SECONDS = env.float("IMPORT_PARSE_TIME_LIMIT_SECONDS", default=120)
 # Each job of an import (check, confirmed import) stops and rolls back after this.
 IMPORT_TIME_LIMIT_SECONDS = env.float("IMPORT_TIME_LIMIT_SECONDS", default=600)
 IMPORT_MAX_UNPACKED_BYTES = env.int("IMPORT_MAX_UNPACKED_BYTES", default=50 * 1024 * 1024)
@@ -214,6 +234,9 @@ IMPORT_EXPORT_IMPORT_IGNORE_BLANK_LINES = True
 IMPORT_EXPORT_TMP_STORAGE_CLASS = "units.pending_imports.PendingImportStorage"
 IMPORT_PENDING_DIR = Path(env.str("IMPORT_PENDING_DIR", default=str(MEDIA_ROOT.parent / "pending-imports")))
 IMPORT_PENDING_MAX_AGE_HOURS = env.float("IMPORT_PENDING_MAX_AGE_HOURS", default=4)
+# Import jobs (ledgers' and case files') are deleted, rows and all, this many days after their
+# upload (units/import_jobs.py); the audit log keeps each import's entry for its own time.
+IMPORT_JOB_RETENTION_DAYS = env.int("IMPORT_JOB_RETENTION_DAYS", default=90)
 
 LOGIN_URL = "admin:login"
 

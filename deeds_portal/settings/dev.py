@@ -1,7 +1,7 @@
 """Development: SQLite, debug pages, a throwaway key. Never used in production."""
 
 from .base import *  # noqa: F403
-from .base import env
+from .base import BASE_DIR, CACHES, env
 
 DEBUG = env.bool("DEBUG", default=True)
 SECRET_KEY = env.str("SECRET_KEY", default="dev-only-insecure-key-never-used-in-production")
@@ -10,3 +10,7 @@ STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
 }
+# The page cache is shared by runserver and db_worker (two processes), so an import the worker
+# runs shows on the public pages at once; a local-memory cache would be the server's alone.
+_DEV_CACHE_DIR = env.str("DEV_CACHE_DIR", default=str(BASE_DIR / ".dev-cache"))
+CACHES["default"] = env.cache("CACHE_URL", default=f"filecache://{_DEV_CACHE_DIR}")

@@ -152,7 +152,7 @@ def test_caller_phone_and_name_never_reach_the_database_a_page_an_export_or_a_lo
         )
     job.refresh_from_db()
     assert job.state == CaseImport.State.DONE and Case.objects.count() == 2
-    assert not job.file and not list((settings.MEDIA_ROOT / "hotline-imports").iterdir())  # upload deleted
+    assert not job.file and not [path for path in settings.IMPORT_PENDING_DIR.rglob("*") if path.is_file()]
     assert "来电号码" in job.result["dropped_columns"]
 
     stored = str(list(Case.objects.values())) + str(list(CaseImport.objects.values("result")))

@@ -29,6 +29,8 @@ def test_upload_returns_at_once_and_the_worker_checks_then_imports(client, offic
     job.refresh_from_db()
     assert job.state == CaseImport.State.CHECKED and job.result["new"] == 2
     assert not Case.objects.exists()
+    summary = client.get(reverse("admin:hotline_caseimport_change", args=[job.pk])).text
+    assert "GD1" in summary  # the sample rows, while the import waits for confirmation
 
     client.post(
         reverse("admin:hotline_caseimport_changelist"),
@@ -38,4 +40,4 @@ def test_upload_returns_at_once_and_the_worker_checks_then_imports(client, offic
     job.refresh_from_db()
     assert job.state == CaseImport.State.DONE and Case.objects.count() == 2
     summary = client.get(reverse("admin:hotline_caseimport_change", args=[job.pk])).text
-    assert "GD1" in summary  # the sample rows
+    assert "GD1" not in summary and job.result["new"] == 2  # the counts stay, the file's rows do not

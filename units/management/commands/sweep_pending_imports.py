@@ -1,13 +1,15 @@
 from django.conf import settings
 from django.core.management.base import BaseCommand
 
+from units.import_jobs import sweep_import_jobs
 from units.pending_imports import sweep
 
 
 class Command(BaseCommand):
     help = (
         "Delete spreadsheet uploads whose import was previewed but never confirmed, once older "
-        "than IMPORT_PENDING_MAX_AGE_HOURS. Run it from cron, e.g. hourly."
+        "than IMPORT_PENDING_MAX_AGE_HOURS (ending their jobs, ledger and case imports alike), and "
+        "import jobs older than IMPORT_JOB_RETENTION_DAYS. Run it from cron, e.g. hourly."
     )
 
     def add_arguments(self, parser):
@@ -22,3 +24,5 @@ class Command(BaseCommand):
         removed = sweep(max_age_hours)
         age = settings.IMPORT_PENDING_MAX_AGE_HOURS if max_age_hours is None else max_age_hours
         self.stdout.write(f"Removed {removed} pending upload(s) older than {age} hours.")
+        jobs = sweep_import_jobs()
+        self.stdout.write(f"Ended or deleted {jobs} import job(s) past their time.")

@@ -1,0 +1,209 @@
+"""Case import jobs never hang: a time limit, stall detection, one import per confirmation, and
+rows the database could not store refused at the check (never a crash at the import)."""
+
+import datetime
+import io
+
+import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.urls import reverse
+from django.utils import timezone
+
+from hotline import tasks
+from hotline.case_import import import_cases
+from hotline.models import Case, CaseImport
+from tests.conftest import logged_in
+from tests.kit.ledger import confirm_data
+from tests.projects.test_import_export import HEADERS, upload, valid_row, write_xlsx
+from units.models import LedgerImport
+from units.tasks import STALL_MARGIN_SECONDS
+
+from .factories import case_file, case_row
+
+pytestmark = pytest.mark.django_db
+DUMMY = {"default": {"BACKEND": "django_tasks.backends.dummy.DummyBackend"}}
+
+
+def upload_case_file(client, content: bytes, name="导出.csv") -> CaseImport:
+    response = client.post(
+        reverse("admin:hotline_caseimport_add"), {"file": SimpleUploadedFile(name, content)}
+    )
+    assert response.status_code == 302, response.text[-2000:]
+    return CaseImport.objects.latest("pk")
+
+
+def confirm(client, job):
+    return client.post(
+        reverse("admin:hotline_caseimport_changelist"),
+        {"action": "confirm_import", "_selected_action": [job.pk]},
+    )
+
+
+def checked_job(client, office_admin, rows=None) -> CaseImport:
+    logged_in(client, office_admin)
+    job = upload_case_file(client, case_file(rows or [case_row("GD1"), case_row("GD2")]))
+    tasks.check_case_file.call(job.pk)
+    job.refresh_from_db()
+    assert job.state == CaseImport.State.CHECKED, job.result
+    return job
+
+
+# One import per confirmation ---------------------------------------------------------------------
+
+
+def test_a_double_click_on_confirm_imports_once_and_the_job_stays_done(client, office_admin, settings):
+    settings.TASKS = DUMMY
+    job = checked_job(client, office_admin)
+
+    confirm(client, job)
+    confirm(client, job)  # the second click: the job has moved on
+
+    job.refresh_from_db()
+    assert job.state == CaseImport.State.IMPORTING
+    # Two tasks for the job (two requests that both read it as checked): only one runs.
+    tasks.import_case_file.call(job.pk)
+    tasks.import_case_file.call(job.pk)
+
+    job.refresh_from_db()
+    assert job.state == CaseImport.State.DONE and job.result["new"] == 2
+    assert Case.objects.count() == 2
+
+
+def test_a_check_task_run_twice_checks_once(client, office_admin, settings):
+    settings.TASKS = DUMMY
+    job = checked_job(client, office_admin)
+    tasks.check_case_file.call(job.pk)  # again, after the check is over
+    job.refresh_from_db()
+    assert job.state == CaseImport.State.CHECKED and job.file
+
+
+# Time limit and stall ---------------------------------------------------------------------------
+
+
+def test_an_import_past_its_time_budget_stops_and_writes_nothing(db, settings):
+    settings.IMPORT_TIME_LIMIT_SECONDS = 0  # every import is over its budget at once
+    outcome = import_cases(io.BytesIO(case_file([case_row("GD1"), case_row("GD2")])), "工单.csv", commit=True)
+    assert outcome.refused and not outcome.committed
+    assert "停止" in outcome.file_errors[0] and "0 秒" in outcome.file_errors[0]
+    assert not Case.objects.exists()
+
+
+def test_a_job_whose_worker_stopped_ends_failed_instead_of_importing_forever(client, office_admin, settings):
+    settings.TASKS = DUMMY
+    lost = checked_job(client, office_admin)
+    busy = checked_job(client, office_admin, [case_row("GD5")])
+    budget = settings.IMPORT_TIME_LIMIT_SECONDS + STALL_MARGIN_SECONDS
+    now = timezone.now()
+    CaseImport.objects.filter(pk=lost.pk).update(
+        state=CaseImport.State.IMPORTING, started_at=now - datetime.timedelta(seconds=budget + 5)
+    )
+    CaseImport.objects.filter(pk=busy.pk).update(
+        state=CaseImport.State.IMPORTING, started_at=now - datetime.timedelta(seconds=budget - 60)
+    )
+
+    page = client.get(reverse("admin:hotline_caseimport_change", args=[lost.pk]))
+
+    lost.refresh_from_db()
+    assert lost.state == CaseImport.State.FAILED and lost.finished_at is not None
+    assert "后台任务进程在此任务完成前已停止" in page.text
+    assert not lost.file and lost.result["sample"] == []  # the file and its rows go with it
+    busy.refresh_from_db()
+    assert busy.state == CaseImport.State.IMPORTING and busy.file  # within its budget: left to run
+
+    CaseImport.objects.filter(pk=busy.pk).update(started_at=now - datetime.timedelta(seconds=budget + 5))
+    client.get(reverse("admin:hotline_caseimport_changelist"))  # the list gives up on it too
+    busy.refresh_from_db()
+    assert busy.state == CaseImport.State.FAILED
+    assert not Case.objects.exists()
+
+
+# Rows the database could not store --------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("cells", "column"),
+    [
+        ({"承办单位": "市城管\x00局"}, "承办单位"),
+        ({"受理时间": "0001-01-01 00:00"}, "受理时间"),
+        ({"受理时间": "9999-12-30 09:00", "应办结时间": 900}, "应办结时间"),
+    ],
+)
+def test_a_row_the_database_cannot_store_is_a_row_error_at_the_check(db, cells, column):
+    rows = [case_row("GD1"), case_row("GD2", **cells)]
+    checked = import_cases(io.BytesIO(case_file(rows)), "工单.csv", commit=False)
+    assert checked.refused and [error["row"] for error in checked.errors.first] == [3]
+    assert column in " ".join(checked.errors.first[0]["messages"])
+    imported = import_cases(io.BytesIO(case_file(rows)), "工单.csv", commit=True)  # never a crash
+    assert imported.refused and not Case.objects.exists()
+
+
+# Ledger imports keep the same rules -------------------------------------------------------------
+
+
+@pytest.mark.parametrize("value", ["99999999999999999999", "9223372036854775808"])
+def test_a_ledger_number_too_large_to_store_is_a_row_error_at_the_check(
+    client, office_admin, round_, unit_a, value
+):
+    from projects.models import Project
+
+    client = logged_in(client, office_admin)
+    rows = [HEADERS, valid_row(round_.name, 项目名称="第一行"), valid_row(round_.name, 受益人数=value)]
+    preview = upload(client, write_xlsx(rows))
+    job = preview.context["job"]
+    assert job.status == LedgerImport.Status.REFUSED, job.errors
+    assert [line for line, _message in job.errors] == [2]
+    assert "受益人数" in job.errors[0][1]
+    assert not Project.objects.exists()
+
+
+def test_a_ledger_double_confirm_imports_once(client, office_admin, round_, unit_a, settings):
+    from projects.models import Project
+
+    client = logged_in(client, office_admin)
+    preview = upload(client, write_xlsx([HEADERS, valid_row(round_.name)]))
+    settings.TASKS = DUMMY
+    data = confirm_data(preview)
+    client.post(preview.context["confirm_url"], data)
+    client.post(preview.context["confirm_url"], data)
+    from units import tasks as ledger_tasks
+
+    job = preview.context["job"]
+    ledger_tasks.run_ledger_import.call(job.pk, office_admin.pk)
+    ledger_tasks.run_ledger_import.call(job.pk, office_admin.pk)
+    job.refresh_from_db()
+    assert job.status == LedgerImport.Status.DONE and Project.objects.count() == 1
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_page_shows_an_import_moving_while_its_transaction_is_open(client, office_admin, settings):
+    """The import writes its cases in one transaction; the rows it has read show on the job's
+    page (another request, another connection) before that transaction ends."""
+    import threading
+
+    from django.db import connection, transaction
+    from django.test import Client
+
+    if connection.vendor != "postgresql":
+        pytest.skip(
+            "a second connection during an open write needs PostgreSQL (SQLite's test database is one writer at a time); CI runs this on PG"
+        )
+    settings.TASKS = DUMMY
+    job = checked_job(client, office_admin)
+    confirm(client, job)
+    seen = {}
+
+    def look():
+        other = Client()
+        other.force_login(office_admin)
+        seen["page"] = other.get(reverse("admin:hotline_caseimport_change", args=[job.pk])).text
+        seen["list"] = other.get(reverse("admin:hotline_caseimport_changelist")).text
+        connection.close()
+
+    with transaction.atomic():  # the import's transaction, as the worker holds it
+        tasks._progress(job.pk)(4000)
+        reader = threading.Thread(target=look)
+        reader.start()
+        reader.join(60)
+
+    assert '<div class="readonly">4000</div>' in seen["page"], seen.get("page", "")[-3000:]
+    assert '<td class="field-rows_read">4000</td>' in seen["list"]
