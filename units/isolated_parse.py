@@ -13,6 +13,7 @@ and sends back the parsed result (``parse_in_child``) or rows in batches
 (``rows_in_child``) through a pipe.
 """
 
+import faulthandler
 import logging
 import multiprocessing
 import os
@@ -48,6 +49,9 @@ def _child(send, work: Callable, args, extra_bytes) -> None:
     # Ctrl-C or the worker's SIGTERM is the parent's to handle; it ends the child itself.
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     signal.signal(signal.SIGTERM, signal.SIG_DFL)
+    # A native crash of the reader is the parent's to report (a Chinese message on the job):
+    # the child does not print its own traceback into the worker's log (a cell may be in it).
+    faulthandler.disable()
     _limit_memory(extra_bytes)
     try:
         work(send, *args)
