@@ -38,6 +38,7 @@ from .roles import OFFICE_ADMIN
 from .scoping import may_touch_unit, owning_unit_id, sees_all_units
 
 Kind = ReviewRequest.Kind
+CHANGE_KINDS = (Kind.CHANGE, Kind.PHOTO)
 REVIEW_FOLDER = "review/"
 _DIRECT_ATTRIBUTE = "_portal_publishes_directly"
 
@@ -150,8 +151,12 @@ def submit_change(obj, user, changed_fields) -> ReviewRequest | None:
 
     ``obj`` carries the proposed values in memory (e.g. from an admin form); the
     database row is untouched. A new photo is stored privately until approved.
-    Returns None when nothing reviewable changed.
+    The submitter's change still waiting for this record is replaced (the form showed
+    it to them, ``show_submission``), never left beside the new one. Returns None when
+    nothing reviewable changed (a waiting change is then withdrawn).
     """
+    replaced = list(_own_changes(obj, user).filter(status=ReviewStatus.PENDING))
+    waiting_files = {review.proposed_file for review in replaced if review.proposed_file}
     changed_fields = [name for name in changed_fields if _is_model_field(obj, name)]
     proposed = proposed_values(obj, changed_fields)
     proposed_file = ""
@@ -161,12 +166,62 @@ def submit_change(obj, user, changed_fields) -> ReviewRequest | None:
         if upload and not upload._committed:
             proposed_file = _store_privately(upload)
             proposed[name] = proposed_file
+        elif upload and upload.name in waiting_files:
+            proposed_file = proposed[name] = upload.name  # the waiting photo, kept as it is
         elif not upload:
             proposed[name] = ""  # the photo is to be removed
-    if not proposed:
+    with transaction.atomic():
+        for review in replaced:
+            if review.proposed_file and review.proposed_file != proposed_file:
+                name = review.proposed_file
+                transaction.on_commit(lambda name=name: default_storage.delete(name))
+            review.delete()
+        if not proposed:
+            return None
+        kind = Kind.PHOTO if file_changes and len(proposed) == 1 else Kind.CHANGE
+        return _create_request(obj, user, kind, proposed=proposed, proposed_file=proposed_file)
+
+
+def _own_changes(obj, user):
+    if not getattr(user, "pk", None) or obj.pk is None:
+        return ReviewRequest.objects.none()
+    return ReviewRequest.objects.filter(**_target_reference(obj), submitted_by=user, kind__in=CHANGE_KINDS)
+
+
+def own_submission(obj, user) -> ReviewRequest | None:
+    """``user``'s latest change of the approved ``obj`` if it is still theirs to mind:
+    waiting for the office, or sent back and not submitted again."""
+    if not is_reviewed(obj) or not obj.is_approved:
         return None
-    kind = Kind.PHOTO if file_changes and len(proposed) == 1 else Kind.CHANGE
-    return _create_request(obj, user, kind, proposed=proposed, proposed_file=proposed_file)
+    latest = _own_changes(obj, user).order_by("-submitted_at", "-pk").first()
+    if latest is None or latest.status == ReviewStatus.APPROVED:
+        return None
+    return latest
+
+
+def show_submission(obj, user) -> ReviewRequest | None:
+    """Put ``user``'s own waiting or sent-back change of ``obj`` onto ``obj`` in memory, so
+    their form shows what they submitted rather than the approved values; returns it.
+
+    A sent-back photo was deleted with the decision: the form then shows the approved one.
+    """
+    submission = own_submission(obj, user)
+    if submission is None:
+        return None
+    file_fields = _file_fields(type(obj))
+    for name, value in submission.proposed.items():
+        if not _is_model_field(obj, name):
+            continue  # a field removed since the submission
+        field = obj._meta.get_field(name)
+        if name in file_fields:
+            if not value or (submission.status == ReviewStatus.PENDING and value == submission.proposed_file):
+                setattr(obj, field.attname, value)
+            continue
+        try:
+            setattr(obj, field.attname, None if value is None else field.to_python(value))
+        except ValidationError:
+            continue  # a value the field no longer accepts: the approved one shows
+    return submission
 
 
 def _is_model_field(obj, name) -> bool:
@@ -186,7 +241,11 @@ def _store_privately(upload) -> str:
 
 
 def changed_from_database(obj, field_names=None) -> list[str]:
-    """Fields whose in-memory value differs from the stored row (for doors without a form)."""
+    """Fields whose in-memory value differs from the stored row.
+
+    What a change proposes is measured against the approved row, not against the form's
+    initial values: the form may show the editor's own waiting submission.
+    """
     stored = type(obj)._default_manager.filter(pk=obj.pk).first()
     if stored is None:
         return []
@@ -196,7 +255,10 @@ def changed_from_database(obj, field_names=None) -> list[str]:
         field = obj._meta.get_field(name)
         if field.primary_key or not field.editable:
             continue
-        if field.value_from_object(obj) != field.value_from_object(stored):
+        value = field.value_from_object(obj)
+        if isinstance(field, models.FileField) and value and not value._committed:
+            changed.append(name)  # a new upload, even one named like the stored file
+        elif value != field.value_from_object(stored):
             changed.append(name)
     return changed
 
@@ -222,7 +284,9 @@ def _kind_of_first_request(obj):
 
 def _locked(review: ReviewRequest) -> ReviewRequest:
     current = ReviewRequest.objects.select_for_update().filter(pk=review.pk).first()
-    if current is None or current.status != ReviewStatus.PENDING:
+    if current is None:
+        raise ReviewError(_("This submission no longer exists: its editor replaced or withdrew it."))
+    if current.status != ReviewStatus.PENDING:
         raise ReviewError(_("This submission has already been decided."))
     return current
 

@@ -21,7 +21,7 @@ from django.forms.models import _get_foreign_key
 from django.http import HttpResponseRedirect
 from django.template.response import TemplateResponse
 from django.urls import NoReverseMatch, reverse
-from django.utils import timezone
+from django.utils import formats, timezone
 from django.utils.html import format_html
 from django.utils.timesince import timesince
 from django.utils.translation import gettext as _
@@ -105,8 +105,27 @@ class ReviewedAdminMixin:
             )
         return ""  # approved, nothing waiting: the usual case says nothing
 
+    # The form: an editor sees their own waiting or sent-back change, not the approved values.
+    def change_view(self, request, object_id, form_url="", extra_context=None):
+        request._review_show_own = True
+        return super().change_view(request, object_id, form_url, extra_context)
+
+    def get_object(self, request, object_id, from_field=None):
+        obj = super().get_object(request, object_id, from_field)
+        if obj is not None and getattr(request, "_review_show_own", False) and not self._direct(request):
+            _shown(request).append(service.show_submission(obj, request.user))
+        return obj
+
+    def get_formsets_with_inlines(self, request, obj=None):
+        for formset, inline in super().get_formsets_with_inlines(request, obj):
+            if obj is not None and service.is_reviewed(inline.model) and not self._direct(request):
+                formset = _showing_own_submissions(formset, request)
+            yield formset, inline
+
     def render_change_form(self, request, context, add=False, change=False, form_url="", obj=None):
         if obj is not None and request.method == "GET":
+            for formset in context.get("inline_admin_formsets", []):
+                formset.formset.get_queryset()  # reads the rows, and with them their editor's submissions
             self._tell_review_state(request, obj)
         return super().render_change_form(request, context, add, change, form_url, obj)
 
@@ -121,7 +140,13 @@ class ReviewedAdminMixin:
 
     def _tell_review_state(self, request, obj) -> None:
         latest, sent_back = service.review_state(obj, self.reviewed_children(obj))
+        shown = [submission for submission in _shown(request) if submission is not None]
+        for submission in shown:
+            _tell_shown(request, submission)
+        shown_ids = {submission.pk for submission in shown}
         for returned in sent_back:
+            if returned.pk in shown_ids:
+                continue
             messages.warning(
                 request,
                 _("Sent back by the office (%(kind)s, %(record)s): %(comment)s")
@@ -135,7 +160,7 @@ class ReviewedAdminMixin:
             messages.info(
                 request, _("This record waits for the office's review; the public does not see it yet.")
             )
-        elif latest is not None and latest.status == ReviewStatus.PENDING:
+        elif latest is not None and latest.status == ReviewStatus.PENDING and latest.pk not in shown_ids:
             messages.info(
                 request,
                 _(
@@ -151,7 +176,7 @@ class ReviewedAdminMixin:
         if not change:
             submission = service.save_new(obj, request.user, kind=self.review_kind, save=save)
         else:
-            submission = service.save_change(obj, request.user, form.changed_data, save=save)
+            submission = service.save_change(obj, request.user, service.changed_from_database(obj), save=save)
         self._tell_submitted(request, submission)
 
     def _tell_submitted(self, request, submission) -> None:
@@ -184,8 +209,9 @@ class ReviewedAdminMixin:
         for obj in formset.new_objects:
             self.prepare_inline_row(request, obj)
             self._tell_submitted(request, service.save_new(obj, request.user, kind=self.inline_review_kind))
-        for obj, changed in formset.changed_objects:
+        for obj, _changed in formset.changed_objects:
             self.prepare_inline_row(request, obj)
+            changed = service.changed_from_database(obj)  # the row may have shown its editor's submission
             self._tell_submitted(request, service.save_change(obj, request.user, changed))
         for obj in formset.deleted_objects:
             if obj.is_approved and not direct:
@@ -219,6 +245,52 @@ class ReviewedAdminMixin:
         if not self._direct(request):
             raise PermissionDenied
         return super().recover_view(request, version_id, extra_context)
+
+
+def _shown(request) -> list:
+    """The submissions the change form shows its editor (the record's, then its rows')."""
+    if not hasattr(request, "_review_shown"):
+        request._review_shown = []
+    return request._review_shown
+
+
+def _showing_own_submissions(formset_class, request):
+    """The inline formset whose rows show their editor's own waiting or sent-back change."""
+
+    class ShowingOwnSubmissions(formset_class):
+        def get_queryset(self):
+            rows = super().get_queryset()
+            if not getattr(self, "_own_submissions_shown", False):
+                self._own_submissions_shown = True
+                for row in rows:  # evaluated once: the forms are built from these instances
+                    _shown(request).append(service.show_submission(row, request.user))
+            return rows
+
+    return ShowingOwnSubmissions
+
+
+def _tell_shown(request, submission) -> None:
+    """The banner over a form that shows the editor's own submission instead of the approved values."""
+    since = formats.localize(timezone.localtime(submission.submitted_at))
+    if submission.status == ReviewStatus.PENDING:
+        messages.info(
+            request,
+            _(
+                "Your change of “%(record)s” has waited for the office's review since %(since)s. "
+                "The form shows your change; saving replaces it. The public sees the approved version."
+            )
+            % {"record": submission.summary, "since": since},
+        )
+    else:
+        decided = formats.localize(timezone.localtime(submission.decided_at or submission.submitted_at))
+        messages.warning(
+            request,
+            _(
+                "The office sent your change of “%(record)s” back on %(decided)s: %(comment)s "
+                "The form shows your change; correct it and save to submit it again."
+            )
+            % {"record": submission.summary, "decided": decided, "comment": submission.comment},
+        )
 
 
 def _display(obj, field, value):
