@@ -188,24 +188,32 @@ def _own_changes(obj, user):
     return ReviewRequest.objects.filter(**_target_reference(obj), submitted_by=user, kind__in=CHANGE_KINDS)
 
 
-def own_submission(obj, user) -> ReviewRequest | None:
-    """``user``'s latest change of the approved ``obj`` if it is still theirs to mind:
-    waiting for the office, or sent back and not submitted again."""
+def own_submissions_for(obj, user, children=()) -> dict:
+    """``user``'s changes of ``obj`` and of its ``children`` (QuerySets of rows it owns) that are
+    still theirs to mind, waiting or sent back and not submitted again, in one query:
+    {(content type id, object id): submission}."""
+    if not getattr(user, "pk", None) or obj.pk is None:
+        return {}
+    query = models.Q(**_target_reference(obj))
+    for rows in children:
+        content_type = ContentType.objects.get_for_model(rows.model, for_concrete_model=False)
+        query |= models.Q(content_type=content_type, object_id__in=rows.values("pk"))
+    latest = {}
+    submissions = ReviewRequest.objects.filter(query, submitted_by=user, kind__in=CHANGE_KINDS)
+    for submission in submissions.order_by("submitted_at", "pk"):
+        latest[(submission.content_type_id, submission.object_id)] = submission
+    return {key: review for key, review in latest.items() if review.status != ReviewStatus.APPROVED}
+
+
+def show_submission(obj, submissions: dict) -> ReviewRequest | None:
+    """Put the editor's own waiting or sent-back change of ``obj`` (from ``own_submissions_for``)
+    onto ``obj`` in memory, so their form shows what they submitted rather than the approved
+    values; returns it. A sent-back photo was deleted with the decision: the approved one shows.
+    """
     if not is_reviewed(obj) or not obj.is_approved:
         return None
-    latest = _own_changes(obj, user).order_by("-submitted_at", "-pk").first()
-    if latest is None or latest.status == ReviewStatus.APPROVED:
-        return None
-    return latest
-
-
-def show_submission(obj, user) -> ReviewRequest | None:
-    """Put ``user``'s own waiting or sent-back change of ``obj`` onto ``obj`` in memory, so
-    their form shows what they submitted rather than the approved values; returns it.
-
-    A sent-back photo was deleted with the decision: the form then shows the approved one.
-    """
-    submission = own_submission(obj, user)
+    content_type = ContentType.objects.get_for_model(obj, for_concrete_model=False)
+    submission = submissions.get((content_type.pk, obj.pk))
     if submission is None:
         return None
     file_fields = _file_fields(type(obj))
@@ -434,6 +442,43 @@ def review_state(obj, children=()) -> tuple[ReviewRequest | None, list[ReviewReq
         latest[(review.content_type_id, review.object_id)] = review
     own = latest.get((reference["content_type"].pk, obj.pk))
     return own, [review for review in latest.values() if review.status == ReviewStatus.RETURNED]
+
+
+# What each person has to do ---------------------------------------------------------------
+
+
+def own_submissions(user):
+    """``user``'s submissions, newest first, each marked ``superseded`` when a later one of theirs
+    for the same record exists (a sent-back submission submitted again needs nothing more)."""
+    later = ReviewRequest.objects.filter(
+        content_type=models.OuterRef("content_type"),
+        object_id=models.OuterRef("object_id"),
+        submitted_by=user,
+        submitted_at__gt=models.OuterRef("submitted_at"),
+    )
+    return (
+        ReviewRequest.objects.filter(submitted_by=user)
+        .annotate(superseded=models.Exists(later))
+        .select_related("unit", "content_type")
+        .order_by("-submitted_at", "-pk")
+    )
+
+
+def work_of(user) -> dict:
+    """The counts on a staff member's admin home: their submissions waiting and sent back (not
+    submitted again), and, for whoever decides, the queue they may decide (how many, oldest)."""
+    mine = own_submissions(user)
+    work = {
+        "pending": mine.filter(status=ReviewStatus.PENDING).count(),
+        "returned": mine.filter(status=ReviewStatus.RETURNED, superseded=False).count(),
+        "queue": None,
+        "oldest": None,
+    }
+    if user.has_perm("units.decide_reviewrequest"):
+        queue = ReviewRequest.objects.pending().for_user(user).exclude(submitted_by=user)
+        summary = queue.aggregate(count=models.Count("pk"), oldest=models.Min("submitted_at"))
+        work["queue"], work["oldest"] = summary["count"], summary["oldest"]
+    return work
 
 
 # The private photo of a proposed change ---------------------------------------------

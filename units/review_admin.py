@@ -13,6 +13,7 @@
 
 from django.contrib import admin, messages
 from django.contrib.admin.utils import unquote
+from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import PermissionDenied
 from django.core.files.storage import default_storage
 from django.db import models
@@ -20,7 +21,7 @@ from django.db.models import Count, Exists, Min, OuterRef, Subquery
 from django.forms.models import _get_foreign_key
 from django.http import HttpResponseRedirect
 from django.template.response import TemplateResponse
-from django.urls import NoReverseMatch, reverse
+from django.urls import NoReverseMatch, path, reverse
 from django.utils import formats, timezone
 from django.utils.html import format_html
 from django.utils.timesince import timesince
@@ -33,6 +34,7 @@ from .models import ReviewRequest, ReviewStatus
 from .scoping import scope_queryset
 
 Kind = ReviewRequest.Kind
+MY_SUBMISSIONS_SHOWN = 200  # newest first: older decisions are in the record's history
 
 
 class ReviewedAdminMixin:
@@ -57,18 +59,27 @@ class ReviewedAdminMixin:
             review_latest_status=Subquery(latest.values("status")[:1]),
             review_latest_comment=Subquery(latest.values("comment")[:1]),
         )
-        returned_children = None
+        returned_children = pending_children = None
         for inline in self.inlines:
             if service.is_reviewed(inline.model):
                 foreign_key = _get_foreign_key(self.model, inline.model, fk_name=inline.fk_name)
-                rows = inline.model._default_manager.filter(
-                    **{foreign_key.name: OuterRef("pk"), "review_status": ReviewStatus.RETURNED}
+                rows = inline.model._default_manager.filter(**{foreign_key.name: OuterRef("pk")})
+                returned = Exists(rows.filter(review_status=ReviewStatus.RETURNED))
+                # A new row waiting, or a change of an approved row waiting.
+                child_type = ContentType.objects.get_for_model(inline.model, for_concrete_model=False)
+                changes = ReviewRequest.objects.pending().filter(
+                    content_type=child_type,
+                    object_id__in=inline.model._default_manager.filter(
+                        **{foreign_key.name: OuterRef(OuterRef("pk"))}
+                    ).values("pk"),
                 )
-                returned_children = (
-                    Exists(rows) if returned_children is None else returned_children | Exists(rows)
-                )
+                pending = Exists(rows.filter(review_status=ReviewStatus.PENDING)) | Exists(changes)
+                returned_children = returned if returned_children is None else returned_children | returned
+                pending_children = pending if pending_children is None else pending_children | pending
         if returned_children is not None:
-            queryset = queryset.annotate(review_children_returned=returned_children)
+            queryset = queryset.annotate(
+                review_children_returned=returned_children, review_children_pending=pending_children
+            )
         return queryset
 
     def get_list_display(self, request):
@@ -80,6 +91,12 @@ class ReviewedAdminMixin:
     @admin.display(description=gettext_lazy("review"))
     def review_state(self, obj):
         state = self._own_review_state(obj)
+        if getattr(obj, "review_children_pending", False):
+            state = format_html(
+                '{}<br><span class="review review-pending">{}</span>',
+                state,
+                _("A row (e.g. a progress update) waits for review"),
+            )
         if getattr(obj, "review_children_returned", False):
             return format_html(
                 '{}<br><span class="review review-returned">{}</span>',
@@ -113,7 +130,9 @@ class ReviewedAdminMixin:
     def get_object(self, request, object_id, from_field=None):
         obj = super().get_object(request, object_id, from_field)
         if obj is not None and getattr(request, "_review_show_own", False) and not self._direct(request):
-            _shown(request).append(service.show_submission(obj, request.user))
+            # The record's and its rows' submissions at once: the rows' forms are built later.
+            request._review_own = service.own_submissions_for(obj, request.user, self.reviewed_children(obj))
+            _shown(request).append(service.show_submission(obj, request._review_own))
         return obj
 
     def get_formsets_with_inlines(self, request, obj=None):
@@ -179,9 +198,16 @@ class ReviewedAdminMixin:
             submission = service.save_change(obj, request.user, service.changed_from_database(obj), save=save)
         self._tell_submitted(request, submission)
 
+    def message_user(self, request, message, level=messages.INFO, *args, **kwargs):
+        # "…was changed successfully" would contradict "sent to the office for review".
+        if getattr(request, "_review_submitted", False) and level == messages.SUCCESS:
+            return
+        super().message_user(request, message, level, *args, **kwargs)
+
     def _tell_submitted(self, request, submission) -> None:
         if submission is None:
             return
+        request._review_submitted = True
         if submission.kind in (Kind.CHANGE, Kind.PHOTO):
             messages.warning(
                 request,
@@ -262,8 +288,9 @@ def _showing_own_submissions(formset_class, request):
             rows = super().get_queryset()
             if not getattr(self, "_own_submissions_shown", False):
                 self._own_submissions_shown = True
+                submissions = getattr(request, "_review_own", {})
                 for row in rows:  # evaluated once: the forms are built from these instances
-                    _shown(request).append(service.show_submission(row, request.user))
+                    _shown(request).append(service.show_submission(row, submissions))
             return rows
 
     return ShowingOwnSubmissions
@@ -356,6 +383,34 @@ class ReviewRequestAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     def waited(self, review):
         until = review.decided_at or timezone.now()
         return timesince(review.submitted_at, until)
+
+    def get_urls(self):
+        mine = path(
+            "mine/", self.admin_site.admin_view(self.my_submissions_view), name="units_reviewrequest_mine"
+        )
+        return [mine, *super().get_urls()]
+
+    def my_submissions_view(self, request):
+        """我的提交: what the signed-in staff member submitted, sent back first (their work),
+        then waiting, then decided; every staff member sees their own, and only those."""
+        rows = list(service.own_submissions(request.user)[:MY_SUBMISSIONS_SHOWN])
+        for row in rows:
+            row.target_url = _admin_url(row.target)
+        context = {
+            **self.admin_site.each_context(request),
+            "opts": self.opts,
+            "title": _("My submissions"),
+            "returned": [row for row in rows if row.status == ReviewStatus.RETURNED and not row.superseded],
+            "pending": [row for row in rows if row.status == ReviewStatus.PENDING],
+            "decided": [
+                row
+                for row in rows
+                if row.status == ReviewStatus.APPROVED
+                or (row.status == ReviewStatus.RETURNED and row.superseded)
+            ],
+            "shown": MY_SUBMISSIONS_SHOWN,
+        }
+        return TemplateResponse(request, "admin/units/reviewrequest/mine.html", context)
 
     def changelist_view(self, request, extra_context=None):
         if not request.GET and request.method == "GET":
