@@ -16,7 +16,11 @@ class AuditEntry(models.Model):
         EXPORT = "export", _("Export")
         WORKBOOK_DOWNLOAD = "workbook_download", _("Workbook download")
         RESTORE = "restore", _("Restore from history")
-        APPROVAL = "approval", _("Approval")  # reserved for review before publishing
+        # Review before publishing: the office's two decisions are told apart in the trail.
+        # "approval" named both before they were; older entries keep it (their details say which).
+        APPROVAL = "approval", _("Approval")
+        REVIEW_APPROVED = "review_approved", _("Review: approved")
+        REVIEW_SENT_BACK = "review_sent_back", _("Review: sent back")
         ROLE_CHANGE = "role_change", _("Role change")
         MEMBERSHIP_CHANGE = "membership_change", _("Unit-membership change")
         SECOND_FACTOR_RESET = "second_factor_reset", _("Second-factor reset")

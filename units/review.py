@@ -379,7 +379,7 @@ def _decided(review: ReviewRequest, status, user, obj, request) -> None:
     review.save()
     decision = "approved" if status == ReviewStatus.APPROVED else "sent_back"
     record(
-        Action.APPROVAL,
+        Action.REVIEW_APPROVED if status == ReviewStatus.APPROVED else Action.REVIEW_SENT_BACK,
         user=user,
         request=request,
         obj=obj,

@@ -60,7 +60,7 @@ def test_office_signs_in_with_a_totp_code_and_approves_an_update(
 
     update.refresh_from_db()
     assert update.review_status == ReviewStatus.APPROVED
-    assert AuditEntry.objects.filter(action=AuditEntry.Action.APPROVAL, user=office).count() == 1
+    assert AuditEntry.objects.filter(action=AuditEntry.Action.REVIEW_APPROVED, user=office).count() == 1
     desktop.goto(public_url)
     assert NOTE in desktop.content()  # shown at once: the approval invalidated the page cache
     assert desktop.console_log.errors == []

@@ -21,6 +21,7 @@ from units.public_pages import generation
 from units.roles import OFFICE_ADMIN, UNIT_EDITOR
 
 pytestmark = pytest.mark.django_db
+REVIEW_APPROVED, REVIEW_SENT_BACK = AuditEntry.Action.REVIEW_APPROVED, AuditEntry.Action.REVIEW_SENT_BACK
 QUEUE = reverse("admin:units_reviewrequest_changelist")
 
 
@@ -67,7 +68,7 @@ def with_changed_update(project, update, **overrides):
 
 
 def approvals():
-    return list(AuditEntry.objects.filter(action=AuditEntry.Action.APPROVAL))
+    return list(AuditEntry.objects.filter(action__in=[REVIEW_APPROVED, REVIEW_SENT_BACK]))
 
 
 @pytest.fixture
@@ -147,6 +148,7 @@ def test_unapproved_content_never_reaches_the_page_or_the_cache_and_approval_sho
     assert client.get("/open-data/projects.json").json()["rows"][0]["percent"] == 60
     [entry] = approvals()
     assert entry.user == office_admin and entry.details["decision"] == "approved"
+    assert entry.action == REVIEW_APPROVED
     submission.refresh_from_db()
     assert submission.status == ReviewStatus.APPROVED and submission.decided_by == office_admin
 
@@ -169,7 +171,9 @@ def test_a_sent_back_update_stays_private_and_its_editor_reads_the_comment(
     assert ProgressUpdate.objects.get(percent=60).review_status == ReviewStatus.RETURNED
     assert "桥面铺好了" not in client.get(reverse("projects:detail", args=[bridge.pk])).text
     [entry] = approvals()
-    assert entry.details["decision"] == "sent_back"
+    assert entry.details["decision"] == "sent_back" and entry.action == REVIEW_SENT_BACK
+    # Told apart in the office's audit trail, in Chinese.
+    assert "审核：退回" in office.get(reverse("admin:audit_auditentry_changelist")).text
 
     editor = logged_in(client.__class__(), editor_a)
     assert "照片不清楚，请补充" in editor.get(change_url(bridge)).text
@@ -414,7 +418,7 @@ def test_two_offices_approving_at_once_make_one_decision(round_, unit_a, editor_
         outcomes.append("refused")
     other.join(20)
     assert sorted(outcomes) == ["approved", "refused"]
-    assert AuditEntry.objects.filter(action=AuditEntry.Action.APPROVAL).count() == 1
+    assert AuditEntry.objects.filter(action=REVIEW_APPROVED).count() == 1
 
 
 def test_a_record_changed_after_the_office_opened_it_is_not_approved_unseen(

@@ -5,6 +5,7 @@ import datetime
 
 import pytest
 from django.core.files.storage import default_storage
+from django.urls import reverse
 
 from projects.models import ProgressUpdate
 from tests.conftest import add_update, logged_in
@@ -113,3 +114,19 @@ def test_a_waiting_photo_is_kept_when_the_editor_corrects_the_caption(client, ed
     [waiting] = ReviewRequest.objects.all()
     assert waiting.proposed == {"photo": photo, "photo_caption": "新桥面"}
     assert waiting.proposed_file == photo and default_storage.exists(photo)
+
+
+def test_a_photo_under_review_shows_inline_to_the_office_only(client, editor_a, editor_b, office_admin, bridge):
+    update = bridge.updates.get()
+    data = with_changed_update(bridge, update)
+    data["updates-0-photo"] = png()
+    logged_in(client, editor_a).post(change_url(bridge), data)
+    submission = ReviewRequest.objects.get()
+    office = logged_in(client.__class__(), office_admin)
+    page = office.get(reverse("admin:units_reviewrequest_change", args=[submission.pk])).text
+    source = f'<img src="/media/{submission.proposed_file}"'
+    assert source in page and 'class="review-photo"' in page
+    shown = office.get(f"/media/{submission.proposed_file}")
+    assert shown.status_code == 200 and b"".join(shown.streaming_content)
+    shown.close()
+    assert logged_in(client.__class__(), editor_b).get(f"/media/{submission.proposed_file}").status_code == 404
