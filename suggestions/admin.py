@@ -5,7 +5,6 @@ Who may change what is decided once, in ``FeedbackModerationMixin`` (the rules a
 from history all save through it. Neither admin imports files.
 """
 
-
 from django import forms
 from django.contrib import admin, messages
 from django.contrib.admin.utils import unquote

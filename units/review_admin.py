@@ -327,7 +327,9 @@ def _display(obj, field, value):
     if isinstance(field, models.FileField):
         # Shown where the decision is made: a photo is judged by looking at it.
         url = default_storage.url(value)
-        return format_html('<a href="{}"><img src="{}" alt="{}" class="review-photo"></a>', url, url, _("photo"))
+        return format_html(
+            '<a href="{}"><img src="{}" alt="{}" class="review-photo"></a>', url, url, _("photo")
+        )
     if field.is_relation:
         related = field.related_model._default_manager.filter(pk=value).first()
         return str(related) if related is not None else value

@@ -116,7 +116,9 @@ def test_a_waiting_photo_is_kept_when_the_editor_corrects_the_caption(client, ed
     assert waiting.proposed_file == photo and default_storage.exists(photo)
 
 
-def test_a_photo_under_review_shows_inline_to_the_office_only(client, editor_a, editor_b, office_admin, bridge):
+def test_a_photo_under_review_shows_inline_to_the_office_only(
+    client, editor_a, editor_b, office_admin, bridge
+):
     update = bridge.updates.get()
     data = with_changed_update(bridge, update)
     data["updates-0-photo"] = png()
@@ -129,4 +131,6 @@ def test_a_photo_under_review_shows_inline_to_the_office_only(client, editor_a, 
     shown = office.get(f"/media/{submission.proposed_file}")
     assert shown.status_code == 200 and b"".join(shown.streaming_content)
     shown.close()
-    assert logged_in(client.__class__(), editor_b).get(f"/media/{submission.proposed_file}").status_code == 404
+    assert (
+        logged_in(client.__class__(), editor_b).get(f"/media/{submission.proposed_file}").status_code == 404
+    )
