@@ -28,10 +28,12 @@ from django.core.exceptions import ValidationError
 from django.core.files.storage import default_storage
 from django.db import models, transaction
 from django.http import FileResponse, Http404
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from audit.records import Action, record
+from notifications.models import Kind as NotificationKind
+from notifications.services import Recipient, notify
 
 from .models import ReviewedModel, ReviewRequest, ReviewStatus
 from .roles import OFFICE_ADMIN
@@ -385,6 +387,30 @@ def _decided(review: ReviewRequest, status, user, obj, request) -> None:
         obj=obj,
         details={"submission": review.pk, "kind": review.kind, "decision": decision},
     )
+    _tell_submitter(review)
+
+
+def _tell_submitter(review: ReviewRequest) -> None:
+    """The editor learns the office's decision (and its comment) without opening the admin."""
+    editor = review.submitted_by
+    if editor is None:
+        return
+    with translation.override(settings.LANGUAGE_CODE):
+        values = {"record": review.summary, "kind": review.get_kind_display(), "comment": review.comment}
+        if review.status == ReviewStatus.APPROVED:
+            subject = _("Approved: “%(record)s”") % values
+            body = _("The office approved your submission (%(kind)s) “%(record)s”.") % values
+        else:
+            subject = _("Sent back: “%(record)s”") % values
+            body = (
+                _(
+                    "The office sent your submission (%(kind)s) “%(record)s” back:\n\n%(comment)s\n\n"
+                    "Open the record in the admin (我的提交 lists it): the form shows what you submitted; "
+                    "correct it and save to submit it again."
+                )
+                % values
+            )
+    notify(NotificationKind.REVIEW_DECIDED, Recipient.of_user(editor), subject, body)
 
 
 def send_back(review: ReviewRequest, user, comment: str, request=None) -> ReviewRequest:

@@ -129,7 +129,9 @@ class VolunteerAdmin(UnitScopedAdminMixin, LockVersionAdminMixin, LedgerImportEx
     list_filter = [("unit", admin.RelatedOnlyFieldListFilter), "is_party_member", "is_active"]
     list_select_related = ["unit"]
     search_fields = ["name", "phone", "skills"]
-    fieldsets = [(None, {"fields": ["name", "unit", "is_party_member", "phone", "skills", "is_active"]})]
+    fieldsets = [
+        (None, {"fields": ["name", "unit", "is_party_member", "phone", "email", "skills", "is_active"]})
+    ]
     actions = ["book_on_shift"]
 
     def get_list_display(self, request):

@@ -60,6 +60,11 @@ class Volunteer(LockVersionedModel):
         blank=True,
         help_text=_("Private: never shown publicly or exported to others."),
     )
+    email = models.EmailField(
+        _("e-mail"),
+        blank=True,
+        help_text=_("Private. Given, the volunteer is reminded of a shift the day before."),
+    )
     skills = models.CharField(_("skills"), max_length=200, blank=True)
     is_active = models.BooleanField(_("active"), default=True)
     is_demo = models.BooleanField(_("demo data"), default=False, editable=False)
