@@ -20,7 +20,8 @@ STAFF_KINDS = [Kind.REVIEW_DECIDED, Kind.REVIEW_QUEUE]
 class Notification(models.Model):
     """One message to one person through one channel, kept so that it is sent once,
     retried when the channel fails, and its outcome known. The address is personal
-    data: it is used to send and never logged (log lines name the id)."""
+    data: it is used to send, never logged (log lines name the id) and cleared once the
+    notification is sent or has failed."""
 
     class Status(models.TextChoices):
         QUEUED = "queued", _("Queued")

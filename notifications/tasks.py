@@ -33,6 +33,7 @@ def send_notification(notification_id: int) -> str:
             notification.last_error = str(error)[:200]
             if notification.attempts >= settings.NOTIFICATION_MAX_ATTEMPTS:
                 notification.status = Status.FAILED
+                notification.address = ""  # personal data, no longer needed
                 notification.save()
                 logger.warning(
                     "notification %s failed after %s attempts", notification.pk, notification.attempts
@@ -46,6 +47,7 @@ def send_notification(notification_id: int) -> str:
             transaction.on_commit(lambda: _retry(notification.pk, delay))
             return "retrying"
         notification.status = Status.SENT
+        notification.address = ""  # personal data, no longer needed once delivered
         notification.sent_at = timezone.now()
         notification.last_error = ""
         notification.save()

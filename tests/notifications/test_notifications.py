@@ -148,6 +148,10 @@ def test_a_citizen_who_left_an_email_address_learns_the_new_status(run_worker):
     assert "不在本级职权范围" in message.body
 
 
+def test_the_suggestion_form_says_an_email_address_is_told_of_the_status(client):
+    assert "建议状态变化时会发邮件告诉您" in client.get(reverse("suggestions:new")).text
+
+
 def test_volunteers_with_an_email_address_are_reminded_the_day_before(unit_a, run_worker):
     post = make_post(unit_a)
     tomorrow = timezone.localdate() + datetime.timedelta(days=1)
@@ -185,7 +189,7 @@ def test_a_send_that_keeps_failing_is_finally_marked_failed_and_logs_no_address(
         notify(Kind.SUGGESTION_STATUS, Recipient(email="citizen@example.com"), "主题", "正文")
     notification = Notification.objects.get()
     assert (notification.status, notification.attempts) == (Status.FAILED, 3)
-    assert notification.last_error == "SMTPServerDisconnected"
+    assert notification.last_error == "SMTPServerDisconnected" and notification.address == ""
     assert mail.outbox == []
     logged = "\n".join(record.getMessage() for record in caplog.records)
     assert f"notification {notification.pk} failed" in logged and "citizen@example.com" not in logged
