@@ -134,3 +134,20 @@ def test_a_photo_under_review_shows_inline_to_the_office_only(
     assert (
         logged_in(client.__class__(), editor_b).get(f"/media/{submission.proposed_file}").status_code == 404
     )
+
+
+def test_the_office_cannot_approve_a_submission_its_editor_has_replaced(
+    client, editor_a, office_admin, bridge
+):
+    editor = logged_in(client, editor_a)
+    editor.post(change_url(bridge), form_data(bridge, title="风雨桥（第一稿）"))
+    first = ReviewRequest.objects.get()
+    office = logged_in(client.__class__(), office_admin)
+    decide = reverse("admin:units_reviewrequest_change", args=[first.pk])
+    assert "风雨桥（第一稿）" in office.get(decide).text  # the office reads the first draft …
+    editor.post(change_url(bridge), form_data(bridge, title="风雨桥（第二稿）"))  # … the editor replaces it
+    response = office.post(decide, {"decision": "approve"}, follow=True)
+    assert "不存在" in response.text  # Django says the submission no longer exists
+    bridge.refresh_from_db()
+    assert bridge.title == "修建一座风雨桥"  # nothing the office did not see was applied
+    assert ReviewRequest.objects.get().proposed == {"title": "风雨桥（第二稿）"}
