@@ -130,7 +130,6 @@ def test_a_photo_under_review_shows_inline_to_the_office_only(
     assert source in page and 'class="review-photo"' in page
     shown = office.get(f"/media/{submission.proposed_file}")
     assert shown.status_code == 200 and b"".join(shown.streaming_content)
-    shown.close()
     assert (
         logged_in(client.__class__(), editor_b).get(f"/media/{submission.proposed_file}").status_code == 404
     )
