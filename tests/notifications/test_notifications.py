@@ -242,3 +242,28 @@ def test_the_daily_commands_run_from_a_systemd_timer_that_renders():
         call_command(command, stdout=io.StringIO())  # each exists and runs
     timer = (deploy / "systemd" / "deeds-portal-notify.timer").read_text()
     assert re.search(r"^OnCalendar=\*-\*-\* 08:30:00 Asia/Shanghai$", timer, re.M)
+
+
+def test_production_mails_through_the_smtp_server_the_environment_names(monkeypatch):
+    from tests.deeds_portal.test_settings import GOOD, load_prod
+
+    monkeypatch.delenv("EMAIL_HOST", raising=False)
+    prod = load_prod(monkeypatch, EMAIL_URL="smtp+tls://noreply:secret@smtp.example.gov.cn:587", **GOOD)
+    assert prod.EMAIL_BACKEND == "django.core.mail.backends.smtp.EmailBackend"
+    assert (prod.EMAIL_HOST, prod.EMAIL_PORT, prod.EMAIL_USE_TLS) == ("smtp.example.gov.cn", 587, True)
+    assert prod.NOTIFICATION_CHANNELS == ["notifications.channels.EmailChannel"]
+
+    monkeypatch.delenv("EMAIL_URL")
+    prod = load_prod(monkeypatch, EMAIL_HOST="mail.internal", EMAIL_PORT="2525", **GOOD)
+    assert (prod.EMAIL_BACKEND, prod.EMAIL_HOST, prod.EMAIL_PORT) == (
+        "django.core.mail.backends.smtp.EmailBackend",
+        "mail.internal",
+        2525,
+    )
+
+    # No mail server: nothing is mailed, rather than printed with its address into the log.
+    monkeypatch.delenv("EMAIL_HOST")
+    monkeypatch.delenv("EMAIL_PORT")
+    prod = load_prod(monkeypatch, **GOOD)
+    assert prod.EMAIL_BACKEND == "django.core.mail.backends.console.EmailBackend"
+    assert prod.NOTIFICATION_CHANNELS == []
