@@ -17,6 +17,7 @@ from django.core.mail.backends.base import BaseEmailBackend
 from django.core.management import call_command
 from django.urls import reverse
 from django.utils import timezone
+from django_tasks_db.models import DBTaskResult
 
 from notifications.models import Kind, Notification
 from notifications.services import Recipient, notify
@@ -267,3 +268,28 @@ def test_production_mails_through_the_smtp_server_the_environment_names(monkeypa
     prod = load_prod(monkeypatch, **GOOD)
     assert prod.EMAIL_BACKEND == "django.core.mail.backends.console.EmailBackend"
     assert prod.NOTIFICATION_CHANNELS == []
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_database_worker_sends_and_puts_a_retry_off_until_later(settings):
+    """As production runs it: queued in the database, sent by ``manage.py db_worker``; a failed
+    try is queued again for later (run_after), not hammered at once."""
+    settings.TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
+    settings.EMAIL_BACKEND = "tests.notifications.test_notifications.FlakySMTP"
+    FAILURES["left"] = 1
+    notify(Kind.SUGGESTION_STATUS, Recipient(email="citizen@example.com"), "主题", "正文")
+    notification = Notification.objects.get()
+    assert notification.status == Status.QUEUED and mail.outbox == []  # nothing sent by the caller
+
+    worker = ["db_worker", "--batch", "--no-startup-delay", "--no-reload"]
+    call_command(*worker)
+    notification.refresh_from_db()
+    assert (notification.status, notification.attempts) == (Status.QUEUED, 1)
+    retry = DBTaskResult.objects.filter(status="READY").get()
+    assert retry.run_after > timezone.now() + datetime.timedelta(seconds=50)  # a minute later
+
+    DBTaskResult.objects.filter(pk=retry.pk).update(run_after=timezone.now())  # that minute passes
+    call_command(*worker)
+    notification.refresh_from_db()
+    assert (notification.status, notification.attempts) == (Status.SENT, 2)
+    assert [message.to for message in mail.outbox] == [["citizen@example.com"]]
