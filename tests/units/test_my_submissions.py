@@ -98,3 +98,8 @@ def test_a_submission_is_not_announced_as_a_successful_change(client, editor_a, 
         change_url(bridge), form_data(bridge, lead_name="王五"), follow=True
     )
     assert "成功修改" in response.text  # the office's change is saved, and said so
+
+
+def test_a_leader_who_submits_nothing_is_not_shown_submission_counts(client, leader):
+    page = logged_in(client, leader).get(HOME).text
+    assert 'id="review-work"' not in page and "我的通知设置" in page
