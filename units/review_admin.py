@@ -195,7 +195,9 @@ class ReviewedAdminMixin:
         if not change:
             submission = service.save_new(obj, request.user, kind=self.review_kind, save=save)
         else:
-            submission = service.save_change(obj, request.user, service.changed_from_database(obj), save=save)
+            # Measured against the approved row: the form may have shown the editor's own submission.
+            changed = form.changed_data if self._direct(request) else service.changed_from_database(obj)
+            submission = service.save_change(obj, request.user, changed, save=save)
         self._tell_submitted(request, submission)
 
     def message_user(self, request, message, level=messages.INFO, *args, **kwargs):
