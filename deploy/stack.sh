@@ -110,7 +110,7 @@ prepare() {
   "$DEPLOY/render.py" "$DEPLOY/nginx/stack-main.conf" NGINX_USER="$user" STATE_DIR="$STATE" \
     LOG_DIR="$LOGS" >"$STATE/nginx.conf"
   local unit
-  for unit in deeds-portal@.service deeds-portal-worker.service; do
+  for unit in deeds-portal@.service deeds-portal-worker.service deeds-portal-notify.service; do
     "$DEPLOY/render.py" "$DEPLOY/systemd/$unit" APP_USER="$(id -un)" APP_DIR="$REPO" \
       ENV_FILE="$STATE/deeds-portal.env" >"$STATE/$unit"
   done

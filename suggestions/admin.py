@@ -5,8 +5,6 @@ Who may change what is decided once, in ``FeedbackModerationMixin`` (the rules a
 from history all save through it. Neither admin imports files.
 """
 
-import datetime
-
 from django import forms
 from django.contrib import admin, messages
 from django.contrib.admin.utils import unquote
@@ -141,11 +139,18 @@ class MakeProjectForm(forms.Form):
     round = forms.ModelChoiceField(label=_("round (批次)"), queryset=Round.objects.all())
     unit = forms.ModelChoiceField(label=_("responsible unit (责任单位)"), queryset=None)
     category = forms.ChoiceField(label=_("category"), choices=Project.Category.choices)
+    # Asked, never guessed: the office commits to a date citizens will hold the unit to.
     deadline = forms.DateField(label=_("deadline (完成时限)"), widget=forms.DateInput(attrs={"type": "date"}))
 
     def __init__(self, *args, user, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["unit"].queryset = units_of(user)
+
+    def clean_deadline(self):
+        deadline = self.cleaned_data["deadline"]
+        if deadline < today():
+            raise forms.ValidationError(_("The deadline cannot be before today."))
+        return deadline
 
 
 @admin.register(Suggestion)
@@ -240,7 +245,7 @@ class SuggestionAdmin(FeedbackModerationMixin, UnitScopedAdminMixin, VersionAdmi
         if suggestion.project_id or suggestion.status in (SuggestionStatus.MERGED, SuggestionStatus.DECLINED):
             self.message_user(request, _("This suggestion cannot be made into a project."), messages.ERROR)
             return None
-        initial = {"unit": suggestion.unit, "deadline": today() + datetime.timedelta(days=90)}
+        initial = {"unit": suggestion.unit}
         form = MakeProjectForm(
             request.POST if "make_project" in request.POST else None, user=request.user, initial=initial
         )

@@ -29,7 +29,10 @@ class SuggestionForm(HoneypotMixin, forms.ModelForm):
         help_texts = {
             "what": _("For example: a ramp at the community service centre."),
             "place": _("The village or community."),
-            "contact": _("Optional. Only the office sees it, to ask you about the suggestion."),
+            "contact": _(
+                "Optional. Only the office sees it, to ask you about the suggestion. "
+                "An e-mail address is told when the suggestion's status changes."
+            ),
         }
 
     def clean(self):

@@ -10,10 +10,16 @@ review) and removed after ``SUGGESTION_ADDRESS_RETENTION_DAYS`` by
 import datetime
 import secrets
 
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.core.validators import validate_email
 from django.db import IntegrityError, models, transaction
-from django.utils import timezone
+from django.utils import timezone, translation
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
+from notifications.models import Kind
+from notifications.services import Recipient, notify
 from projects.models import Project, Round
 from units import review
 from units.dates import today
@@ -110,13 +116,29 @@ class Suggestion(models.Model):
     def __str__(self) -> str:
         return f"{self.reference} {self.what}"
 
+    def save(self, *args, **kwargs):
+        # Every door that changes the status (the form, merging, making a project) saves here.
+        before = None
+        if self.pk is not None:
+            before = type(self).objects.filter(pk=self.pk).values_list("status", flat=True).first()
+        super().save(*args, **kwargs)
+        if before is not None and before != self.status:
+            tell_citizen(self)
+
     @property
     def is_public(self) -> bool:
         return self.is_published and self.status != SuggestionStatus.MERGED
 
-    def clean(self):
-        from django.core.exceptions import ValidationError
+    @property
+    def contact_email(self) -> str:
+        """The contact, when the citizen left an e-mail address there (else a phone or nothing)."""
+        try:
+            validate_email(self.contact.strip())
+        except ValidationError:
+            return ""
+        return self.contact.strip()
 
+    def clean(self):
         if self.status == SuggestionStatus.DECLINED and not self.public_reason.strip():
             raise ValidationError(
                 {"public_reason": _("Give the public reason for not adopting the suggestion.")}
@@ -128,6 +150,25 @@ class Suggestion(models.Model):
             raise ValidationError({"status": _("Make a project with the list action; it records the link.")})
         if self.merged_into_id and self.merged_into_id == self.pk:
             raise ValidationError({"merged_into": _("A suggestion cannot be merged into itself.")})
+
+
+def tell_citizen(suggestion: Suggestion) -> None:
+    """The citizen who left an e-mail address learns their suggestion's new status."""
+    email = suggestion.contact_email
+    if not email:
+        return
+    with translation.override(settings.LANGUAGE_CODE):
+        values = {
+            "reference": suggestion.reference,
+            "status": suggestion.get_status_display(),
+            "reason": suggestion.public_reason.strip(),
+        }
+        subject = gettext("Your suggestion %(reference)s: %(status)s") % values
+        body = gettext("The status of your suggestion %(reference)s is now: %(status)s.") % values
+        if suggestion.status == SuggestionStatus.DECLINED and values["reason"]:
+            body += "\n\n" + gettext("The reason: %(reason)s") % values
+        body += "\n\n" + gettext("Look it up with its reference number on the portal's 百姓点菜 page.")
+    notify(Kind.SUGGESTION_STATUS, Recipient(email=email), subject, body, key="")
 
 
 class Support(models.Model):

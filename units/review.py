@@ -28,16 +28,19 @@ from django.core.exceptions import ValidationError
 from django.core.files.storage import default_storage
 from django.db import models, transaction
 from django.http import FileResponse, Http404
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from audit.records import Action, record
+from notifications.models import Kind as NotificationKind
+from notifications.services import Recipient, notify
 
 from .models import ReviewedModel, ReviewRequest, ReviewStatus
 from .roles import OFFICE_ADMIN
 from .scoping import may_touch_unit, owning_unit_id, sees_all_units
 
 Kind = ReviewRequest.Kind
+CHANGE_KINDS = (Kind.CHANGE, Kind.PHOTO)
 REVIEW_FOLDER = "review/"
 _DIRECT_ATTRIBUTE = "_portal_publishes_directly"
 
@@ -150,8 +153,12 @@ def submit_change(obj, user, changed_fields) -> ReviewRequest | None:
 
     ``obj`` carries the proposed values in memory (e.g. from an admin form); the
     database row is untouched. A new photo is stored privately until approved.
-    Returns None when nothing reviewable changed.
+    The submitter's change still waiting for this record is replaced (the form showed
+    it to them, ``show_submission``), never left beside the new one. Returns None when
+    nothing reviewable changed (a waiting change is then withdrawn).
     """
+    replaced = list(_own_changes(obj, user).filter(status=ReviewStatus.PENDING))
+    waiting_files = {review.proposed_file for review in replaced if review.proposed_file}
     changed_fields = [name for name in changed_fields if _is_model_field(obj, name)]
     proposed = proposed_values(obj, changed_fields)
     proposed_file = ""
@@ -161,12 +168,70 @@ def submit_change(obj, user, changed_fields) -> ReviewRequest | None:
         if upload and not upload._committed:
             proposed_file = _store_privately(upload)
             proposed[name] = proposed_file
+        elif upload and upload.name in waiting_files:
+            proposed_file = proposed[name] = upload.name  # the waiting photo, kept as it is
         elif not upload:
             proposed[name] = ""  # the photo is to be removed
-    if not proposed:
+    with transaction.atomic():
+        for review in replaced:
+            if review.proposed_file and review.proposed_file != proposed_file:
+                name = review.proposed_file
+                transaction.on_commit(lambda name=name: default_storage.delete(name))
+            review.delete()
+        if not proposed:
+            return None
+        kind = Kind.PHOTO if file_changes and len(proposed) == 1 else Kind.CHANGE
+        return _create_request(obj, user, kind, proposed=proposed, proposed_file=proposed_file)
+
+
+def _own_changes(obj, user):
+    if not getattr(user, "pk", None) or obj.pk is None:
+        return ReviewRequest.objects.none()
+    return ReviewRequest.objects.filter(**_target_reference(obj), submitted_by=user, kind__in=CHANGE_KINDS)
+
+
+def own_submissions_for(obj, user, children=()) -> dict:
+    """``user``'s changes of ``obj`` and of its ``children`` (QuerySets of rows it owns) that are
+    still theirs to mind, waiting or sent back and not submitted again, in one query:
+    {(content type id, object id): submission}."""
+    if not getattr(user, "pk", None) or obj.pk is None:
+        return {}
+    query = models.Q(**_target_reference(obj))
+    for rows in children:
+        content_type = ContentType.objects.get_for_model(rows.model, for_concrete_model=False)
+        query |= models.Q(content_type=content_type, object_id__in=rows.values("pk"))
+    latest = {}
+    submissions = ReviewRequest.objects.filter(query, submitted_by=user, kind__in=CHANGE_KINDS)
+    for submission in submissions.order_by("submitted_at", "pk"):
+        latest[(submission.content_type_id, submission.object_id)] = submission
+    return {key: review for key, review in latest.items() if review.status != ReviewStatus.APPROVED}
+
+
+def show_submission(obj, submissions: dict) -> ReviewRequest | None:
+    """Put the editor's own waiting or sent-back change of ``obj`` (from ``own_submissions_for``)
+    onto ``obj`` in memory, so their form shows what they submitted rather than the approved
+    values; returns it. A sent-back photo was deleted with the decision: the approved one shows.
+    """
+    if not is_reviewed(obj) or not obj.is_approved:
         return None
-    kind = Kind.PHOTO if file_changes and len(proposed) == 1 else Kind.CHANGE
-    return _create_request(obj, user, kind, proposed=proposed, proposed_file=proposed_file)
+    content_type = ContentType.objects.get_for_model(obj, for_concrete_model=False)
+    submission = submissions.get((content_type.pk, obj.pk))
+    if submission is None:
+        return None
+    file_fields = _file_fields(type(obj))
+    for name, value in submission.proposed.items():
+        if not _is_model_field(obj, name):
+            continue  # a field removed since the submission
+        field = obj._meta.get_field(name)
+        if name in file_fields:
+            if not value or (submission.status == ReviewStatus.PENDING and value == submission.proposed_file):
+                setattr(obj, field.attname, value)
+            continue
+        try:
+            setattr(obj, field.attname, None if value is None else field.to_python(value))
+        except ValidationError:
+            continue  # a value the field no longer accepts: the approved one shows
+    return submission
 
 
 def _is_model_field(obj, name) -> bool:
@@ -186,7 +251,11 @@ def _store_privately(upload) -> str:
 
 
 def changed_from_database(obj, field_names=None) -> list[str]:
-    """Fields whose in-memory value differs from the stored row (for doors without a form)."""
+    """Fields whose in-memory value differs from the stored row.
+
+    What a change proposes is measured against the approved row, not against the form's
+    initial values: the form may show the editor's own waiting submission.
+    """
     stored = type(obj)._default_manager.filter(pk=obj.pk).first()
     if stored is None:
         return []
@@ -196,7 +265,10 @@ def changed_from_database(obj, field_names=None) -> list[str]:
         field = obj._meta.get_field(name)
         if field.primary_key or not field.editable:
             continue
-        if field.value_from_object(obj) != field.value_from_object(stored):
+        value = field.value_from_object(obj)
+        if isinstance(field, models.FileField) and value and not value._committed:
+            changed.append(name)  # a new upload, even one named like the stored file
+        elif value != field.value_from_object(stored):
             changed.append(name)
     return changed
 
@@ -222,7 +294,9 @@ def _kind_of_first_request(obj):
 
 def _locked(review: ReviewRequest) -> ReviewRequest:
     current = ReviewRequest.objects.select_for_update().filter(pk=review.pk).first()
-    if current is None or current.status != ReviewStatus.PENDING:
+    if current is None:
+        raise ReviewError(_("This submission no longer exists: its editor replaced or withdrew it."))
+    if current.status != ReviewStatus.PENDING:
         raise ReviewError(_("This submission has already been decided."))
     return current
 
@@ -320,6 +394,30 @@ def _decided(review: ReviewRequest, status, user, obj, request) -> None:
             "decision": "approved" if approved else "sent_back",
         },
     )
+    _tell_submitter(review)
+
+
+def _tell_submitter(review: ReviewRequest) -> None:
+    """The editor learns the office's decision (and its comment) without opening the admin."""
+    editor = review.submitted_by
+    if editor is None:
+        return
+    with translation.override(settings.LANGUAGE_CODE):
+        values = {"record": review.summary, "kind": review.get_kind_display(), "comment": review.comment}
+        if review.status == ReviewStatus.APPROVED:
+            subject = _("Approved: “%(record)s”") % values
+            body = _("The office approved your submission (%(kind)s) “%(record)s”.") % values
+        else:
+            subject = _("Sent back: “%(record)s”") % values
+            body = (
+                _(
+                    "The office sent your submission (%(kind)s) “%(record)s” back:\n\n%(comment)s\n\n"
+                    "Open the record in the admin (我的提交 lists it): the form shows what you submitted; "
+                    "correct it and save to submit it again."
+                )
+                % values
+            )
+    notify(NotificationKind.REVIEW_DECIDED, Recipient.of_user(editor), subject, body)
 
 
 def send_back(review: ReviewRequest, user, comment: str, request=None) -> ReviewRequest:
@@ -377,6 +475,43 @@ def review_state(obj, children=()) -> tuple[ReviewRequest | None, list[ReviewReq
         latest[(review.content_type_id, review.object_id)] = review
     own = latest.get((reference["content_type"].pk, obj.pk))
     return own, [review for review in latest.values() if review.status == ReviewStatus.RETURNED]
+
+
+# What each person has to do ---------------------------------------------------------------
+
+
+def own_submissions(user):
+    """``user``'s submissions, newest first, each marked ``superseded`` when a later one of theirs
+    for the same record exists (a sent-back submission submitted again needs nothing more)."""
+    later = ReviewRequest.objects.filter(
+        content_type=models.OuterRef("content_type"),
+        object_id=models.OuterRef("object_id"),
+        submitted_by=user,
+        submitted_at__gt=models.OuterRef("submitted_at"),
+    )
+    return (
+        ReviewRequest.objects.filter(submitted_by=user)
+        .annotate(superseded=models.Exists(later))
+        .select_related("unit", "content_type")
+        .order_by("-submitted_at", "-pk")
+    )
+
+
+def work_of(user) -> dict:
+    """The counts on a staff member's admin home: their submissions waiting and sent back (not
+    submitted again), and, for whoever decides, the queue they may decide (how many, oldest)."""
+    mine = own_submissions(user)
+    work = {
+        "pending": mine.filter(status=ReviewStatus.PENDING).count(),
+        "returned": mine.filter(status=ReviewStatus.RETURNED, superseded=False).count(),
+        "queue": None,
+        "oldest": None,
+    }
+    if user.has_perm("units.decide_reviewrequest"):
+        queue = ReviewRequest.objects.pending().for_user(user).exclude(submitted_by=user)
+        summary = queue.aggregate(count=models.Count("pk"), oldest=models.Min("submitted_at"))
+        work["queue"], work["oldest"] = summary["count"], summary["oldest"]
+    return work
 
 
 # The private photo of a proposed change ---------------------------------------------

@@ -13,6 +13,7 @@
 
 from django.contrib import admin, messages
 from django.contrib.admin.utils import unquote
+from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import PermissionDenied
 from django.core.files.storage import default_storage
 from django.db import models
@@ -20,8 +21,8 @@ from django.db.models import Count, Exists, Min, OuterRef, Subquery
 from django.forms.models import _get_foreign_key
 from django.http import HttpResponseRedirect
 from django.template.response import TemplateResponse
-from django.urls import NoReverseMatch, reverse
-from django.utils import timezone
+from django.urls import NoReverseMatch, path, reverse
+from django.utils import formats, timezone
 from django.utils.html import format_html
 from django.utils.timesince import timesince
 from django.utils.translation import gettext as _
@@ -33,6 +34,7 @@ from .models import ReviewRequest, ReviewStatus
 from .scoping import scope_queryset
 
 Kind = ReviewRequest.Kind
+MY_SUBMISSIONS_SHOWN = 200  # newest first: older decisions are in the record's history
 
 
 class ReviewedAdminMixin:
@@ -57,18 +59,27 @@ class ReviewedAdminMixin:
             review_latest_status=Subquery(latest.values("status")[:1]),
             review_latest_comment=Subquery(latest.values("comment")[:1]),
         )
-        returned_children = None
+        returned_children = pending_children = None
         for inline in self.inlines:
             if service.is_reviewed(inline.model):
                 foreign_key = _get_foreign_key(self.model, inline.model, fk_name=inline.fk_name)
-                rows = inline.model._default_manager.filter(
-                    **{foreign_key.name: OuterRef("pk"), "review_status": ReviewStatus.RETURNED}
+                rows = inline.model._default_manager.filter(**{foreign_key.name: OuterRef("pk")})
+                returned = Exists(rows.filter(review_status=ReviewStatus.RETURNED))
+                # A new row waiting, or a change of an approved row waiting.
+                child_type = ContentType.objects.get_for_model(inline.model, for_concrete_model=False)
+                changes = ReviewRequest.objects.pending().filter(
+                    content_type=child_type,
+                    object_id__in=inline.model._default_manager.filter(
+                        **{foreign_key.name: OuterRef(OuterRef("pk"))}
+                    ).values("pk"),
                 )
-                returned_children = (
-                    Exists(rows) if returned_children is None else returned_children | Exists(rows)
-                )
+                pending = Exists(rows.filter(review_status=ReviewStatus.PENDING)) | Exists(changes)
+                returned_children = returned if returned_children is None else returned_children | returned
+                pending_children = pending if pending_children is None else pending_children | pending
         if returned_children is not None:
-            queryset = queryset.annotate(review_children_returned=returned_children)
+            queryset = queryset.annotate(
+                review_children_returned=returned_children, review_children_pending=pending_children
+            )
         return queryset
 
     def get_list_display(self, request):
@@ -80,6 +91,12 @@ class ReviewedAdminMixin:
     @admin.display(description=gettext_lazy("review"))
     def review_state(self, obj):
         state = self._own_review_state(obj)
+        if getattr(obj, "review_children_pending", False):
+            state = format_html(
+                '{}<br><span class="review review-pending">{}</span>',
+                state,
+                _("A row (e.g. a progress update) waits for review"),
+            )
         if getattr(obj, "review_children_returned", False):
             return format_html(
                 '{}<br><span class="review review-returned">{}</span>',
@@ -105,8 +122,29 @@ class ReviewedAdminMixin:
             )
         return ""  # approved, nothing waiting: the usual case says nothing
 
+    # The form: an editor sees their own waiting or sent-back change, not the approved values.
+    def change_view(self, request, object_id, form_url="", extra_context=None):
+        request._review_show_own = True
+        return super().change_view(request, object_id, form_url, extra_context)
+
+    def get_object(self, request, object_id, from_field=None):
+        obj = super().get_object(request, object_id, from_field)
+        if obj is not None and getattr(request, "_review_show_own", False) and not self._direct(request):
+            # The record's and its rows' submissions at once: the rows' forms are built later.
+            request._review_own = service.own_submissions_for(obj, request.user, self.reviewed_children(obj))
+            _shown(request).append(service.show_submission(obj, request._review_own))
+        return obj
+
+    def get_formsets_with_inlines(self, request, obj=None):
+        for formset, inline in super().get_formsets_with_inlines(request, obj):
+            if obj is not None and service.is_reviewed(inline.model) and not self._direct(request):
+                formset = _showing_own_submissions(formset, request)
+            yield formset, inline
+
     def render_change_form(self, request, context, add=False, change=False, form_url="", obj=None):
         if obj is not None and request.method == "GET":
+            for formset in context.get("inline_admin_formsets", []):
+                formset.formset.get_queryset()  # reads the rows, and with them their editor's submissions
             self._tell_review_state(request, obj)
         return super().render_change_form(request, context, add, change, form_url, obj)
 
@@ -121,7 +159,13 @@ class ReviewedAdminMixin:
 
     def _tell_review_state(self, request, obj) -> None:
         latest, sent_back = service.review_state(obj, self.reviewed_children(obj))
+        shown = [submission for submission in _shown(request) if submission is not None]
+        for submission in shown:
+            _tell_shown(request, submission)
+        shown_ids = {submission.pk for submission in shown}
         for returned in sent_back:
+            if returned.pk in shown_ids:
+                continue
             messages.warning(
                 request,
                 _("Sent back by the office (%(kind)s, %(record)s): %(comment)s")
@@ -135,7 +179,7 @@ class ReviewedAdminMixin:
             messages.info(
                 request, _("This record waits for the office's review; the public does not see it yet.")
             )
-        elif latest is not None and latest.status == ReviewStatus.PENDING:
+        elif latest is not None and latest.status == ReviewStatus.PENDING and latest.pk not in shown_ids:
             messages.info(
                 request,
                 _(
@@ -151,12 +195,21 @@ class ReviewedAdminMixin:
         if not change:
             submission = service.save_new(obj, request.user, kind=self.review_kind, save=save)
         else:
-            submission = service.save_change(obj, request.user, form.changed_data, save=save)
+            # Measured against the approved row: the form may have shown the editor's own submission.
+            changed = form.changed_data if self._direct(request) else service.changed_from_database(obj)
+            submission = service.save_change(obj, request.user, changed, save=save)
         self._tell_submitted(request, submission)
+
+    def message_user(self, request, message, level=messages.INFO, *args, **kwargs):
+        # "…was changed successfully" would contradict "sent to the office for review".
+        if getattr(request, "_review_submitted", False) and level == messages.SUCCESS:
+            return
+        super().message_user(request, message, level, *args, **kwargs)
 
     def _tell_submitted(self, request, submission) -> None:
         if submission is None:
             return
+        request._review_submitted = True
         if submission.kind in (Kind.CHANGE, Kind.PHOTO):
             messages.warning(
                 request,
@@ -184,8 +237,9 @@ class ReviewedAdminMixin:
         for obj in formset.new_objects:
             self.prepare_inline_row(request, obj)
             self._tell_submitted(request, service.save_new(obj, request.user, kind=self.inline_review_kind))
-        for obj, changed in formset.changed_objects:
+        for obj, _changed in formset.changed_objects:
             self.prepare_inline_row(request, obj)
+            changed = service.changed_from_database(obj)  # the row may have shown its editor's submission
             self._tell_submitted(request, service.save_change(obj, request.user, changed))
         for obj in formset.deleted_objects:
             if obj.is_approved and not direct:
@@ -220,12 +274,63 @@ class ReviewedAdminMixin:
         return super().recover_view(request, version_id, extra_context)
 
 
+def _shown(request) -> list:
+    """The submissions the change form shows its editor (the record's, then its rows')."""
+    if not hasattr(request, "_review_shown"):
+        request._review_shown = []
+    return request._review_shown
+
+
+def _showing_own_submissions(formset_class, request):
+    """The inline formset whose rows show their editor's own waiting or sent-back change."""
+
+    class ShowingOwnSubmissions(formset_class):
+        def get_queryset(self):
+            rows = super().get_queryset()
+            if not getattr(self, "_own_submissions_shown", False):
+                self._own_submissions_shown = True
+                submissions = getattr(request, "_review_own", {})
+                for row in rows:  # evaluated once: the forms are built from these instances
+                    _shown(request).append(service.show_submission(row, submissions))
+            return rows
+
+    return ShowingOwnSubmissions
+
+
+def _tell_shown(request, submission) -> None:
+    """The banner over a form that shows the editor's own submission instead of the approved values."""
+    since = formats.localize(timezone.localtime(submission.submitted_at))
+    if submission.status == ReviewStatus.PENDING:
+        messages.info(
+            request,
+            _(
+                "Your change of “%(record)s” has waited for the office's review since %(since)s. "
+                "The form shows your change; saving replaces it. The public sees the approved version."
+            )
+            % {"record": submission.summary, "since": since},
+        )
+    else:
+        decided = formats.localize(timezone.localtime(submission.decided_at or submission.submitted_at))
+        messages.warning(
+            request,
+            _(
+                "The office sent your change of “%(record)s” back on %(decided)s: %(comment)s "
+                "The form shows your change; correct it and save to submit it again."
+            )
+            % {"record": submission.summary, "decided": decided, "comment": submission.comment},
+        )
+
+
 def _display(obj, field, value):
     """A stored value as a person reads it."""
     if value in (None, ""):
         return "—"
     if isinstance(field, models.FileField):
-        return format_html('<a href="{}">{}</a>', default_storage.url(value), _("photo"))
+        # Shown where the decision is made: a photo is judged by looking at it.
+        url = default_storage.url(value)
+        return format_html(
+            '<a href="{}"><img src="{}" alt="{}" class="review-photo"></a>', url, url, _("photo")
+        )
     if field.is_relation:
         related = field.related_model._default_manager.filter(pk=value).first()
         return str(related) if related is not None else value
@@ -283,6 +388,34 @@ class ReviewRequestAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     def waited(self, review):
         until = review.decided_at or timezone.now()
         return timesince(review.submitted_at, until)
+
+    def get_urls(self):
+        mine = path(
+            "mine/", self.admin_site.admin_view(self.my_submissions_view), name="units_reviewrequest_mine"
+        )
+        return [mine, *super().get_urls()]
+
+    def my_submissions_view(self, request):
+        """我的提交: what the signed-in staff member submitted, sent back first (their work),
+        then waiting, then decided; every staff member sees their own, and only those."""
+        rows = list(service.own_submissions(request.user)[:MY_SUBMISSIONS_SHOWN])
+        for row in rows:
+            row.target_url = _admin_url(row.target)
+        context = {
+            **self.admin_site.each_context(request),
+            "opts": self.opts,
+            "title": _("My submissions"),
+            "returned": [row for row in rows if row.status == ReviewStatus.RETURNED and not row.superseded],
+            "pending": [row for row in rows if row.status == ReviewStatus.PENDING],
+            "decided": [
+                row
+                for row in rows
+                if row.status == ReviewStatus.APPROVED
+                or (row.status == ReviewStatus.RETURNED and row.superseded)
+            ],
+            "shown": MY_SUBMISSIONS_SHOWN,
+        }
+        return TemplateResponse(request, "admin/units/reviewrequest/mine.html", context)
 
     def changelist_view(self, request, extra_context=None):
         if not request.GET and request.method == "GET":

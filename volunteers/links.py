@@ -108,19 +108,3 @@ class SelfServiceRules(models.Model):
 
     def __str__(self) -> str:
         return str(self.unit)
-
-
-class ShiftReminder(models.Model):
-    """The reminder e-mail sent for a booking: at most one, however often the command runs."""
-
-    assignment = models.OneToOneField(
-        Assignment, verbose_name=_("assignment"), on_delete=models.CASCADE, related_name="reminder"
-    )
-    sent_at = models.DateTimeField(_("sent at"), default=timezone.now)
-
-    class Meta:
-        verbose_name = _("shift reminder")
-        verbose_name_plural = _("shift reminders")
-
-    def __str__(self) -> str:
-        return str(self.assignment)

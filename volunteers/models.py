@@ -579,4 +579,4 @@ def validate_certificate_period(end: datetime.date | None, issued_on: datetime.d
 
 
 # The self-service models live in a module of their own; Django finds models here.
-from .links import CheckIn, PersonalLink, SelfServiceRules, ShiftReminder  # noqa: E402, F401
+from .links import CheckIn, PersonalLink, SelfServiceRules  # noqa: E402, F401

@@ -42,6 +42,7 @@ INSTALLED_APPS = [
     # portal that combines them (dependencies point from later to earlier).
     "units",
     "audit",
+    "notifications",
     "projects",
     "reforms",
     "hotline",
@@ -198,6 +199,25 @@ STORAGES = {
 # Background jobs (the hotline's case import): rows in the database, run by `manage.py db_worker`.
 TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
 
+# Notifications (notifications/): e-mail through Django. EMAIL_URL in production, e.g.
+# smtp+tls://user:password@smtp.example.gov.cn:587 (or the EMAIL_* settings one by one);
+# the console by default, so development prints what would be sent.
+_email = env.email_url("EMAIL_URL", default="consolemail://")
+EMAIL_BACKEND = _email["EMAIL_BACKEND"]
+if env.str("EMAIL_HOST", default="") and not env.str("EMAIL_URL", default=""):
+    EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
+EMAIL_HOST = env.str("EMAIL_HOST", default=_email.get("EMAIL_HOST") or "localhost")
+EMAIL_PORT = env.int("EMAIL_PORT", default=_email.get("EMAIL_PORT") or 25)
+EMAIL_HOST_USER = env.str("EMAIL_HOST_USER", default=_email.get("EMAIL_HOST_USER") or "")
+EMAIL_HOST_PASSWORD = env.str("EMAIL_HOST_PASSWORD", default=_email.get("EMAIL_HOST_PASSWORD") or "")
+EMAIL_USE_TLS = env.bool("EMAIL_USE_TLS", default=bool(_email.get("EMAIL_USE_TLS")))
+EMAIL_USE_SSL = env.bool("EMAIL_USE_SSL", default=bool(_email.get("EMAIL_USE_SSL")))
+EMAIL_TIMEOUT = env.int("EMAIL_TIMEOUT", default=10)
+DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="我为群众办实事 <noreply@localhost>")
+# Each a dotted path to a notifications.channels.Channel; an SMS gateway's channel is added here.
+NOTIFICATION_CHANNELS = env.list("NOTIFICATION_CHANNELS", default=["notifications.channels.EmailChannel"])
+NOTIFICATION_MAX_ATTEMPTS = env.int("NOTIFICATION_MAX_ATTEMPTS", default=5)
+
 MAX_UPLOAD_BYTES = env.int("MAX_UPLOAD_BYTES", default=10 * 1024 * 1024)
 FILE_UPLOAD_MAX_MEMORY_SIZE = 2_621_440
 # Ledger imports run as background jobs (units.tasks, `db_worker`), never inside a request:
@@ -239,11 +259,6 @@ IMPORT_PENDING_MAX_AGE_HOURS = env.float("IMPORT_PENDING_MAX_AGE_HOURS", default
 IMPORT_JOB_RETENTION_DAYS = env.int("IMPORT_JOB_RETENTION_DAYS", default=90)
 
 LOGIN_URL = "admin:login"
-
-# Mail: only the volunteers' shift reminders (volunteers.reminders) use it. Unset, nothing is
-# sent (dummymail), never printed: a reminder names a person and their shift.
-vars().update(env.email_url("EMAIL_URL", default="dummymail://"))
-DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="webmaster@localhost")
 
 LOG_LEVEL = env.str("LOG_LEVEL", default="INFO")
 LOGGING = {

@@ -3,7 +3,7 @@
 from django.core.exceptions import ImproperlyConfigured
 
 from .base import *  # noqa: F403
-from .base import SECRET_KEY, env
+from .base import EMAIL_BACKEND, NOTIFICATION_CHANNELS, SECRET_KEY, env
 
 DEBUG = False
 
@@ -25,3 +25,10 @@ SECURE_HSTS_PRELOAD = env.bool("SECURE_HSTS_PRELOAD", default=True)
 SESSION_COOKIE_SECURE = True
 CSRF_COOKIE_SECURE = True
 LANGUAGE_COOKIE_SECURE = True
+
+# Without a mail server (EMAIL_URL or EMAIL_HOST) nothing is mailed: the console backend, the
+# development default, would write every message with its address into the worker's log.
+if EMAIL_BACKEND == "django.core.mail.backends.console.EmailBackend":
+    NOTIFICATION_CHANNELS = [
+        path for path in NOTIFICATION_CHANNELS if path != "notifications.channels.EmailChannel"
+    ]

@@ -64,3 +64,48 @@ def test_office_signs_in_with_a_totp_code_and_approves_an_update(
     desktop.goto(public_url)
     assert NOTE in desktop.content()  # shown at once: the approval invalidated the page cache
     assert desktop.console_log.errors == []
+
+
+def test_an_editor_corrects_a_sent_back_change_in_the_form_that_shows_it(
+    demo_server, desktop, screenshot_dir
+):
+    unit = Unit.objects.get(name="第一党支部")
+    project = Project.objects.published().filter(unit=unit).first()
+    approved_title = project.title
+    editor = make_user("editor", UNIT_EDITOR, unit)
+    office = make_user("office", OFFICE_ADMIN)
+    change_url = f"{demo_server.url}/admin/projects/project/{project.pk}/change/"
+
+    desktop.goto(demo_server.url + "/admin/login/")
+    desktop.fill("#id_username", "editor")
+    desktop.fill("#id_password", "pw-editor")
+    desktop.click("input[type=submit]")
+    desktop.wait_for_url(demo_server.url + "/admin/")
+    desktop.goto(change_url)
+    desktop.fill("#id_title", "浏览器测试：第一稿")
+    desktop.fill("#id_lead_name", "浏览器测试负责人")
+    desktop.click("input[name=_save]")
+    desktop.wait_for_url(f"{demo_server.url}/admin/projects/project/")
+
+    desktop.goto(change_url)
+    # Their submission, not the approved title.
+    assert desktop.input_value("#id_title") == "浏览器测试：第一稿"
+    assert "等待办公室审核" in desktop.locator(".messagelist").inner_text()
+
+    review.send_back(ReviewRequest.objects.get(submitted_by=editor), office, "请写明具体路段")
+    desktop.goto(change_url)
+    banner = desktop.locator(".messagelist").inner_text()
+    assert "请写明具体路段" in banner and "改正后保存即可重新提交" in banner
+    assert desktop.input_value("#id_lead_name") == "浏览器测试负责人"  # nothing to retype
+    desktop.screenshot(path=str(screenshot_dir / "admin-sent-back-change.png"), full_page=True)
+    desktop.fill("#id_title", "浏览器测试：大庸路段")
+    desktop.click("input[name=_save]")
+    desktop.wait_for_url(f"{demo_server.url}/admin/projects/project/")
+
+    waiting = ReviewRequest.objects.get(submitted_by=editor, status=ReviewStatus.PENDING)
+    assert waiting.proposed == {"title": "浏览器测试：大庸路段", "lead_name": "浏览器测试负责人"}
+    project.refresh_from_db()
+    assert project.title == approved_title
+    desktop.goto(change_url)
+    assert desktop.input_value("#id_title") == "浏览器测试：大庸路段"  # still in view after saving
+    assert desktop.console_log.errors == []

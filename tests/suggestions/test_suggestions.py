@@ -405,3 +405,24 @@ def test_supports_are_counted_per_browser_and_per_address(client, settings):
     assert "已计入" in support(Client(), other).text  # another suggestion
     shown.refresh_from_db()
     assert shown.support_count == 4 and Support.objects.filter(suggestion=shown).count() == 4
+
+
+def test_making_a_project_asks_for_its_deadline_and_refuses_a_past_one(client, office_admin, round_, unit_a):
+    suggestion = publish(Suggestion.objects.create(what="修一条步道", place="南街社区", why="没有步道"))
+    changelist = reverse("admin:suggestions_suggestion_changelist")
+    staff = logged_in(client, office_admin)
+    chosen = {"action": "make_into_project", admin.helpers.ACTION_CHECKBOX_NAME: [suggestion.pk]}
+    form = staff.post(changelist, chosen).text
+    assert 'name="deadline"' in form and 'name="deadline" value=' not in form  # not guessed for them
+    data = {
+        **chosen,
+        "make_project": "1",
+        "round": round_.pk,
+        "unit": unit_a.pk,
+        "category": "infrastructure",
+    }
+    assert "这个字段是必填项" in staff.post(changelist, {**data, "deadline": ""}).text
+    assert "完成时限不能早于今天" in staff.post(changelist, {**data, "deadline": "2020-01-01"}).text
+    assert not Project.objects.filter(title="修一条步道").exists()
+    staff.post(changelist, {**data, "deadline": "2030-12-31"})
+    assert Project.objects.get(title="修一条步道").deadline.isoformat() == "2030-12-31"

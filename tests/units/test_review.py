@@ -157,6 +157,7 @@ def test_unapproved_content_never_reaches_the_page_or_the_cache_and_approval_sho
     assert client.get("/open-data/projects.json").json()["rows"][0]["percent"] == 60
     [entry] = approvals()
     assert entry.user == office_admin and entry.details["decision"] == "approved"
+    assert entry.action == AuditEntry.Action.APPROVAL
     submission.refresh_from_db()
     assert submission.status == ReviewStatus.APPROVED and submission.decided_by == office_admin
 
