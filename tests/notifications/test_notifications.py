@@ -24,8 +24,8 @@ from notifications.services import Recipient, notify
 from suggestions.models import Suggestion, SuggestionStatus
 from tests.conftest import logged_in
 from tests.projects.test_admin import change_url, form_data
+from tests.units.factories import approve_as_shown
 from tests.volunteers.factories import book, make_post, make_shift, make_volunteer
-from units import review
 from units.models import ReviewRequest
 
 pytestmark = pytest.mark.django_db
@@ -90,7 +90,7 @@ def test_the_editor_is_told_of_an_approval_unless_they_turned_it_off(
     client, submission, editor, office_admin, make_project, run_worker
 ):
     with run_worker():
-        review.approve(submission, office_admin)
+        approve_as_shown(submission, office_admin)
     [message] = mail.outbox
     assert "审核通过" in message.subject
 
@@ -100,7 +100,7 @@ def test_the_editor_is_told_of_an_approval_unless_they_turned_it_off(
     project = make_project(title="建书屋")
     client.post(change_url(project), form_data(project, title="建社区书屋"))
     with run_worker():
-        review.approve(ReviewRequest.objects.pending().get(), office_admin)
+        approve_as_shown(ReviewRequest.objects.pending().get(), office_admin)
     assert len(mail.outbox) == 1 and Notification.objects.count() == 1  # nothing kept, nothing sent
     assert "办公室审核了我的提交" in client.get(PREFERENCES).text  # the page shows the choice
 

@@ -9,6 +9,7 @@ from django.urls import reverse
 
 from tests.conftest import add_update, logged_in
 from tests.projects.test_admin import change_url, form_data
+from tests.units.factories import approve_as_shown
 from tests.units.test_review import with_new_update
 from units import review
 from units.models import ReviewRequest
@@ -35,7 +36,7 @@ def three_submissions(client, editor_a, office_admin, make_project, bridge):
         editor.post(change_url(project), form_data(project, lead_name=f"{title}负责人"))
     lamps, books = ReviewRequest.objects.order_by("pk")
     review.send_back(lamps, office_admin, "负责人请写全名")
-    review.approve(books, office_admin)
+    approve_as_shown(books, office_admin)
     editor.post(change_url(bridge), with_new_update(bridge))
     return editor
 

@@ -10,7 +10,7 @@ from django.urls import reverse
 from projects.models import ProgressUpdate
 from tests.conftest import add_update, logged_in
 from tests.projects.test_admin import change_url, form_data
-from tests.units.factories import make_user
+from tests.units.factories import approve_as_shown, make_user
 from tests.units.test_media import png
 from tests.units.test_review import with_changed_update
 from units import review
@@ -75,7 +75,7 @@ def test_an_approved_change_no_longer_shows_and_others_see_the_approved_values(
     assert title_in_form(page) == "修建一座风雨桥"  # not their submission
     assert "等待办公室审核" in page  # but they are told a change waits
 
-    review.approve(ReviewRequest.objects.get(), office_admin)
+    approve_as_shown(ReviewRequest.objects.get(), office_admin)
     page = logged_in(client, editor_a).get(change_url(bridge)).text
     assert title_in_form(page) == "风雨桥（第一稿）" and "再次保存" not in page
 
