@@ -568,8 +568,8 @@ def test_an_import_that_would_outlive_its_time_budget_stops_and_writes_nothing(
     preview = upload(client, write_xlsx(rows))
     assert preview.context.get("confirm_form") is None
     errors = preview_errors(preview)
-    # A new message (the budget is the job's now): its English source until it is translated.
-    assert ("stopped at row 1" in errors or "导入在第 1 行停止" in errors) and "0" in errors, errors
+    # The first data row, numbered as the spreadsheet shows it (the header is row 1).
+    assert "导入在第 2 行停止" in errors and "0" in errors, errors
     assert errors.count("Split") + errors.count("拆") == 1, errors  # one explanation, not one per row
     assert not Project.objects.exists()
 
