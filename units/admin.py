@@ -44,6 +44,7 @@ from reversion.admin import VersionAdmin
 
 from audit.records import Action, combined_changes, record, record_link_change, record_refused_upload
 
+from . import export_names
 from .admin_guard import LookupGuardMixin
 from .client_ip import client_ip
 from .history import RecordHistoryMixin
@@ -475,10 +476,15 @@ class LedgerImportExportMixin(LookupGuardMixin, ImportExportMixin):
     def get_data_for_export(self, request, queryset, **kwargs):
         dataset = super().get_data_for_export(request, queryset, **kwargs)
         request.audit_export_rows = len(dataset)  # the rows the resource's scoping let through
+        dataset.title = export_names.sheet_name(self.model._meta.verbose_name)  # not "Tablib Dataset"
         return dataset
+
+    def get_export_filename(self, request, queryset, file_format):
+        return export_names.file_name(self.model._meta.verbose_name, file_format.get_extension())
 
     def _do_file_export(self, file_format, request, queryset, **kwargs):
         response = super()._do_file_export(file_format, request, queryset, **kwargs)
+        export_names.attachment(response, self.get_export_filename(request, queryset, file_format))
         details = {"format": file_format.get_title(), "rows": getattr(request, "audit_export_rows", None)}
         record(Action.EXPORT, request=request, model=self.model, details=details)
         return response
