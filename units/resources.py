@@ -364,9 +364,22 @@ class LedgerResource(resources.ModelResource):
         found = getattr(instance_loader, "by_natural_key", None)
         if key_field is None or found is None or key_field.column_name not in row:
             return None
-        instance = found.get(self.natural_key_value(row.get(key_field.column_name)))
+        key = self.natural_key_value(row.get(key_field.column_name))
+        instance = found.get(key)
         if instance is None:
             return None
+        seen = instance_loader.__dict__.setdefault("keys_seen", set())
+        if key in seen:
+            # Both rows would edit the same record, and the later one would silently win.
+            raise ValidationError(
+                {
+                    key_field.column_name: [
+                        _("“%(value)s” is on more than one row of the file; keep one row per record.")
+                        % {"value": key}
+                    ]
+                }
+            )
+        seen.add(key)
         unit = self._unit_of(instance)
         if unit is not None and not self.may_touch(unit):
             # Another unit's record: refused as such, never taken over by naming your own unit.

@@ -152,3 +152,17 @@ def test_an_editors_clerk_sheet_goes_to_review(client, editor_a, items):
     assert change.proposed["name"] == "生育服务登记证" and change.status == ReviewStatus.PENDING
     new = ServiceItem.objects.get(code="62052400NEW-0002")
     assert new.review_status == ReviewStatus.PENDING
+
+
+def test_one_item_on_two_rows_of_a_clerks_sheet_is_refused(client, office_admin, items):
+    mine, _theirs = items
+    ledger = LedgerAdmin(logged_in(client, office_admin), ServiceItem)
+    sheet = [
+        CLERK,
+        ["甲", mine.code, "第一党支部", 5, None],
+        ["乙", mine.code.lower(), "第一党支部", 6, None],
+    ]
+    errors = ledger.refused(write_xlsx(sheet))
+    assert f"“{mine.code}”在文件中出现在不止一行" in errors, errors
+    mine.refresh_from_db()
+    assert mine.name == "生育服务登记"
