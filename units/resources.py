@@ -243,14 +243,13 @@ class LedgerInstanceLoader(CachedInstanceLoader):
         super().__init__(resource, dataset)
         self.by_natural_key = {}
         key_field = resource.natural_key_field()
-        if key_field is None or not dataset.dict or key_field.column_name not in dataset.dict[0]:
+        if key_field is None or key_field.column_name not in (dataset.headers or []):
             return
-        id_column = resource.id_column
-        wanted = {
-            resource.natural_key_value(row.get(key_field.column_name))
-            for row in dataset.dict
-            if is_blank(row.get(id_column))
-        } - {""}
+        keys = dataset.get_col(dataset.headers.index(key_field.column_name))
+        if resource.id_column in dataset.headers:
+            ids = dataset.get_col(dataset.headers.index(resource.id_column))
+            keys = [key for key, row_id in zip(keys, ids, strict=True) if is_blank(row_id)]
+        wanted = {resource.natural_key_value(key) for key in keys} - {""}
         if wanted:
             for instance in resource.records_in_every_unit().filter(**{f"{key_field.attribute}__in": wanted}):
                 self.by_natural_key[resource.natural_key_value(key_field.get_value(instance))] = instance
