@@ -18,7 +18,7 @@ import decimal
 import time
 
 from django.conf import settings
-from django.core.exceptions import ImproperlyConfigured, ValidationError
+from django.core.exceptions import FieldDoesNotExist, ImproperlyConfigured, ValidationError
 from django.utils import translation
 from django.utils.translation import gettext as _
 from import_export import fields, resources, widgets
@@ -450,7 +450,7 @@ class LedgerResource(resources.ModelResource):
             return False
         try:
             model_field = self._meta.model._meta.get_field(field.attribute)
-        except Exception:  # a column that is not a model field (a progress column)
+        except FieldDoesNotExist:  # a column that is not a model field (a progress column)
             return False
         return not model_field.null and model_field.has_default() and not model_field.primary_key
 
