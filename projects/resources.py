@@ -8,7 +8,6 @@ dated update; unchanged progress writes nothing.
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext as _
 from import_export import fields
-from import_export.instance_loaders import CachedInstanceLoader
 
 from units.dates import today
 from units.models import ReviewRequest, Unit
@@ -17,6 +16,7 @@ from units.resources import (
     DateWidget,
     DecimalWidget,
     IntegerWidget,
+    LedgerInstanceLoader,
     LedgerResource,
     NamedForeignKeyWidget,
     TextWidget,
@@ -34,6 +34,7 @@ def progress_column(header, widget):
 
 
 class ProjectResource(LedgerResource):
+    required_columns = ("批次", "项目名称", "责任单位")
     round = column("round", "批次", NamedForeignKeyWidget(Round, label="批次"))
     title = column("title", "项目名称")
     description = column("description", "项目内容")
@@ -84,7 +85,7 @@ class ProjectResource(LedgerResource):
         use_transactions = True
         chunk_size = 500
         # One query loads every row's existing project (through the scoped queryset).
-        instance_loader_class = CachedInstanceLoader
+        instance_loader_class = LedgerInstanceLoader
 
     def get_queryset(self):
         # Loaded with their latest progress, so an import compares without a query per row.

@@ -1,22 +1,27 @@
 """The service-item catalogue as a spreadsheet (政务服务事项目录): export, and import of the same file."""
 
-from import_export.instance_loaders import CachedInstanceLoader
-
 from units.models import Unit
 from units.resources import (
     ChoiceWidget,
     DateWidget,
     IntegerWidget,
+    LedgerInstanceLoader,
     LedgerResource,
     NamedForeignKeyWidget,
     YesNoWidget,
     column,
 )
 
-from .models import ServiceItem
+from .models import ServiceItem, normalise_code
 
 
 class ServiceItemResource(LedgerResource):
+    # A clerk's catalogue sheet: an item cannot exist without its name, code and the unit
+    # that keeps it; a row without 编号 is the item of its code (codes ignore case).
+    required_columns = ("事项名称", "事项编码", "实施主体")
+    natural_key = "code"
+    column_aliases = {"实施部门": "实施主体"}
+
     name = column("name", "事项名称")
     code = column("code", "事项编码")
     item_type = column("item_type", "事项类型", ChoiceWidget(ServiceItem.Type.choices))
@@ -87,7 +92,10 @@ class ServiceItemResource(LedgerResource):
         use_transactions = True
         chunk_size = 500
         # One query loads every row's existing item (through the scoped queryset).
-        instance_loader_class = CachedInstanceLoader
+        instance_loader_class = LedgerInstanceLoader
+
+    def natural_key_value(self, value) -> str:
+        return normalise_code(super().natural_key_value(value))
 
     def get_queryset(self):
         return super().get_queryset().select_related("competent_department", "implementing_unit")

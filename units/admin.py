@@ -52,7 +52,7 @@ from .import_log import log_import_error, user_facing_message
 from .import_rules import ImportRefused, check_upload
 from .models import LedgerImport, Unit
 from .pending_imports import PendingImportStorage
-from .resources import ChineseCSV
+from .resources import ChineseCSV, UnitResource
 from .review import is_reviewed, publishes_directly
 from .scoping import may_touch, scope_queryset, sees_all_units, unit_path_of, units_of
 
@@ -491,7 +491,10 @@ class LedgerImportExportMixin(LookupGuardMixin, ImportExportMixin):
 
 
 @admin.register(Unit)
-class UnitAdmin(RecordHistoryMixin, VersionAdmin):
+class UnitAdmin(LedgerImportExportMixin, RecordHistoryMixin, VersionAdmin):
+    """Units, imported in bulk by the office (a catalogue names departments that must exist)."""
+
+    resource_classes = [UnitResource]
     list_display = ["name", "kind", "member_count", "is_active", "sort_order"]
     list_filter = ["kind", "is_active"]
     search_fields = ["name"]
@@ -499,6 +502,14 @@ class UnitAdmin(RecordHistoryMixin, VersionAdmin):
 
     def get_queryset(self, request):
         return super().get_queryset(request).annotate(_member_count=Count("members"))
+
+    def has_import_permission(self, request):
+        # Units are the office's: whoever sees only their own units imports none.
+        user = request.user
+        return sees_all_units(user) and user.has_perm("units.add_unit") and user.has_perm("units.change_unit")
+
+    def has_export_permission(self, request):
+        return self.has_import_permission(request)
 
     @admin.display(description=_("staff members"), ordering="_member_count")
     def member_count(self, unit):
@@ -668,6 +679,8 @@ class LedgerImportAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
 
     @admin.display(description=_("new / updated / unchanged / errors"))
     def counts(self, job):
+        if job.status in (LedgerImport.Status.REFUSED, LedgerImport.Status.FAILED):
+            return f"— / — / — / {job.error_count}"  # a refused file changed nothing
         return f"{job.new} / {job.updated} / {job.unchanged} / {job.error_count}"
 
 

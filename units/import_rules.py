@@ -8,7 +8,8 @@ for the library (the hotline's case file) calls the same functions.
   rows or no rows, an xlsx that unpacks to far more than it weighs (a zip bomb), or a
   sheet whose declared dimension or farthest cell lies past the limits (a reader would
   allocate the whole rectangle). Every import, ledger or hotline case file, passes it.
-* ``check_headers``: the file's headers are exactly the ledger's, each once.
+* ``check_headers``: the file's headers are the ledger's, each once, the required ones all there.
+* ``sheet_row``: a data row's number as the spreadsheet shows it (header = row 1).
 * ``UnitCheck``: may this user write a row of this unit.
 * ``neutralise_formula`` / ``restore_neutralised``: text a spreadsheet would run
   as a formula is exported with a leading apostrophe, removed again on import; control
@@ -71,15 +72,27 @@ def restore_neutralised(text: str) -> str:
     return text
 
 
-def check_headers(found: Iterable, expected: Iterable[str]) -> list[str]:
-    """The file's headers, stripped, if they are exactly the expected ones, each once.
+def check_headers(
+    found: Iterable,
+    expected: Iterable[str],
+    required: Iterable[str] | None = None,
+    aliases: Mapping[str, str] | None = None,
+) -> list[str]:
+    """The file's headers, stripped and with ``aliases`` read as the ledger's own names, if
+    they are the expected ones, each once, with every ``required`` one among them.
 
-    Otherwise ``ImportRefused`` names the missing, unknown and repeated columns.
-    With a repeated column a reader keeps only one of the two values, silently.
+    ``required`` (default: every expected column) are the columns a row cannot do
+    without; the others may be left out of a file, and its rows then keep what they
+    have (a new row: the model's default). Otherwise ``ImportRefused`` names the
+    missing, unknown and repeated columns. With a repeated column a reader keeps only
+    one of the two values, silently.
     """
+    aliases = aliases or {}
     headers = ["" if header is None else str(header).strip() for header in found]
+    headers = [aliases.get(header, header) for header in headers]
     expected = list(expected)
-    missing = [header for header in expected if header not in headers]
+    required = expected if required is None else list(required)
+    missing = [header for header in required if header not in headers]
     unknown = [header for header in headers if header not in expected]
     repeated = []
     for header in headers:
@@ -102,6 +115,11 @@ def check_headers(found: Iterable, expected: Iterable[str]) -> list[str]:
         )
         % {"problems": _("; ").join(parts)}
     )
+
+
+def sheet_row(number: int | None) -> int | None:
+    """The row number a spreadsheet shows for the ``number``-th data row (the header is row 1)."""
+    return number + 1 if number else number
 
 
 class UnitCheck:

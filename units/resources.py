@@ -3,8 +3,14 @@
 Conventions: fixed Chinese column headers (the file format does not change with
 the interface language), choices and yes/no written as Chinese words, numbers
 and dates kept as numbers and dates, text cells that a spreadsheet would run as
-a formula neutralised, a file with unknown or missing columns refused, and rows
-limited to the importing user's units.
+a formula neutralised, a file with unknown columns or without a required one refused,
+and rows limited to the importing user's units.
+
+A clerk's own sheet imports too: it may leave out every column but the few a record
+cannot exist without (``required_columns``), and its rows then keep what they have; a
+blank cell of a column whose model field has a default (是否免费, 跑动次数) is not
+stated either. Without a 编号 a row finds its record by its natural key (``natural_key``,
+e.g. 事项编码), and a file written by hand may name a column as clerks do (``column_aliases``).
 """
 
 import datetime
@@ -12,11 +18,12 @@ import decimal
 import time
 
 from django.conf import settings
-from django.core.exceptions import ValidationError
+from django.core.exceptions import FieldDoesNotExist, ImproperlyConfigured, ValidationError
 from django.utils import translation
 from django.utils.translation import gettext as _
 from import_export import fields, resources, widgets
 from import_export.formats.base_formats import CSV
+from import_export.instance_loaders import CachedInstanceLoader
 from import_export.results import RowResult
 
 from . import review
@@ -30,9 +37,11 @@ from .import_rules import (  # noqa: F401  (neutralise_formula and restore_neutr
     decode_csv,
     neutralise_formula,
     restore_neutralised,
+    sheet_row,
     stale_version_problem,
 )
-from .scoping import scope_queryset, unit_path_of
+from .models import Unit
+from .scoping import scope_queryset, sees_all_units, unit_path_of
 
 FILE_LANGUAGE = "zh-hans"
 
@@ -218,6 +227,34 @@ class NamedForeignKeyWidget(widgets.ForeignKeyWidget):
         return self._found[text]
 
 
+def is_blank(value) -> bool:
+    return value is None or (isinstance(value, str) and not value.strip())
+
+
+class LedgerInstanceLoader(CachedInstanceLoader):
+    """Finds each row's record in one query by its 编号, and for the rows without one, in a
+    second query by the resource's natural key (``LedgerResource.natural_key``).
+
+    Records are looked up by natural key in every unit, so that a code of another unit's
+    record is refused as that unit's, not taken for a new record.
+    """
+
+    def __init__(self, resource, dataset=None):
+        super().__init__(resource, dataset)
+        self.by_natural_key = {}
+        key_field = resource.natural_key_field()
+        if key_field is None or key_field.column_name not in (dataset.headers or []):
+            return
+        keys = dataset.get_col(dataset.headers.index(key_field.column_name))
+        if resource.id_column in dataset.headers:
+            ids = dataset.get_col(dataset.headers.index(resource.id_column))
+            keys = [key for key, row_id in zip(keys, ids, strict=True) if is_blank(row_id)]
+        wanted = {resource.natural_key_value(key) for key in keys} - {""}
+        if wanted:
+            for instance in resource.records_in_every_unit().filter(**{f"{key_field.attribute}__in": wanted}):
+                self.by_natural_key[resource.natural_key_value(key_field.get_value(instance))] = instance
+
+
 class LedgerResource(resources.ModelResource):
     """Base of every ledger resource; the rules themselves are in ``units.import_rules``.
 
@@ -226,10 +263,18 @@ class LedgerResource(resources.ModelResource):
     ledger of a ``LockVersionedModel`` lists "version" in ``Meta.fields``: its
     rows are exported with their version, and a row changed by someone else
     since the export is refused instead of overwritten.
+
+    What a file written by hand may leave out is declared per resource:
+    ``required_columns`` (headers; empty: every column), ``natural_key`` (the field
+    that finds a row's record when the file gives no 编号) and ``column_aliases``
+    (another name clerks give a column → its header).
     """
 
     id_column = "编号"
     version_column = "版本"
+    required_columns: tuple[str, ...] = ()
+    natural_key: str | None = None
+    column_aliases: dict[str, str] = {}
     id = fields.Field(attribute="id", column_name="编号", widget=RowIdWidget())
     version = fields.Field(attribute="version", column_name="版本", widget=IntegerWidget(), readonly=True)
 
@@ -237,6 +282,8 @@ class LedgerResource(resources.ModelResource):
         super().__init__(**kwargs)
         self.user = user
         self.unit_check = UnitCheck(user)
+        if self.natural_key and not issubclass(self._meta.instance_loader_class, LedgerInstanceLoader):
+            raise ImproperlyConfigured(f"{type(self).__name__}: a natural key needs LedgerInstanceLoader")
 
     def may_touch(self, unit) -> bool:
         """Whether the importing user may write rows of ``unit``."""
@@ -249,9 +296,17 @@ class LedgerResource(resources.ModelResource):
 
     def get_queryset(self):
         queryset = super().get_queryset()
-        if self.user is None:
+        if self.user is None or getattr(self, "_in_every_unit", False):
             return queryset
         return scope_queryset(queryset, self.user, self.unit_path)
+
+    def records_in_every_unit(self):
+        """The resource's queryset (its joins and annotations) without the unit scoping."""
+        self._in_every_unit = True
+        try:
+            return self.get_queryset()
+        finally:
+            self._in_every_unit = False
 
     def expected_columns(self) -> list[str]:
         return [field.column_name for field in self.get_export_fields()]
@@ -259,14 +314,39 @@ class LedgerResource(resources.ModelResource):
     def checks_versions(self) -> bool:
         return "version" in self.fields
 
+    def natural_key_field(self) -> fields.Field | None:
+        return self.fields[self.natural_key] if self.natural_key else None
+
+    def natural_key_value(self, value) -> str:
+        """A natural key as it is compared; a resource whose keys ignore case says so here."""
+        return "" if is_blank(value) else restore_neutralised(str(value).strip())
+
+    def required_headers(self, headers) -> list[str]:
+        expected = self.expected_columns()
+        required = list(self.required_columns or expected)
+        if self.checks_versions() and self.id_column in headers and self.version_column not in required:
+            # A file that names rows by their 编号 was exported: its versions tell whether
+            # someone changed a row since, and a file without them would overwrite that.
+            required.append(self.version_column)
+        return [header for header in required if header in expected]
+
     def before_import(self, dataset, **kwargs):
-        dataset.headers = check_headers(dataset.headers or [], self.expected_columns())
+        headers = [
+            self.column_aliases.get(str(h).strip(), str(h).strip()) if h is not None else h
+            for h in dataset.headers or []
+        ]
+        dataset.headers = check_headers(
+            dataset.headers or [],
+            self.expected_columns(),
+            required=self.required_headers(headers),
+            aliases=self.column_aliases,
+        )
         super().before_import(dataset, **kwargs)
 
     def get_instance(self, instance_loader, row):
         raw_id = row.get(self.id_column)
-        if raw_id in (None, ""):
-            return None
+        if is_blank(raw_id):
+            return self._instance_by_natural_key(instance_loader, row)
         instance = super().get_instance(instance_loader, row)
         if instance is None:
             raise ValidationError(
@@ -275,7 +355,41 @@ class LedgerResource(resources.ModelResource):
                 )
                 % {"id": raw_id}
             )
+        instance._matched_by_id = True
         return instance
+
+    def _instance_by_natural_key(self, instance_loader, row):
+        key_field = self.natural_key_field()
+        found = getattr(instance_loader, "by_natural_key", None)
+        if key_field is None or found is None or key_field.column_name not in row:
+            return None
+        key = self.natural_key_value(row.get(key_field.column_name))
+        instance = found.get(key)
+        if instance is None:
+            return None
+        seen = instance_loader.__dict__.setdefault("keys_seen", set())
+        if key in seen:
+            # Both rows would edit the same record, and the later one would silently win.
+            raise ValidationError(
+                {
+                    key_field.column_name: [
+                        _("“%(value)s” is on more than one row of the file; keep one row per record.")
+                        % {"value": key}
+                    ]
+                }
+            )
+        seen.add(key)
+        unit = self._unit_of(instance)
+        if unit is not None and not self.may_touch(unit):
+            # Another unit's record: refused as such, never taken over by naming your own unit.
+            raise ValidationError({key_field.column_name: [self.unit_check.refusal(unit)]})
+        return instance
+
+    def _unit_of(self, instance):
+        unit = instance
+        for part in self.unit_path.split("__"):
+            unit = getattr(unit, part, None)
+        return unit
 
     def import_data_inner(self, *args, **kwargs):
         # A time budget for the import's background job (units.tasks): an import
@@ -300,7 +414,7 @@ class LedgerResource(resources.ModelResource):
                 "the most one import may take. Nothing was written. Split the file into smaller "
                 "files and import them one by one."
             )
-            % {"row": row_number, "seconds": f"{settings.IMPORT_TIME_LIMIT_SECONDS:g}"}
+            % {"row": sheet_row(row_number), "seconds": f"{settings.IMPORT_TIME_LIMIT_SECONDS:g}"}
         )
         return result
 
@@ -328,7 +442,25 @@ class LedgerResource(resources.ModelResource):
         if errors:
             raise ValidationError(errors)
 
+    def keeps_default_when_blank(self, field) -> bool:
+        """Whether a blank cell of ``field`` leaves the record's value as it is: a column whose
+        model field cannot be empty and has a default (a blank 是否免费 is not 否, a blank 跑动次数
+        is not "no visits"); a new record then has the default. A blank date or batch means none."""
+        if not field.attribute or "__" in field.attribute:
+            return False
+        try:
+            model_field = self._meta.model._meta.get_field(field.attribute)
+        except FieldDoesNotExist:  # a column that is not a model field (a progress column)
+            return False
+        return not model_field.null and model_field.has_default() and not model_field.primary_key
+
     def import_field(self, field, instance, row, is_m2m=False, **kwargs):
+        if (
+            field.column_name in row
+            and is_blank(row[field.column_name])
+            and self.keeps_default_when_blank(field)
+        ):
+            return
         # A text column's stored value, read without a descriptor (a relation's would query).
         before = instance.__dict__.get(field.attribute) if field.attribute and not is_m2m else None
         super().import_field(field, instance, row, is_m2m, **kwargs)
@@ -341,18 +473,24 @@ class LedgerResource(resources.ModelResource):
 
     def validate_instance(self, instance, import_validation_errors=None, validate_unique=True):
         errors = dict(import_validation_errors or {})
-        unit = instance
-        for part in self.unit_path.split("__"):
-            unit = getattr(unit, part, None)
+        unit = self._unit_of(instance)
         if unit is not None and not self.may_touch(unit):
             errors.setdefault(self.unit_path.split("__")[0], []).append(self.unit_check.refusal(unit))
-        if self.checks_versions() and not instance._state.adding:
+        if self.checks_versions() and not instance._state.adding and self._version_checked(instance):
             # A row that matches the database is skipped before this; this one would
             # change, so it must start from the version now in the database.
             problem = stale_version_problem(getattr(instance, "_file_version", None), instance.version)
             if problem:
                 errors.setdefault(self.version_column, []).append(problem)
         super().validate_instance(instance, errors, validate_unique)
+
+    @staticmethod
+    def _version_checked(instance) -> bool:
+        """A row found by its 编号 came from an export and must carry its version; a row found by
+        its natural key is checked if its file gives a version (a clerk's sheet has none)."""
+        return getattr(instance, "_matched_by_id", False) or not is_blank(
+            getattr(instance, "_file_version", None)
+        )
 
     def save_instance(self, instance, is_create, row, **kwargs):
         if self.checks_versions() and not is_create:
@@ -395,3 +533,34 @@ class LedgerResource(resources.ModelResource):
 def column(attribute, header, widget=None, **kwargs) -> fields.Field:
     """A ledger column: model attribute, fixed Chinese header, widget."""
     return fields.Field(attribute=attribute, column_name=header, widget=widget or TextWidget(), **kwargs)
+
+
+class UnitResource(LedgerResource):
+    """The units (单位) as a spreadsheet: the office adds the departments a catalogue names
+    in one file. A row without 编号 is the unit of that name."""
+
+    name = column("name", "单位名称")
+    kind = column("kind", "类型", ChoiceWidget(Unit.Kind.choices))
+    sort_order = column("sort_order", "排序", IntegerWidget())
+    is_active = column("is_active", "启用", YesNoWidget())
+
+    required_columns = ("单位名称", "类型")
+    natural_key = "name"
+
+    class Meta:
+        model = Unit
+        fields = ["id", "name", "kind", "sort_order", "is_active"]
+        import_id_fields = ["id"]
+        skip_unchanged = True
+        report_skipped = True
+        clean_model_instances = True
+        use_transactions = True
+        instance_loader_class = LedgerInstanceLoader
+
+    def get_queryset(self):
+        # Units are not kept by a unit: whoever does not see every unit imports none.
+        queryset = self._meta.model._default_manager.all()
+        return queryset if self.user is None or sees_all_units(self.user) else queryset.none()
+
+    def records_in_every_unit(self):
+        return self.get_queryset()

@@ -27,7 +27,7 @@ from audit.records import record_import, record_refused_upload
 
 from .import_jobs import retained_after, unconfirmed_before
 from .import_log import log_import_error
-from .import_rules import ImportRefused, check_upload
+from .import_rules import ImportRefused, check_upload, sheet_row
 from .isolated_parse import ParseFailed, parse_in_child
 from .models import LedgerImport
 from .pending_imports import PendingImportStorage, PendingImportUnavailable
@@ -75,8 +75,9 @@ def _pending(job, model_admin, input_format) -> PendingImportStorage:
 
 
 def _errors(model_admin, resource, result) -> list[list]:
-    """[line, message] pairs: the library's errors and each refused row's messages by column."""
-    described = [list(pair) for pair in model_admin.report_import_errors(result)]
+    """[line, message] pairs: the library's errors and each refused row's messages by column,
+    each line numbered as the spreadsheet shows it (the header is row 1)."""
+    described = [[sheet_row(line), message] for line, message in model_admin.report_import_errors(result)]
     columns = {}
     for name, field in resource.fields.items():
         columns.setdefault(field.attribute, field.column_name)
@@ -84,8 +85,8 @@ def _errors(model_admin, resource, result) -> list[list]:
     for row in result.invalid_rows:
         for key, messages in row.field_specific_errors.items():
             column = columns.get(key, key)
-            described += [[row.number, f"{column}: {message}"] for message in messages]
-        described += [[row.number, message] for message in row.non_field_specific_errors]
+            described += [[sheet_row(row.number), f"{column}: {message}"] for message in messages]
+        described += [[sheet_row(row.number), message] for message in row.non_field_specific_errors]
     return described
 
 
@@ -214,10 +215,11 @@ def _run(job_pk: int, *, dry_run: bool, address: str | None = None) -> None:
     errors = _errors(model_admin, resource, result)
     refused = bool(errors) or result.has_errors() or result.has_validation_errors()
     totals = result.totals
+    # A refused file changes nothing: no row of it is new, updated or "unchanged".
     counts = {
-        "new": totals.get(RowResult.IMPORT_TYPE_NEW, 0),
-        "updated": totals.get(RowResult.IMPORT_TYPE_UPDATE, 0),
-        "unchanged": totals.get(RowResult.IMPORT_TYPE_SKIP, 0),
+        "new": 0 if refused else totals.get(RowResult.IMPORT_TYPE_NEW, 0),
+        "updated": 0 if refused else totals.get(RowResult.IMPORT_TYPE_UPDATE, 0),
+        "unchanged": 0 if refused else totals.get(RowResult.IMPORT_TYPE_SKIP, 0),
         "error_count": max(len(errors), 1) if refused else 0,
         "errors": errors[:500],
         "rows_done": len(dataset),

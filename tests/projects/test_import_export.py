@@ -568,8 +568,8 @@ def test_an_import_that_would_outlive_its_time_budget_stops_and_writes_nothing(
     preview = upload(client, write_xlsx(rows))
     assert preview.context.get("confirm_form") is None
     errors = preview_errors(preview)
-    # A new message (the budget is the job's now): its English source until it is translated.
-    assert ("stopped at row 1" in errors or "导入在第 1 行停止" in errors) and "0" in errors, errors
+    # The first data row, numbered as the spreadsheet shows it (the header is row 1).
+    assert "导入在第 2 行停止" in errors and "0" in errors, errors
     assert errors.count("Split") + errors.count("拆") == 1, errors  # one explanation, not one per row
     assert not Project.objects.exists()
 
@@ -577,3 +577,20 @@ def test_an_import_that_would_outlive_its_time_budget_stops_and_writes_nothing(
     preview, response = import_file(client, write_xlsx(rows))
     assert response.status_code == 302
     assert Project.objects.count() == 30
+
+
+def test_a_units_own_project_sheet_with_some_columns_imports(client, office_admin, round_, unit_a):
+    """Only 批次, 项目名称 and 责任单位 are required; left-out columns take the model's defaults."""
+    client = logged_in(client, office_admin)
+    headers = ["批次", "项目名称", "类别", "责任单位", "完成时限", "是否公开"]
+    sheet = [headers, [round_.name, "修缮村道", "其他", "第一党支部", datetime.date(2021, 12, 31), None]]
+    preview = upload(client, write_xlsx(sheet))
+    confirm_preview(client, preview)
+    project = Project.objects.get(title="修缮村道")
+    assert project.unit == unit_a and project.is_public is False and project.budget is None
+    assert not project.updates.exists()  # no progress columns: no progress update invented
+
+    without_unit = [["批次", "项目名称"], [round_.name, "无单位项目"]]
+    errors = preview_errors(upload(client, write_xlsx(without_unit)))
+    assert "缺少列：责任单位" in errors, errors
+    assert not Project.objects.filter(title="无单位项目").exists()

@@ -122,9 +122,14 @@ def test_refused_rows_are_listed_per_row_in_chinese_and_nothing_can_be_confirmed
 
     job = preview.context["job"]
     assert job.status == Status.REFUSED and preview.context["confirm_form"] is None
-    assert [line for line, _message in job.errors] == [2]
+    # The second data row is row 3 in Excel (the header is row 1), as the clerk sees it.
+    assert [line for line, _message in job.errors] == [3]
     ((_line, message),) = job.errors
     assert message.startswith("责任单位: ") and "不存在的单位" in message  # the file's column, in Chinese
+    # A refused file changed nothing: its good rows are not counted as new or "无变化".
+    assert (job.new, job.updated, job.unchanged, job.error_count) == (0, 0, 0, 1)
+    page = preview.content.decode()
+    assert "count-unchanged" not in page and "count-new" not in page and "count-errors" in page
     assert not list(pending_dir.iterdir())  # the refused upload is not kept
     assert not Project.objects.exists()
 

@@ -255,3 +255,29 @@ def test_every_versioned_ledger_exports_its_rows_version():
         checked.append(resource.__name__)
         assert "version" in resource._meta.fields, f"{resource.__name__} does not export 版本"
     assert {"ProjectResource", "ServiceItemResource", "VolunteerResource"} <= set(checked)
+
+
+def test_only_the_required_headers_must_be_there():
+    assert check_headers(["项目名称", "责任单位"], EXPECTED, required=["项目名称", "责任单位"]) == [
+        "项目名称",
+        "责任单位",
+    ]
+    message = refusal(check_headers, ["项目名称", "备注"], EXPECTED, required=["项目名称", "责任单位"])
+    assert "缺少列：责任单位" in message and "无法识别的列：备注" in message
+
+
+def test_a_column_may_be_named_as_clerks_name_it():
+    aliases = {"实施部门": "责任单位"}
+    assert check_headers(["项目名称", "实施部门"], EXPECTED, required=["项目名称"], aliases=aliases) == [
+        "项目名称",
+        "责任单位",
+    ]
+    message = refusal(check_headers, ["项目名称", "实施部门", "责任单位"], EXPECTED, aliases=aliases)
+    assert "重复的列：责任单位" in message
+
+
+def test_a_data_row_is_numbered_as_the_spreadsheet_shows_it():
+    from units.import_rules import sheet_row
+
+    assert [sheet_row(n) for n in (1, 2, 100)] == [2, 3, 101]
+    assert sheet_row(None) is None
