@@ -88,7 +88,15 @@ def wrk(url: str, seconds: int, connections: int) -> dict:
 def start_gunicorn(env: dict) -> tuple[subprocess.Popen, str]:
     port = free_port()
     server = subprocess.Popen(
-        [GUNICORN, "deeds_portal.wsgi:application", "--workers", "2", "--bind", f"127.0.0.1:{port}"]
+        [
+            GUNICORN,
+            "deeds_portal.wsgi:application",
+            "--workers",
+            "2",
+            "--bind",
+            f"127.0.0.1:{port}",
+            "--no-control-socket",
+        ]
         + ["--log-level", "warning"],
         cwd=ROOT,
         env=env,

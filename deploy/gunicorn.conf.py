@@ -23,6 +23,9 @@ max_requests_jitter = 200
 accesslog = "-"
 errorlog = "-"
 forwarded_allow_ips = "127.0.0.1"
+# gunicorn's control socket is one path per system user: a second app server on the machine
+# fails to open it and logs an error at every start. Nothing here uses it.
+control_socket_disable = True
 
 
 class JsonLogger(Logger):
