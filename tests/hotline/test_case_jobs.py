@@ -151,7 +151,7 @@ def test_a_ledger_number_too_large_to_store_is_a_row_error_at_the_check(
     preview = upload(client, write_xlsx(rows))
     job = preview.context["job"]
     assert job.status == LedgerImport.Status.REFUSED, job.errors
-    assert [line for line, _message in job.errors] == [2]
+    assert [line for line, _message in job.errors] == [3]  # the second data row, as Excel numbers it
     assert "受益人数" in job.errors[0][1]
     assert not Project.objects.exists()
 
