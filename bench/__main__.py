@@ -18,7 +18,7 @@ def parse_args(argv=None):
         "--repeats", type=int, default=3, help="timed repeats of each xlsx operation (default 3)"
     )
     parser.add_argument(
-        "--hotline-repeats", type=int, default=3, help="timed repeats of each hotline case import (default 3)"
+        "--hotline-repeats", type=int, default=2, help="timed repeats of each hotline case import (default 2)"
     )
     parser.add_argument(
         "--hotline-rows", type=int, default=50_000, help="rows of the hotline case import (default 50,000)"
