@@ -28,7 +28,8 @@ from python_calamine import CalamineWorkbook
 from hotline import tallies
 from hotline.case_import import BATCH, EXCEL_EPOCH, LOCAL, import_cases
 from hotline.case_import import _upsert as upsert
-from hotline.models import Case, Feedback, Month, MonthSource
+from hotline.models import Case, CaseTally, Feedback, Month, MonthSource
+from units.public_pages import public_data_changed
 
 from .stats import measure
 
@@ -183,7 +184,13 @@ def plain_import(path: Path, orm: bool = False) -> int:
 
 
 def _clear(_result=None) -> None:
-    Case.objects.all().delete()
+    """Every case, tally and month gone, the cases by one DELETE each: ``Case.objects.delete()``
+    loads every case to send its ``post_delete`` (the page cache listens), a million instances.
+    The cached pages that show cases are made stale as that signal would have."""
+    with transaction.atomic():
+        Case.objects.all()._raw_delete(connection.alias)
+        CaseTally.objects.all()._raw_delete(connection.alias)
+        public_data_changed(Case)
     Month.objects.all().delete()
 
 
