@@ -63,11 +63,28 @@ def _by_updates():
     )
 
 
-def pages_to_measure() -> list[PageResult]:
+def pages_to_measure(hotline_years: int | None = None) -> list[PageResult]:
+    """Every public page at city scale, rendered (a miss), and two as the page cache serves them.
+
+    ``hotline_years``: the hotline's months are in the database, ending in December 2021
+    (see ``bench.hotline``); its page is measured over its default period and all of them.
+    """
     by_updates = _by_updates()
     busiest_pk, busiest_n = by_updates[-1]
     last_page = max(1, -(-len(by_updates) // 20))
     current = Round.objects.current()
+    hotline = (
+        [
+            PageResult("/hotline/", "/hotline/", "default period: the latest year to date"),
+            PageResult(
+                "/hotline/ (all months)",
+                f"/hotline/?start={2021 - hotline_years + 1}-01&end=2021-12",
+                f"{hotline_years} years of months",
+            ),
+        ]
+        if hotline_years
+        else []
+    )
     return [
         PageResult(BASELINE, "/__bench__/trivial/", "HttpResponse, full middleware"),
         PageResult("base.html shell", "/__bench__/shell/", "base.html with an empty body"),
@@ -81,8 +98,25 @@ def pages_to_measure() -> list[PageResult]:
             "current round, in progress",
         ),
         PageResult("/projects/<id>/", f"/projects/{busiest_pk}/", f"busiest project: {busiest_n} updates"),
+        PageResult("/en/", "/en/", "the English home page"),
+        PageResult("/open-data/projects.json", "/open-data/projects.json", "every published project"),
+        PageResult("/suggestions/", "/suggestions/"),
+        *hotline,
+        PageResult("/volunteers/", "/volunteers/", "volunteers' hours and shifts (see the volunteer rows)"),
         PageResult("/ (cache hit)", "/", "served from the public page cache", cached=True),
         PageResult("/projects/ (cache hit)", "/projects/", "served from the public page cache", cached=True),
+        *(
+            [
+                PageResult(
+                    "/hotline/ (cache hit)", "/hotline/", "served from the public page cache", cached=True
+                )
+            ]
+            if hotline_years
+            else []
+        ),
+        PageResult(
+            "/volunteers/ (cache hit)", "/volunteers/", "served from the public page cache", cached=True
+        ),
     ]
 
 
@@ -103,10 +137,10 @@ def query_growth() -> dict:
     return out
 
 
-def measure(requests: int = 30, warmup: int = 5) -> dict:
+def measure(requests: int = 30, warmup: int = 5, hotline_years: int | None = None) -> dict:
     with override_settings(ROOT_URLCONF="bench.urls"):
         client = Client()  # HTTP_HOST "testserver", in ALLOWED_HOSTS of the test settings
-        results = pages_to_measure()
+        results = pages_to_measure(hotline_years)
         for _ in range(warmup):
             for page in results:
                 response = client.get(page.url)

@@ -284,3 +284,170 @@ def write_json(results: dict) -> Path:
     path = RESULTS / "latest.json"
     path.write_text(json.dumps(results, ensure_ascii=False, indent=2, default=str) + "\n", encoding="utf-8")
     return path
+
+
+def write_text(text: str) -> Path:
+    RESULTS.mkdir(exist_ok=True)
+    path = RESULTS / "latest.txt"
+    path.write_text(text + "\n", encoding="utf-8")
+    return path
+
+
+PAGE_TARGET_MS = 100  # issue 23: every public page rendered on a miss in < 100 ms at city scale
+WORKBOOK_MEMORY_MB = 300
+
+
+def _verdict(ok: bool | None) -> str:
+    return "" if ok is None else ("yes" if ok else "NO")
+
+
+def _summary_rows(results: dict) -> list[list]:
+    rows = []
+
+    def add(figure, value, baseline, ratio, target, ok=None):
+        rows.append([figure, value, baseline, "" if ratio is None else f"{ratio:.2f}", target, _verdict(ok)])
+
+    def pages(found: dict, where: str):
+        trivial = found["trivial view"]["median_ms"]
+        for label, p in found.items():
+            if label in ("trivial view", "base.html shell"):
+                continue
+            value = f"{p['median_ms']:.1f} ms, {p['queries']} q"
+            if "cache hit" in label:
+                add(
+                    f"{where}{label}",
+                    value,
+                    f"trivial {trivial:.1f} ms",
+                    p["ratio_to_trivial"],
+                    "≥ 0.8× bare view: make bench-load",
+                )
+            else:
+                add(
+                    f"{where}{label} miss",
+                    value,
+                    f"trivial {trivial:.1f} ms",
+                    p["ratio_to_trivial"],
+                    f"< {PAGE_TARGET_MS} ms",
+                    p["median_ms"] < PAGE_TARGET_MS,
+                )
+
+    pages(results["pages"], "")
+    reforms = results.get("reforms")
+    if reforms:
+        pages(reforms["pages"], "")
+
+    def seconds(m: dict) -> str:
+        return f"{m['median_s']:.2f} s"
+
+    io = results["ledger_io"]
+    ex, im = io["export"], io["import"]
+    add(
+        "ledger xlsx export",
+        seconds(ex["resource"]),
+        f"openpyxl {seconds(ex['baseline_openpyxl_write_only'])}",
+        ex["ratio"],
+        "",
+    )
+    base = f"bulk_create {seconds(im['baseline_bulk_create'])}"
+    add(
+        "ledger import: every progress changed",
+        seconds(im["changed"]),
+        base,
+        im["changed"]["ratio"],
+        "≤ 3× (new rows)",
+        im["changed"]["ratio"] <= 3,
+    )
+    add(
+        "ledger import: unchanged file",
+        seconds(im["unchanged"]),
+        base,
+        im["unchanged"]["ratio"],
+        "≤ 2×",
+        im["unchanged"]["ratio"] <= 2,
+    )
+    if reforms:
+        rim = reforms["import"]
+        base = f"bulk_create {seconds(rim['baseline_bulk_create'])}"
+        add(
+            f"reform import: {rim['rows']:,} new items",
+            seconds(rim["new"]),
+            base,
+            rim["new"]["ratio"],
+            "≤ 3×",
+            rim["new"]["ratio"] <= 3,
+        )
+        add(
+            "reform import: unchanged export",
+            seconds(rim["unchanged"]),
+            base,
+            rim["unchanged"]["ratio"],
+            "≤ 2×",
+            rim["unchanged"]["ratio"] <= 2,
+        )
+    for wb in filter(None, [results.get("workbook"), (results.get("workbook") or {}).get("this_month")]):
+        peak = wb["workbook"]["tracemalloc_peak_bytes"]
+        add(
+            f"monthly workbook {wb['month']}",
+            seconds(wb["workbook"]),
+            f"openpyxl {seconds(wb['baseline_openpyxl_write_only'])}",
+            wb["ratio"],
+            "≤ 1.5×",
+            wb["ratio"] <= 1.5,
+        )
+        add(
+            "  its memory (tracemalloc peak)",
+            f"{_mib(peak)} MiB",
+            "",
+            None,
+            f"< {WORKBOOK_MEMORY_MB} MB",
+            None if peak is None else peak < WORKBOOK_MEMORY_MB * 1000 * 1000,
+        )
+    hotline = results.get("hotline")
+    if hotline:
+        for fmt, r in hotline["import"].items():
+            v, b = r["validated"], r["baseline_parse_and_insert"]
+            add(
+                f"hotline import {r['rows']:,} {fmt}",
+                f"{seconds(v)}, {r['rows_per_s']:,} rows/s",
+                f"parse+insert {seconds(b)}",
+                r["ratio"],
+                "≤ 2.5×",
+                r["ratio"] <= 2.5,
+            )
+            if fmt == "csv":
+                add(
+                    "  its rate",
+                    f"{r['rows_per_s']:,} rows/s",
+                    "",
+                    None,
+                    "≥ 10,000 rows/s",
+                    r["rows_per_s"] >= 10_000,
+                )
+    vol = results.get("volunteers")
+    if vol:
+        for label, key in (
+            ("volunteers: a year of shifts", "generate_year"),
+            ("volunteers: book 2,000", "book_everyone"),
+            ("volunteers: roster xlsx", "roster_export"),
+        ):
+            add(label, seconds(vol[key]), "", None, "")
+    return rows
+
+
+def summary(results: dict) -> str:
+    meta = results["meta"]
+    load = " ".join(f"{x:.2f}" for x in meta["load_average"])
+    load_end = " ".join(f"{x:.2f}" for x in meta.get("load_average_end", meta["load_average"]))
+    rows = _summary_rows(results)
+    missed = sum(row[-1] == "NO" for row in rows)
+    return "\n".join(
+        [
+            "",
+            f"Deeds portal benchmark · {meta['when']} · {meta['cpus']} CPUs · {meta['database']}",
+            f"Load average (1/5/15 min) at the start of the measurements {load}, at the end {load_end}; "
+            f"run {meta['total_seconds']:.0f} s. Pages: median of {meta['requests']} requests, rendered "
+            "(a cache miss) unless marked cache hit; q = queries. Operations: median of the repeats.",
+            *_table(["figure", "value", "baseline", "ratio", "target", "met"], rows),
+            f"{missed} of {sum(row[-1] != '' for row in rows)} targets missed",
+        ]
+    )

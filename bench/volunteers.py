@@ -9,20 +9,18 @@ the trivial view, requested round-robin in the same run (as ``bench.pages``).
 """
 
 import datetime
-import time
 
 from django.contrib.auth import get_user_model
 from django.db import connection, transaction
 from django.test import Client
-from django.test.utils import CaptureQueriesContext, override_settings
+from django.test.utils import override_settings
 
 from units.models import Unit
 from volunteers import services
 from volunteers.models import Assignment, Attendance, Post, ServiceType, Shift, ShiftPattern, Volunteer
 
-from .pages import BASELINE
 from .report import _mib, _table
-from .stats import measure, median, p90
+from .stats import measure
 
 VOLUNTEERS = 2_000
 POSTS = 50
@@ -107,14 +105,16 @@ def teardown() -> None:
     get_user_model().objects.filter(username="bench-volunteers").delete()
 
 
-def run(repeats: int = 3, requests: int = 30, warmup: int = 5) -> dict:
+def run(repeats: int = 3) -> dict:
+    """The roster operations; the rows stay for the public pages (``bench.pages``) until ``teardown``."""
     try:
-        return _run(repeats, requests, warmup)
-    finally:
+        return _run(repeats)
+    except BaseException:
         teardown()
+        raise
 
 
-def _run(repeats: int, requests: int, warmup: int) -> dict:
+def _run(repeats: int) -> dict:
     data = build()
     generated = measure(generate_year, repeats, before=drop_shifts, connection=connection)
     drop_shifts()
@@ -139,37 +139,11 @@ def _run(repeats: int, requests: int, warmup: int) -> dict:
 
         roster = measure(export, repeats, connection=connection)
 
-        public = Client()
-        pages = {BASELINE: "/__bench__/trivial/", "/volunteers/": "/volunteers/"}
-        times = {label: [] for label in pages}
-        queries = {}
-        for _ in range(warmup):
-            for path in pages.values():
-                assert public.get(path).status_code == 200
-        for label, path in pages.items():
-            with CaptureQueriesContext(connection) as captured:
-                public.get(path)
-            queries[label] = len(captured.captured_queries)
-        for _ in range(requests):
-            for label, path in pages.items():
-                start = time.perf_counter()
-                public.get(path)
-                times[label].append((time.perf_counter() - start) * 1000)
-    baseline = median(times[BASELINE])
     return {
         "data": data,
         "generate_year": generated.as_dict(),
         "book_everyone": booking.as_dict(),
         "roster_export": {**roster.as_dict(), "file_bytes": roster_bytes, "month": f"{ROSTER_MONTH:%Y-%m}"},
-        "pages": {
-            label: {
-                "median_ms": round(median(values), 3),
-                "p90_ms": round(p90(values), 3),
-                "ratio_to_trivial": round(median(values) / baseline, 2),
-                "queries": queries[label],
-            }
-            for label, values in times.items()
-        },
     }
 
 
@@ -197,12 +171,4 @@ def render(results: dict) -> str:
             ]
         )
     lines += _table(["operation", "median ms", "queries", "py peak MiB", "RSS peak MiB"], rows)
-    lines.append("")
-    lines += _table(
-        ["page", "median ms", "p90 ms", "× trivial", "queries"],
-        [
-            [label, p["median_ms"], p["p90_ms"], p["ratio_to_trivial"], p["queries"]]
-            for label, p in results["pages"].items()
-        ],
-    )
     return "\n".join(lines)

@@ -3,7 +3,8 @@
 City scale: the generated project ledger (1,000 projects, 20,000 updates), the reform
 catalogue the reforms bench left (5,000 items), ten years of hotline months with the
 hotline bench's page data (its cases), and 2,000 volunteers booked on a year of shifts
-at 50 posts. The hotline and volunteer data are built here and removed afterwards.
+at 50 posts. The hotline and volunteer data are those ``bench.hotline`` and
+``bench.volunteers`` built (and remove), in place for the public pages too.
 
 The baseline the issue names reads the workbook the portal made and writes its cells
 again, sheet by sheet, with openpyxl's write-only mode and no styles: the cost of the file
@@ -117,35 +118,22 @@ def cells(content: bytes) -> int:
         )
 
 
-def run(repeats: int = 5, seed: int = 20210701, stage=lambda text: None) -> dict:
-    from . import hotline as hotline_bench
+def run(repeats: int = 5) -> dict:
     from . import volunteers as volunteer_bench
 
-    try:
-        stage("workbook: loading ten years of hotline months and their cases")
-        hotline_data = hotline_bench.generate_page_data(seed)
-        stage("workbook: 2,000 volunteers on a year of shifts at 50 posts")
-        volunteer_bench.build()
-        shifts = volunteer_bench.generate_year()
-        bookings = volunteer_bench.book_everyone()
-        if connection.vendor == "postgresql":
-            # Freshly bulk-loaded tables have no planner statistics yet (autovacuum gathers
-            # them later, at a time of its own): without them PostgreSQL may sort every
-            # project's updates rather than read the latest from the (project, date) index.
-            # A running portal's tables have them.
-            with connection.cursor() as cursor:
-                cursor.execute("ANALYZE")
-        stage(f"workbook: measuring ({repeats} repeats)")
-        # June of the volunteers' year: every sheet has rows (the first round's projects,
-        # hotline months to date, the month's shifts). This month: the current round's projects
-        # and every earlier round's overdue ones (the workbook's default rounds).
-        months = [datetime.date(volunteer_bench.YEAR, 6, 1), current_month()]
-        results = [_measure(repeats, month) for month in months]
-    finally:
-        hotline_bench._clear()
-        volunteer_bench.teardown()
+    if connection.vendor == "postgresql":
+        # Freshly bulk-loaded tables have no planner statistics yet (autovacuum gathers
+        # them later, at a time of its own): without them PostgreSQL may sort every
+        # project's updates rather than read the latest from the (project, date) index.
+        # A running portal's tables have them.
+        with connection.cursor() as cursor:
+            cursor.execute("ANALYZE")
+    # June of the volunteers' year: every sheet has rows (the first round's projects,
+    # hotline months to date, the month's shifts). This month: the current round's projects
+    # and every earlier round's overdue ones (the workbook's default rounds).
+    months = [datetime.date(volunteer_bench.YEAR, 6, 1), current_month()]
+    results = [_measure(repeats, month) for month in months]
     result = results[0]
-    result["data"] = {"hotline": hotline_data, "shifts": shifts, "bookings": bookings}
     result["this_month"] = results[1]
     return result
 

@@ -219,7 +219,11 @@ def monthly_table(period: Period, series: list[dict]) -> list[dict]:
     """Every month of the period in order: the stored ones from ``series``, the others marked missing."""
     stored = {row["month"]: row for row in series}
     months = (add_months(period.start, i) for i in range(period.months))
-    return [stored.get(month) or {"month": month, "missing": True} for month in months]
+    table = [stored.get(month) or {"month": month, "missing": True} for month in months]
+    for row in table:
+        # Written once here: the template's date filter costs more than a ten-year table's figures.
+        row["ym"] = f"{row['month']:%Y-%m}"
+    return table
 
 
 @dataclass

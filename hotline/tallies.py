@@ -95,30 +95,37 @@ def rebuild_all(*, case_model=None, tally_model=None) -> int:
 def sums(start: datetime.date, end: datetime.date, window_end: datetime.date, this_month: datetime.date):
     """Per kind and key: the counts of the months ``start``–``end``; of those, the cases (and
     on time) due in whole months before ``this_month``; and of every month's cases, those
-    (and on time) due from ``start`` to before ``window_end``. One grouped query.
+    (and on time) due from ``start`` to before ``window_end``. One query.
 
     Written as SQL: the ORM's conditional sums cost more to compile than the table costs
-    to read.
+    to read. Two grouped halves joined by UNION ALL, each reading only its own rows (the
+    period's months; the units' rows due in the window, by their index) with plain sums,
+    rather than one pass testing every condition on every row of either: over ten years
+    of months that halves the query. The halves are merged here, by kind and key.
     """
     from .models import CaseTally
 
     table = connection.ops.quote_name(CaseTally._meta.db_table)
+    key = connection.ops.quote_name("key")
     day = connection.ops.adapt_datefield_value
-    in_period = "month >= %s AND month <= %s"
-    due_window = "kind = %s AND due_month >= %s AND due_month < %s"
-    period_sums = ", ".join(f"SUM(CASE WHEN {in_period} THEN {name} ELSE 0 END)" for name in COUNTS[:5])
+    plain = ", ".join(f"SUM({name})" for name in COUNTS[:5])
     sql = (
-        f"SELECT kind, {connection.ops.quote_name('key')}, {period_sums}, "
-        f"SUM(CASE WHEN {in_period} AND due_month < %s THEN cases ELSE 0 END), "
-        f"SUM(CASE WHEN {in_period} AND due_month < %s THEN on_time ELSE 0 END), "
-        f"SUM(CASE WHEN {due_window} THEN cases ELSE 0 END), "
-        f"SUM(CASE WHEN {due_window} THEN on_time ELSE 0 END) "
-        f"FROM {table} WHERE ({in_period}) OR ({due_window}) "
-        f"GROUP BY kind, {connection.ops.quote_name('key')}"
+        f"SELECT 0, kind, {key}, {plain}, "
+        "SUM(CASE WHEN due_month < %s THEN cases ELSE 0 END), "
+        "SUM(CASE WHEN due_month < %s THEN on_time ELSE 0 END), 0, 0 "
+        f"FROM {table} WHERE month >= %s AND month <= %s GROUP BY kind, {key} "
+        "UNION ALL "
+        f"SELECT 1, kind, {key}, 0, 0, 0, 0, 0, 0, 0, SUM(cases), SUM(on_time) "
+        f"FROM {table} WHERE kind = %s AND due_month >= %s AND due_month < %s GROUP BY kind, {key}"
     )
-    period = [day(start), day(end)]
-    window = [UNIT, day(start), day(window_end)]
-    params = period * 5 + (period + [day(this_month)]) * 2 + window * 2 + period + window
+    params = [day(this_month), day(this_month), day(start), day(end), UNIT, day(start), day(window_end)]
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
-        return cursor.fetchall()
+        found = cursor.fetchall()
+    merged: dict[tuple, list] = {}
+    for half, kind, name, *counts in found:
+        row = merged.setdefault((kind, name), [kind, name, *([0] * len(counts))])
+        # The period half carries the first seven sums, the window half the last two.
+        for index in range(7, 9) if half else range(7):
+            row[2 + index] = counts[index]
+    return [tuple(row) for row in merged.values()]
