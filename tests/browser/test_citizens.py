@@ -27,6 +27,7 @@ def test_citizen_proposes_staff_accept_citizen_follows_and_supports(
 ):
     visit(phone, demo_server.url + "/suggestions/")
     phone.get_by_role("link", name="我要点菜").click()
+    phone.wait_for_url("**/suggestions/new/")  # measured once the form has loaded, not mid-navigation
     assert_fits_phone(phone)
     phone.get_by_label("需要办的事").fill("<b>小区门口</b>加装路灯")
     phone.get_by_label("地点（村或社区）").fill("东关社区")
