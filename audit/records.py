@@ -61,11 +61,20 @@ def _valid_address(text):
         return None
 
 
-def record_import(model, file_name, result, *, user=None, address=None) -> AuditEntry:
+def record_import(
+    model,
+    file_name,
+    *,
+    user=None,
+    address=None,
+    imported: bool,
+    rows=0,
+    new=0,
+    updated=0,
+    skipped=0,
+    errors=0,
+) -> AuditEntry:
     """A confirmed import, or one refused at confirmation: counts and outcome, no cell contents."""
-    totals = result.totals
-    refused = result.has_errors() or result.has_validation_errors()
-    errors = len(result.base_errors) + sum(len(errors) for _line, errors in result.row_errors())
     return record(
         Action.IMPORT,
         user=user,
@@ -73,11 +82,12 @@ def record_import(model, file_name, result, *, user=None, address=None) -> Audit
         model=model,
         details={
             "file": str(file_name)[:255],
-            "new": totals.get("new", 0),
-            "updated": totals.get("update", 0),
-            "skipped": totals.get("skip", 0),
-            "errors": errors + len(result.invalid_rows),
-            "result": "refused" if refused else "imported",
+            "rows": rows,
+            "new": new,
+            "updated": updated,
+            "skipped": skipped,
+            "errors": errors,
+            "result": "imported" if imported else "refused",
         },
     )
 

@@ -25,6 +25,7 @@ urlpatterns = [
     path("elder.css", elder.elder_stylesheet, name="elder-stylesheet"),
     path("elder/", elder.elder_switch, name="elder-switch"),
     path("admin/second-factor/", second_factor.enrol, name="second_factor_enrol"),
+    path("admin/", include("imports.urls")),  # old addresses of the import jobs
     path("admin/", admin.site.urls),
 ]
 

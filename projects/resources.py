@@ -9,9 +9,7 @@ from django.core.exceptions import ValidationError
 from django.utils.translation import gettext as _
 from import_export import fields
 
-from units.dates import today
-from units.models import ReviewRequest, Unit
-from units.resources import (
+from imports.resources import (
     ChoiceWidget,
     DateWidget,
     DecimalWidget,
@@ -23,6 +21,8 @@ from units.resources import (
     YesNoWidget,
     column,
 )
+from units.dates import today
+from units.models import ReviewRequest, Unit
 
 from .models import ProgressStatus, ProgressUpdate, Project, Round
 

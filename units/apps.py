@@ -1,5 +1,4 @@
 from django.apps import AppConfig
-from django.core import checks
 from django.db.models.signals import post_migrate
 from django.utils.translation import gettext_lazy as _
 
@@ -15,21 +14,12 @@ class UnitsConfig(AppConfig):
     media_handlers = {"review/": "units.review.serve_proposed_file"}
 
     def ready(self) -> None:
-        from .pending_imports import check_pending_folder
-        from .roles import sync_role_permissions
-
-        checks.register(check_pending_folder)
-
-        from .import_jobs import register_sweeper
-        from .tasks import sweep_ledger_jobs
-
-        register_sweeper(sweep_ledger_jobs)
-
         from django.apps import apps
         from django.db.models.signals import post_delete
 
         from .models import ReviewedModel
         from .review import forget_deleted
+        from .roles import sync_role_permissions
 
         for model in apps.get_models():
             if issubclass(model, ReviewedModel):

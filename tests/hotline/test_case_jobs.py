@@ -12,11 +12,11 @@ from django.utils import timezone
 from hotline import tasks
 from hotline.case_import import import_cases
 from hotline.models import Case, CaseImport
+from imports.tasks import STALL_MARGIN_SECONDS
 from tests.conftest import logged_in
 from tests.kit.ledger import confirm_data
 from tests.projects.test_import_export import HEADERS, upload, valid_row, write_xlsx
-from units.models import LedgerImport
-from units.tasks import STALL_MARGIN_SECONDS
+from imports.models import ImportJob
 
 from .factories import case_file, case_row
 
@@ -150,7 +150,7 @@ def test_a_ledger_number_too_large_to_store_is_a_row_error_at_the_check(
     rows = [HEADERS, valid_row(round_.name, 项目名称="第一行"), valid_row(round_.name, 受益人数=value)]
     preview = upload(client, write_xlsx(rows))
     job = preview.context["job"]
-    assert job.status == LedgerImport.Status.REFUSED, job.errors
+    assert job.status == ImportJob.Status.REFUSED, job.errors
     assert [line for line, _message in job.errors] == [3]  # the second data row, as Excel numbers it
     assert "受益人数" in job.errors[0][1]
     assert not Project.objects.exists()
@@ -165,13 +165,13 @@ def test_a_ledger_double_confirm_imports_once(client, office_admin, round_, unit
     data = confirm_data(preview)
     client.post(preview.context["confirm_url"], data)
     client.post(preview.context["confirm_url"], data)
-    from units import tasks as ledger_tasks
+    from imports import tasks as ledger_tasks
 
     job = preview.context["job"]
-    ledger_tasks.run_ledger_import.call(job.pk, office_admin.pk)
-    ledger_tasks.run_ledger_import.call(job.pk, office_admin.pk)
+    ledger_tasks.run_import.call(job.pk, office_admin.pk)
+    ledger_tasks.run_import.call(job.pk, office_admin.pk)
     job.refresh_from_db()
-    assert job.status == LedgerImport.Status.DONE and Project.objects.count() == 1
+    assert job.status == ImportJob.Status.DONE and Project.objects.count() == 1
 
 
 @pytest.mark.django_db(transaction=True)

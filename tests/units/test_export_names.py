@@ -13,7 +13,7 @@ from django.utils import timezone
 
 from projects.models import Project
 from tests.conftest import logged_in
-from units.admin import LedgerImportExportMixin
+from imports.admin import LedgerImportExportMixin
 
 pytestmark = pytest.mark.django_db
 XLSX, CSV = 0, 1

@@ -17,6 +17,7 @@ import pytest
 from django.core.management import call_command
 from django.test import Client
 
+from imports.pending import PendingImportStorage, PendingImportUnavailable, check_pending_folder
 from projects.models import Project
 from tests.conftest import logged_in
 from tests.kit.ledger import confirm_data
@@ -29,7 +30,6 @@ from tests.projects.test_import_export import (
     valid_row,
     write_xlsx,
 )
-from units.pending_imports import PendingImportStorage, PendingImportUnavailable, check_pending_folder
 
 pytestmark = pytest.mark.django_db
 CHANGELIST = "/admin/projects/project/"

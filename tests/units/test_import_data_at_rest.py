@@ -16,14 +16,14 @@ from django.utils import timezone
 
 from hotline import tasks as hotline_tasks
 from hotline.models import Case, CaseImport
+from imports.pending import PendingImportStorage
 from projects.models import Project
 from tests.conftest import logged_in
 from tests.hotline.factories import case_file, case_row
 from tests.kit.ledger import confirm_data
 from tests.projects.test_import_export import HEADERS, upload, valid_row, write_xlsx
-from units import tasks
-from units.models import LedgerImport
-from units.pending_imports import PendingImportStorage
+from imports import tasks
+from imports.models import ImportJob
 
 pytestmark = pytest.mark.django_db
 DUMMY = {"default": {"BACKEND": "django_tasks.backends.dummy.DummyBackend"}}
@@ -123,14 +123,14 @@ def test_a_ledger_preview_keeps_the_files_cells_only_until_the_job_ends(client, 
     client = logged_in(client, office_admin)
     preview = upload(client, write_xlsx([HEADERS, valid_row(round_.name, 负责人=PHONE)]))
     job = preview.context["job"]
-    assert job.status == LedgerImport.Status.CHECKED and PHONE in preview.text  # shown to confirm it
+    assert job.status == ImportJob.Status.CHECKED and PHONE in preview.text  # shown to confirm it
 
     client.post(preview.context["confirm_url"], confirm_data(preview))
 
     job.refresh_from_db()
-    assert job.status == LedgerImport.Status.DONE and Project.objects.count() == 1
+    assert job.status == ImportJob.Status.DONE and Project.objects.count() == 1
     assert job.preview == {} and job.new == 1
-    page = client.get(reverse("admin:projects_project_import_job", args=[job.pk]))
+    page = client.get(reverse("admin:imports_importjob_change", args=[job.pk]))
     assert PHONE not in page.text
 
 
@@ -139,7 +139,7 @@ def test_a_refused_ledger_check_keeps_no_preview(client, office_admin, round_, u
     rows = [HEADERS, valid_row(round_.name, 负责人=PHONE), valid_row(round_.name, 责任单位="不存在的单位")]
     job = upload(client, write_xlsx(rows)).context["job"]
     job.refresh_from_db()
-    assert job.status == LedgerImport.Status.REFUSED and job.preview == {}
+    assert job.status == ImportJob.Status.REFUSED and job.preview == {}
 
 
 def test_a_ledger_import_never_confirmed_is_swept_with_its_preview(
@@ -149,14 +149,14 @@ def test_a_ledger_import_never_confirmed_is_swept_with_its_preview(
     preview = upload(client, write_xlsx([HEADERS, valid_row(round_.name, 负责人=PHONE)]))
     job = preview.context["job"]
     waited = datetime.timedelta(hours=settings.IMPORT_PENDING_MAX_AGE_HOURS, minutes=1)
-    LedgerImport.objects.filter(pk=job.pk).update(finished_at=timezone.now() - waited)
+    ImportJob.objects.filter(pk=job.pk).update(finished_at=timezone.now() - waited)
 
     call_command("sweep_pending_imports")
 
     job.refresh_from_db()
-    assert job.status == LedgerImport.Status.FAILED and job.preview == {}
+    assert job.status == ImportJob.Status.FAILED and job.preview == {}
     assert not PendingImportStorage(name=job.pending_name, owner_id=office_admin.pk).exists()
-    page = client.get(reverse("admin:projects_project_import_job", args=[job.pk]))
+    page = client.get(reverse("admin:imports_importjob_change", args=[job.pk]))
     assert "等待确认超过" in page.text and PHONE not in page.text
     assert page.context["confirm_form"] is None
     assert not Project.objects.exists()
@@ -181,17 +181,17 @@ def test_job_rows_of_both_kinds_are_deleted_after_the_retention_period(
                 "import_file": SimpleUploadedFile("台账.xlsx", write_xlsx([HEADERS, valid_row(round_.name)])),
             },
         )
-    ledger_old, ledger_new = LedgerImport.objects.order_by("pk")
-    tasks.check_ledger_import.call(ledger_old.pk)
+    ledger_old, ledger_new = ImportJob.objects.order_by("pk")
+    tasks.check_import.call(ledger_old.pk)
     long_ago = timezone.now() - datetime.timedelta(days=settings.IMPORT_JOB_RETENTION_DAYS, hours=1)
     CaseImport.objects.filter(pk=case_old.pk).update(created_at=long_ago)
-    LedgerImport.objects.filter(pk=ledger_old.pk).update(created_at=long_ago)
+    ImportJob.objects.filter(pk=ledger_old.pk).update(created_at=long_ago)
     old_file = case_old.file.path
 
     call_command("sweep_pending_imports")
 
     assert list(CaseImport.objects.values_list("pk", flat=True)) == [case_new.pk]
-    assert list(LedgerImport.objects.values_list("pk", flat=True)) == [ledger_new.pk]
+    assert list(ImportJob.objects.values_list("pk", flat=True)) == [ledger_new.pk]
     assert old_file not in [str(path) for path in files_under(settings.IMPORT_PENDING_DIR)]
     assert not PendingImportStorage(name=ledger_old.pending_name, owner_id=office_admin.pk).exists()
 

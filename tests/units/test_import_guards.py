@@ -22,16 +22,16 @@ from django.utils import translation
 from hotline import case_import
 from hotline.case_import import RefusedFile, import_cases, read_rows
 from hotline.models import Case, CaseImport
+from imports.isolated_parse import ParseFailed, parse_in_child
+from imports.pending import PendingImportStorage
+from imports.rules import ImportRefused, check_upload
 from projects.models import Project
 from tests.conftest import logged_in
 from tests.hotline.factories import case_file, case_row
 from tests.kit.ledger import preview_errors
 from tests.projects.test_import_export import HEADERS, IMPORT, valid_row, write_xlsx
-from units import tasks
-from units.import_rules import ImportRefused, check_upload
-from units.isolated_parse import ParseFailed, parse_in_child
-from units.models import LedgerImport
-from units.pending_imports import PendingImportStorage
+from imports import tasks
+from imports.models import ImportJob
 
 DATABASE_BACKEND = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
 
@@ -186,7 +186,7 @@ def test_the_ledger_upload_form_refuses_the_far_cell_file(client, office_admin):
         {"format": 0, "resource": 0, "import_file": SimpleUploadedFile("台账.xlsx", far_cell_xlsx("编号"))},
     )
     assert response.status_code == 200 and "XFD1048576" in preview_errors(response)
-    assert not LedgerImport.objects.exists()
+    assert not ImportJob.objects.exists()
 
 
 @pytest.mark.django_db(transaction=True)
@@ -200,13 +200,13 @@ def test_the_worker_refuses_bombs_stored_past_the_forms_and_goes_on_with_the_nex
     settings.TASKS = DATABASE_BACKEND
     pending = PendingImportStorage(owner_id=office_admin.pk, read_mode="rb")
     pending.save(far_cell_xlsx("编号"))
-    ledger_job = LedgerImport.objects.create(
+    ledger_job = ImportJob.objects.create(
         created_by=office_admin,
         ledger=ContentType.objects.get_for_model(Project),
         file_name="炸弹.xlsx",
         pending_name=pending.name,
     )
-    tasks.check_ledger_import.enqueue(ledger_job.pk)
+    tasks.check_import.enqueue(ledger_job.pk)
     case_job = CaseImport.objects.create(
         file=SimpleUploadedFile("炸弹.xlsx", far_cell_xlsx()),
         original_name="炸弹.xlsx",
@@ -223,7 +223,7 @@ def test_the_worker_refuses_bombs_stored_past_the_forms_and_goes_on_with_the_nex
     call_command("db_worker", "--batch", "--no-startup-delay", "--no-reload")
 
     ledger_job.refresh_from_db()
-    assert ledger_job.status == LedgerImport.Status.REFUSED
+    assert ledger_job.status == ImportJob.Status.REFUSED
     assert "XFD1048576" in ledger_job.errors[0][1]
     case_job.refresh_from_db()
     assert case_job.state == CaseImport.State.REFUSED
@@ -237,6 +237,6 @@ def test_a_ledger_job_still_imports_an_ordinary_file_through_the_child(client, o
     from tests.projects.test_import_export import confirm, upload
 
     preview = upload(logged_in(client, office_admin), write_xlsx([HEADERS, valid_row(round_.name)]))
-    assert preview.context["job"].status == LedgerImport.Status.CHECKED
+    assert preview.context["job"].status == ImportJob.Status.CHECKED
     confirm(client, preview)
     assert Project.objects.count() == 1

@@ -16,12 +16,12 @@ from projects.models import Project
 from tests.conftest import logged_in
 from tests.kit.ledger import confirm_data, preview_errors
 from tests.projects.test_import_export import HEADERS, IMPORT, confirm, upload, valid_row, write_xlsx
-from units import tasks
-from units.models import LedgerImport
+from imports import tasks
+from imports.models import ImportJob
 
 pytestmark = pytest.mark.django_db
-Status = LedgerImport.Status
-MY_IMPORTS = reverse("admin:units_ledgerimport_changelist")
+Status = ImportJob.Status
+MY_IMPORTS = reverse("admin:imports_importjob_changelist")
 DUMMY = {"default": {"BACKEND": "django_tasks.backends.dummy.DummyBackend"}}
 
 
@@ -44,7 +44,7 @@ def rows_file(round_name, count=1, **changes) -> bytes:
 
 
 def job_page(job) -> str:
-    return reverse("admin:projects_project_import_job", args=[job.pk])
+    return reverse("admin:imports_importjob_change", args=[job.pk])
 
 
 def post_upload(client, content):
@@ -64,7 +64,7 @@ def test_an_upload_is_queued_and_its_page_waits_for_the_worker(
     client = logged_in(client, office_admin)
     response = post_upload(client, rows_file(round_.name, 3))
 
-    job = LedgerImport.objects.get()
+    job = ImportJob.objects.get()
     assert response.status_code == 302 and response.url == job_page(job)
     assert (job.status, job.created_by, job.file_name) == (Status.QUEUED, office_admin, "台账.xlsx")
     page = client.get(job_page(job))
@@ -73,7 +73,7 @@ def test_an_upload_is_queued_and_its_page_waits_for_the_worker(
     assert page.context["confirm_form"] is None
     assert not Project.objects.exists()
 
-    tasks.check_ledger_import.call(job.pk)  # what the worker does
+    tasks.check_import.call(job.pk)  # what the worker does
 
     job.refresh_from_db()
     assert (job.status, job.new, job.rows_total, job.rows_done) == (Status.CHECKED, 3, 3, 3)
@@ -86,8 +86,8 @@ def test_an_upload_is_queued_and_its_page_waits_for_the_worker(
 def test_a_running_job_shows_how_far_it_got(client, office_admin, round_, unit_a, queue_only):
     client = logged_in(client, office_admin)
     post_upload(client, rows_file(round_.name, 2))
-    job = LedgerImport.objects.get()
-    LedgerImport.objects.filter(pk=job.pk).update(status=Status.CHECKING, rows_total=1000)
+    job = ImportJob.objects.get()
+    ImportJob.objects.filter(pk=job.pk).update(status=Status.CHECKING, rows_total=1000)
     cache.set(tasks.progress_key(job.pk), 300)
 
     page = client.get(job_page(job))
@@ -172,11 +172,11 @@ def test_a_token_for_another_user_or_ledger_is_refused(client, office_admin, edi
     assert refused.redirect_chain[-1][0] == IMPORT
     # A genuine token of this user for another ledger's job.
     reforms_confirm = reverse(
-        "admin:reforms_serviceitem_import_job_confirm", args=[preview.context["job"].pk]
+        "admin:imports_importjob_confirm", args=[preview.context["job"].pk]
     )
     assert office.post(reforms_confirm, confirm_data(preview)).status_code in (302, 403)
     assert not Project.objects.exists()
-    assert LedgerImport.objects.filter(status=Status.CHECKED).count() == 2
+    assert ImportJob.objects.filter(status=Status.CHECKED).count() == 2
 
 
 def test_a_job_page_is_its_uploaders_and_the_offices_only(
@@ -188,7 +188,7 @@ def test_a_job_page_is_its_uploaders_and_the_offices_only(
     assert logged_in(Client(), editor_b).get(url).status_code == 404
     assert logged_in(Client(), office_admin).get(url).status_code == 200
     job = preview.context["job"]
-    assert editor.get(reverse("admin:reforms_serviceitem_import_job", args=[job.pk])).status_code in (
+    assert editor.get(reverse("admin:imports_importjob_change", args=[job.pk])).status_code in (
         403,
         404,
     )
@@ -205,11 +205,11 @@ def test_a_leader_reads_the_jobs_my_imports_lists_but_cannot_confirm_them(
     assert page.status_code == 200 and "台账.xlsx" in page.text
     assert page.context["confirm_form"] is None and reverse("admin:projects_project_import") not in page.text
     refused = reader.post(
-        reverse("admin:projects_project_import_job_confirm", args=[job.pk]), confirm_data(preview)
+        reverse("admin:imports_importjob_confirm", args=[job.pk]), confirm_data(preview)
     )
     assert refused.status_code == 403
     assert not Project.objects.exists()
-    assert LedgerImport.objects.get().status == LedgerImport.Status.CHECKED
+    assert ImportJob.objects.get().status == ImportJob.Status.CHECKED
 
 
 def test_markup_typed_in_a_file_shows_as_text_in_the_preview(client, office_admin, round_, unit_a):
@@ -228,11 +228,11 @@ def test_a_failed_import_job_says_so_and_writes_nothing(
     job = preview.context["job"]
     settings.TASKS = DUMMY
     client.post(preview.context["confirm_url"], confirm_data(preview))
-    assert LedgerImport.objects.get(pk=job.pk).status == Status.IMPORTING
+    assert ImportJob.objects.get(pk=job.pk).status == Status.IMPORTING
     for path in pending_dir.iterdir():  # swept (or lost) before the worker took the job
         path.unlink()
 
-    tasks.run_ledger_import.call(job.pk, office_admin.pk, "127.0.0.1")
+    tasks.run_import.call(job.pk, office_admin.pk, "127.0.0.1")
 
     page = client.get(job_page(job))
     assert page.context["job"].status == Status.FAILED
@@ -248,7 +248,7 @@ def test_the_import_job_checks_unit_scoping_again(client, editor_a, round_, unit
 
     confirm(client, preview)
 
-    job = LedgerImport.objects.get()
+    job = ImportJob.objects.get()
     assert job.status == Status.FAILED
     assert "第一党支部" in " ".join(message for _line, message in job.errors)
     assert not Project.objects.exists()
@@ -262,9 +262,9 @@ def test_a_job_confirmed_by_someone_else_is_not_run(client, office_admin, editor
     client.post(preview.context["confirm_url"], confirm_data(preview))
     job = preview.context["job"]
 
-    tasks.run_ledger_import.call(job.pk, editor_a.pk, None)  # a forged job argument
+    tasks.run_import.call(job.pk, editor_a.pk, None)  # a forged job argument
 
-    assert LedgerImport.objects.get(pk=job.pk).status == Status.IMPORTING
+    assert ImportJob.objects.get(pk=job.pk).status == Status.IMPORTING
     assert not Project.objects.exists()
 
 
@@ -282,7 +282,7 @@ def test_my_imports_lists_the_editors_own_jobs_and_every_job_for_the_office(
     listing = client.get(MY_IMPORTS)
     assert [job.pk for job in listing.context["cl"].result_list] == [mine.pk]
     assert job_page(mine) in listing.text
-    assert client.get(reverse("admin:units_ledgerimport_change", args=[theirs.pk])).status_code in (302, 404)
+    assert client.get(reverse("admin:imports_importjob_change", args=[theirs.pk])).status_code in (302, 404)
     office = logged_in(Client(), office_admin).get(MY_IMPORTS)
     assert {job.pk for job in office.context["cl"].result_list} == {mine.pk, theirs.pk}
 
@@ -291,7 +291,7 @@ def test_a_5000_row_file_is_accepted_and_queued(client, office_admin, round_, un
     client = logged_in(client, office_admin)
     response = post_upload(client, rows_file(round_.name, 5000))
     assert response.status_code == 302, preview_errors(response) if response.status_code == 200 else ""
-    assert LedgerImport.objects.get().status == Status.QUEUED
+    assert ImportJob.objects.get().status == Status.QUEUED
 
 
 def test_an_unexpected_failure_is_shown_without_internals_and_logged_without_cells(
@@ -299,10 +299,10 @@ def test_an_unexpected_failure_is_shown_without_internals_and_logged_without_cel
 ):
     client = logged_in(client, office_admin)
     post_upload(client, rows_file(round_.name, 2, 负责人="13812345678"))
-    job = LedgerImport.objects.get()
-    LedgerImport.objects.filter(pk=job.pk).update(file_format=99)  # no such format: an internal error
+    job = ImportJob.objects.get()
+    ImportJob.objects.filter(pk=job.pk).update(file_format=99)  # no such format: an internal error
 
-    tasks.check_ledger_import.call(job.pk)
+    tasks.check_import.call(job.pk)
 
     page = client.get(job_page(job))
     assert page.context["job"].status == Status.FAILED
@@ -316,7 +316,7 @@ def test_as_production_runs_it_the_worker_checks_then_imports(client, office_adm
     settings.TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
     client = logged_in(client, office_admin)
     response = post_upload(client, rows_file(round_.name, 3))
-    job = LedgerImport.objects.get()
+    job = ImportJob.objects.get()
     assert response.status_code == 302 and job.status == Status.QUEUED  # the request did not do the work
 
     call_command("db_worker", "--batch", "--no-startup-delay", "--no-reload")
@@ -324,9 +324,9 @@ def test_as_production_runs_it_the_worker_checks_then_imports(client, office_adm
     assert page.context["job"].status == Status.CHECKED and not Project.objects.exists()
 
     client.post(page.context["confirm_url"], confirm_data(page))
-    assert LedgerImport.objects.get().status == Status.IMPORTING and not Project.objects.exists()
+    assert ImportJob.objects.get().status == Status.IMPORTING and not Project.objects.exists()
     call_command("db_worker", "--batch", "--no-startup-delay", "--no-reload")
-    assert LedgerImport.objects.get().status == Status.DONE and Project.objects.count() == 3
+    assert ImportJob.objects.get().status == Status.DONE and Project.objects.count() == 3
     assert AuditEntry.objects.filter(action=AuditEntry.Action.IMPORT).count() == 1
 
 
@@ -340,18 +340,18 @@ def test_a_job_whose_worker_stopped_ends_failed_instead_of_waiting_forever(
 
     from django.utils import timezone
 
-    from units.pending_imports import PendingImportStorage
+    from imports.pending import PendingImportStorage
 
     client = logged_in(client, office_admin)
     post_upload(client, rows_file(round_.name, 2))
     post_upload(client, rows_file(round_.name, 3))
-    lost, busy = LedgerImport.objects.order_by("pk")
+    lost, busy = ImportJob.objects.order_by("pk")
     budget = settings.IMPORT_TIME_LIMIT_SECONDS + tasks.STALL_MARGIN_SECONDS
     now = timezone.now()
-    LedgerImport.objects.filter(pk=lost.pk).update(
+    ImportJob.objects.filter(pk=lost.pk).update(
         status=Status.IMPORTING, started_at=now - datetime.timedelta(seconds=budget + 5)
     )
-    LedgerImport.objects.filter(pk=busy.pk).update(
+    ImportJob.objects.filter(pk=busy.pk).update(
         status=Status.CHECKING, started_at=now - datetime.timedelta(seconds=budget - 60)
     )
 
@@ -367,7 +367,7 @@ def test_a_job_whose_worker_stopped_ends_failed_instead_of_waiting_forever(
     assert busy.status == Status.CHECKING  # still within its budget: left to run
     assert 'http-equiv="refresh"' in client.get(job_page(busy)).text
 
-    LedgerImport.objects.filter(pk=busy.pk).update(started_at=now - datetime.timedelta(seconds=budget + 5))
+    ImportJob.objects.filter(pk=busy.pk).update(started_at=now - datetime.timedelta(seconds=budget + 5))
     client.get(MY_IMPORTS)  # "My imports" gives up on it too
     busy.refresh_from_db()
     assert busy.status == Status.FAILED
@@ -382,10 +382,10 @@ def test_a_job_the_worker_has_not_taken_up_says_the_worker_may_be_stopped(
 
     client = logged_in(client, office_admin)
     post_upload(client, rows_file(round_.name, 1))
-    job = LedgerImport.objects.get()
+    job = ImportJob.objects.get()
     assert 'id="worker-late"' not in client.get(job_page(job)).text
 
-    LedgerImport.objects.filter(pk=job.pk).update(created_at=timezone.now() - datetime.timedelta(minutes=3))
+    ImportJob.objects.filter(pk=job.pk).update(created_at=timezone.now() - datetime.timedelta(minutes=3))
 
     page = client.get(job_page(job))
     assert 'id="worker-late"' in page.text and 'http-equiv="refresh"' in page.text
@@ -398,14 +398,14 @@ def test_rows_imported_by_the_worker_keep_their_history(client, office_admin, ro
 
     client = logged_in(client, office_admin)
     post_upload(client, rows_file(round_.name, 2))
-    job = LedgerImport.objects.get()
-    tasks.check_ledger_import.call(job.pk)
+    job = ImportJob.objects.get()
+    tasks.check_import.call(job.pk)
     page = client.get(job_page(job))
     client.post(page.context["confirm_url"], confirm_data(page))  # queued, not run
 
-    tasks.run_ledger_import.call(job.pk, office_admin.pk)  # what the worker does
+    tasks.run_import.call(job.pk, office_admin.pk)  # what the worker does
 
-    assert LedgerImport.objects.get().status == Status.DONE
+    assert ImportJob.objects.get().status == Status.DONE
     for project in Project.objects.all():
         [version] = Version.objects.get_for_object(project)
         assert version.revision.user == office_admin

@@ -8,7 +8,7 @@ import openpyxl
 import pytest
 from django.utils import translation
 
-from units.import_rules import (
+from imports.rules import (
     ImportRefused,
     RowErrors,
     UnitCheck,
@@ -237,8 +237,8 @@ def test_every_versioned_ledger_exports_its_rows_version():
     """
     from django.apps import apps
 
+    from imports.resources import LedgerResource
     from units.models import LockVersionedModel
-    from units.resources import LedgerResource
 
     def subclasses(cls):
         for sub in cls.__subclasses__():
@@ -277,7 +277,7 @@ def test_a_column_may_be_named_as_clerks_name_it():
 
 
 def test_a_data_row_is_numbered_as_the_spreadsheet_shows_it():
-    from units.import_rules import sheet_row
+    from imports.rules import sheet_row
 
     assert [sheet_row(n) for n in (1, 2, 100)] == [2, 3, 101]
     assert sheet_row(None) is None

@@ -1,8 +1,8 @@
 from django.conf import settings
 from django.core.management.base import BaseCommand
 
-from units.import_jobs import sweep_import_jobs
-from units.pending_imports import sweep
+from imports.jobs import sweep_import_jobs
+from imports.pending import sweep
 
 
 class Command(BaseCommand):

@@ -26,8 +26,11 @@ from import_export.formats.base_formats import CSV
 from import_export.instance_loaders import CachedInstanceLoader
 from import_export.results import RowResult
 
-from . import review
-from .import_rules import (  # noqa: F401  (neutralise_formula and restore_neutralised: the old import path)
+from units import review
+from units.models import Unit
+from units.scoping import scope_queryset, sees_all_units, unit_path_of
+
+from .rules import (  # noqa: F401  (neutralise_formula and restore_neutralised: the old import path)
     FORMULA_TRIGGERS,
     UNSTORABLE_IN_SPREADSHEETS,
     UnitCheck,
@@ -40,8 +43,6 @@ from .import_rules import (  # noqa: F401  (neutralise_formula and restore_neutr
     sheet_row,
     stale_version_problem,
 )
-from .models import Unit
-from .scoping import scope_queryset, sees_all_units, unit_path_of
 
 FILE_LANGUAGE = "zh-hans"
 
@@ -256,7 +257,7 @@ class LedgerInstanceLoader(CachedInstanceLoader):
 
 
 class LedgerResource(resources.ModelResource):
-    """Base of every ledger resource; the rules themselves are in ``units.import_rules``.
+    """Base of every ledger resource; the rules themselves are in ``imports.rules``.
 
     Subclasses declare their columns as ``fields.Field`` with Chinese
     ``column_name``s; the owning unit is found through the model QuerySet's ``unit_path``. A
@@ -392,7 +393,7 @@ class LedgerResource(resources.ModelResource):
         return unit
 
     def import_data_inner(self, *args, **kwargs):
-        # A time budget for the import's background job (units.tasks): an import
+        # A time budget for the import's background job (imports.tasks): an import
         # that would run longer stops, is rolled back, and says why.
         self._deadline = time.monotonic() + settings.IMPORT_TIME_LIMIT_SECONDS
         self._out_of_time = False
@@ -423,7 +424,7 @@ class LedgerResource(resources.ModelResource):
         if past_deadline is not None:
             return past_deadline
         if getattr(self, "on_row", None) is not None:
-            self.on_row(kwargs.get("row_number"))  # the import job's progress (units.tasks)
+            self.on_row(kwargs.get("row_number"))  # the import job's progress (imports.tasks)
         self._cell_problems = cell_problems(row)
         for column, _message in self._cell_problems:
             # The row is refused; the rest of it is still checked, without the

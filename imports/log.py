@@ -6,7 +6,7 @@ import traceback
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext as _
 
-logger = logging.getLogger("units.admin")
+logger = logging.getLogger("imports")
 
 
 def user_facing_message(error) -> str:

@@ -2,7 +2,7 @@
 
 The xlsx readers are native code: a crafted file can make one abort the whole process
 (python-calamine asking for hundreds of gigabytes), or hold gigabytes for minutes. The
-guards of ``units.import_rules.check_upload`` refuse the files known to do that before
+guards of ``imports.rules.check_upload`` refuse the files known to do that before
 any reader runs; this is the backstop for the rest. The reader runs in a forked child
 with an address-space limit (``IMPORT_PARSE_MEMORY_BYTES`` beyond what the worker
 already maps) and a time limit (``IMPORT_PARSE_TIME_LIMIT_SECONDS``); if the child dies, runs out of memory or out of time,

@@ -4,21 +4,17 @@ Uploaded files live in the private folder (``IMPORT_PENDING_DIR``, outside ``MED
 never served or backed up with the media) and only while their job needs them; a job's
 preview rows only while it waits for confirmation; job rows ``IMPORT_JOB_RETENTION_DAYS``.
 
-Each app with an import job registers its sweeper here (on its ``AppConfig.ready``), so one
-call, ``sweep_import_jobs``, run on each upload and hourly by ``manage.py
-sweep_pending_imports``, ends every kind: units does not import the apps above it.
+One call, ``sweep_import_jobs``, run on each upload and hourly by ``manage.py
+sweep_pending_imports``, ends every kind of job (there is one job model).
 """
 
 import os
-from collections.abc import Callable
 from datetime import timedelta
 from pathlib import Path
 
 from django.conf import settings
 from django.core.files.storage import FileSystemStorage
 from django.utils import timezone
-
-_sweepers: list[Callable[[], int]] = []
 
 
 class PrivateUploadStorage(FileSystemStorage):
@@ -48,13 +44,6 @@ def private_upload_storage() -> PrivateUploadStorage:
     return _private_upload_storage
 
 
-def register_sweeper(sweeper: Callable[[], int]) -> None:
-    """``sweeper()`` ends the app's jobs never confirmed in time and deletes those past retention;
-    it returns how many jobs it touched."""
-    if sweeper not in _sweepers:
-        _sweepers.append(sweeper)
-
-
 def unconfirmed_before():
     """Jobs checked before this and never confirmed have waited long enough."""
     return timezone.now() - timedelta(hours=settings.IMPORT_PENDING_MAX_AGE_HOURS)
@@ -66,6 +55,7 @@ def retained_after():
 
 
 def sweep_import_jobs() -> int:
-    from .pending_imports import sweep
+    from .pending import sweep
+    from .tasks import sweep_jobs
 
-    return sweep() + sum(sweeper() for sweeper in _sweepers)
+    return sweep() + sweep_jobs()

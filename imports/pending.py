@@ -48,7 +48,7 @@ def check_pending_folder(app_configs=None, **kwargs) -> list[checks.CheckMessage
     return [
         checks.Error(
             f"IMPORT_PENDING_DIR ({folder}) must not be inside {name} ({root}): uploads would be served.",
-            id="units.E001",
+            id="imports.E001",
         )
         for name, root in served
         if folder == root or root in folder.parents
@@ -92,7 +92,7 @@ class PendingImportStorage(BaseStorage):
         if not isinstance(self.owner_id, int):
             # Without an owner the upload could be confirmed by anyone.
             raise TypeError("PendingImportStorage needs the uploading user's id (owner_id)")
-        from .import_jobs import sweep_import_jobs
+        from .jobs import sweep_import_jobs
 
         sweep_import_jobs()  # this folder's old uploads, and every kind of job past its time
         folder = pending_folder()

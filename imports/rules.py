@@ -1,6 +1,6 @@
 """The rules every ledger import keeps, as plain functions.
 
-They know nothing of django-import-export: ``units.resources.LedgerResource``
+They know nothing of django-import-export: ``imports.resources.LedgerResource``
 applies them to each file and row, and an importer that streams a file too big
 for the library (the hotline's case file) calls the same functions.
 
@@ -30,16 +30,14 @@ from django.conf import settings
 from django.template.defaultfilters import filesizeformat
 from django.utils.translation import gettext as _
 
-from .scoping import may_touch_unit, sees_all_units
-
-# Characters that make Excel, WPS or LibreOffice treat a cell as a formula.
-FORMULA_TRIGGERS = ("=", "+", "-", "@", "\t", "\r")
-# Text already starting with an apostrophe is neutralised too, so that on import
-# one leading apostrophe before a trigger or another apostrophe is always ours.
-NEUTRALISED_STARTS = (*FORMULA_TRIGGERS, "'")
-# Control characters XML 1.0, and so an xlsx file, cannot hold (tab, line feed and carriage
-# return it can). The admin's forms let them through (only NUL is refused).
-UNSTORABLE_IN_SPREADSHEETS = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f]")
+from units.cells import (  # noqa: F401  (the cell rules every file keeps; importers read them here)
+    FORMULA_TRIGGERS,
+    NEUTRALISED_STARTS,
+    UNSTORABLE_IN_SPREADSHEETS,
+    neutralise_formula,
+    restore_neutralised,
+)
+from units.scoping import may_touch_unit, sees_all_units
 
 CSV_ENCODINGS = ("utf-8-sig", "gb18030")
 # Below this size an xlsx part is never refused for packing tightly: small parts
@@ -50,26 +48,6 @@ SCAN_CHUNK_BYTES = 64 * 1024
 
 class ImportRefused(ValueError):
     """A whole file refused; the message says why and what to do, in the user's language."""
-
-
-def neutralise_formula(text: str) -> str:
-    """Text as an exported cell holds it: an apostrophe before anything a spreadsheet would
-    evaluate, so it is shown as text; control characters left out, since one (a bell typed
-    into a title) would otherwise stop every export of the ledger for everyone."""
-    if not text:
-        return text
-    if UNSTORABLE_IN_SPREADSHEETS.search(text):
-        text = UNSTORABLE_IN_SPREADSHEETS.sub("", text)
-    if text.startswith(NEUTRALISED_STARTS):
-        return "'" + text
-    return text
-
-
-def restore_neutralised(text: str) -> str:
-    """Undo ``neutralise_formula`` so an exported file re-imports unchanged."""
-    if len(text) > 1 and text[0] == "'" and text[1:].startswith(NEUTRALISED_STARTS):
-        return text[1:]
-    return text
 
 
 def check_headers(
