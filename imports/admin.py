@@ -93,10 +93,9 @@ class UploadForm(forms.Form):
         upload = self.cleaned_data["file"]
         extension = upload.name.rsplit(".", 1)[-1].lower() if "." in upload.name else ""
         if extension not in self.engine.format_titles:
-            record_refused_upload(self.engine.model, upload.name, "format", size=upload.size)
-            raise ValidationError(
-                _("Upload an %(formats)s file.") % {"formats": " / ".join(self.engine.format_titles)}
-            )
+            message = _("Upload an %(formats)s file.") % {"formats": " / ".join(self.engine.format_titles)}
+            record_refused_upload(self.engine.model, upload.name, message, size=upload.size)
+            raise ValidationError(message)
         self.file_format = self.engine.format_titles.index(extension)
         return guard_upload(self.engine, upload, extension)
 
@@ -387,15 +386,17 @@ class ImportJobAdmin(admin.ModelAdmin):
 
     @method_decorator(require_POST)
     def confirm_view(self, request, job_id):
-        """Start the import the preview showed: once, by its uploader, with a genuine token."""
-        job = self._job(request, job_id)
-        engine = engine_for(job.ledger)
-        if engine is None or not engine.may_import(request.user):
+        """Start the import the preview showed: once, by its uploader, with a genuine token.
+        A refusal leads back to the upload page: whatever went wrong, the way on is a new upload."""
+        job = ImportJob.objects.select_related("ledger").filter(pk=job_id).first()
+        engine = engine_for(job.ledger) if job else None
+        if engine is not None and not engine.may_import(request.user):
             raise PermissionDenied
-        if token_job(request.POST.get("token"), request.user) != (job.pk, job.ledger_id):
+        back = engine.upload_url() if engine else my_imports_url()
+        if job is None or token_job(request.POST.get("token"), request.user) != (job.pk, job.ledger_id):
             return self._refuse(
                 request,
-                job,
+                back,
                 _(
                     "The confirmation did not match the preview, so nothing was imported. Please upload the file again."
                 ),
@@ -403,12 +404,12 @@ class ImportJobAdmin(admin.ModelAdmin):
         if job.created_by_id != request.user.pk or not confirm_job(
             job, request.user, client_ip(request) or None
         ):
-            return self._refuse(request, job, UNAVAILABLE)
+            return self._refuse(request, back, UNAVAILABLE)
         return HttpResponseRedirect(job_url(job))
 
-    def _refuse(self, request, job, message):
+    def _refuse(self, request, back, message):
         self.message_user(request, message, level=messages.ERROR)
-        return HttpResponseRedirect(job_url(job))
+        return HttpResponseRedirect(back)
 
     # The upload page of a file no ledger admin takes ---------------------------------------
 

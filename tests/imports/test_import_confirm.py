@@ -206,7 +206,7 @@ def test_storing_a_new_upload_sweeps_old_ones(client, office_admin, round_, unit
 def test_a_pending_folder_inside_media_root_is_refused_at_start_up(settings, tmp_path):
     settings.MEDIA_ROOT = tmp_path / "media"
     settings.IMPORT_PENDING_DIR = tmp_path / "media" / "pending"
-    assert [error.id for error in check_pending_folder()] == ["units.E001"]
+    assert [error.id for error in check_pending_folder()] == ["imports.E001"]
     settings.IMPORT_PENDING_DIR = tmp_path / "pending"
     assert check_pending_folder() == []
 
@@ -249,6 +249,6 @@ def test_an_import_error_shows_a_message_but_no_traceback_and_logs_no_row_conten
     for leak in ("Traceback", "site-packages", 'File "', ".py"):
         assert leak not in page
     logged = "\n".join(record.getMessage() + (record.exc_text or "") for record in caplog.records)
-    assert "ImportRefused" in logged and "import_rules.py" in logged  # enough to find the cause
+    assert "ImportRefused" in logged and "imports/rules.py" in logged  # enough to find the cause
     assert PHONE not in logged
     assert files_in(pending_dir) == []

@@ -21,8 +21,10 @@ from django.utils import translation
 
 from hotline import case_import
 from hotline.case_import import RefusedFile, import_cases, read_rows
-from hotline.models import Case, CaseImport
+from hotline.models import Case
+from imports import tasks
 from imports.isolated_parse import ParseFailed, parse_in_child
+from imports.models import ImportJob
 from imports.pending import PendingImportStorage
 from imports.rules import ImportRefused, check_upload
 from projects.models import Project
@@ -30,8 +32,6 @@ from tests.conftest import logged_in
 from tests.hotline.factories import case_file, case_row
 from tests.kit.ledger import preview_errors
 from tests.projects.test_import_export import HEADERS, IMPORT, valid_row, write_xlsx
-from imports import tasks
-from imports.models import ImportJob
 
 DATABASE_BACKEND = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
 
@@ -173,10 +173,11 @@ def test_the_case_import_refuses_an_xlsx_unpacking_past_its_limit_at_once(db, mo
 def test_the_case_upload_form_refuses_the_far_cell_file(client, office_admin):
     logged_in(client, office_admin)
     response = client.post(
-        reverse("admin:hotline_caseimport_add"), {"file": SimpleUploadedFile("导出.xlsx", far_cell_xlsx())}
+        reverse("admin:imports_importjob_upload", args=["hotline.case"]),
+        {"file": SimpleUploadedFile("导出.xlsx", far_cell_xlsx())},
     )
     assert response.status_code == 200 and "XFD1048576" in response.text
-    assert not CaseImport.objects.exists()
+    assert not ImportJob.objects.exists()
 
 
 def test_the_ledger_upload_form_refuses_the_far_cell_file(client, office_admin):
@@ -207,29 +208,32 @@ def test_the_worker_refuses_bombs_stored_past_the_forms_and_goes_on_with_the_nex
         pending_name=pending.name,
     )
     tasks.check_import.enqueue(ledger_job.pk)
-    case_job = CaseImport.objects.create(
-        file=SimpleUploadedFile("炸弹.xlsx", far_cell_xlsx()),
-        original_name="炸弹.xlsx",
-        created_by=office_admin,
-    )
-    from hotline import tasks as hotline_tasks
 
-    hotline_tasks.check_case_file.enqueue(case_job.pk)
-    good = CaseImport.objects.create(
-        file=SimpleUploadedFile("好.xlsx", case_file([case_row("GD1")], fmt="xlsx")), original_name="好.xlsx"
-    )
-    hotline_tasks.check_case_file.enqueue(good.pk)
+    def case_job(name, content):
+        stored = PendingImportStorage(owner_id=office_admin.pk, read_mode="rb")
+        stored.save(content)
+        job = ImportJob.objects.create(
+            created_by=office_admin,
+            ledger=ContentType.objects.get_for_model(Case),
+            file_name=name,
+            pending_name=stored.name,
+        )
+        tasks.check_import.enqueue(job.pk)
+        return job
+
+    bomb = case_job("炸弹.xlsx", far_cell_xlsx())
+    good = case_job("好.xlsx", case_file([case_row("GD1")], fmt="xlsx"))
 
     call_command("db_worker", "--batch", "--no-startup-delay", "--no-reload")
 
     ledger_job.refresh_from_db()
     assert ledger_job.status == ImportJob.Status.REFUSED
     assert "XFD1048576" in ledger_job.errors[0][1]
-    case_job.refresh_from_db()
-    assert case_job.state == CaseImport.State.REFUSED
-    assert "XFD1048576" in case_job.result["file_errors"][0]
+    bomb.refresh_from_db()
+    assert bomb.status == ImportJob.Status.REFUSED
+    assert "XFD1048576" in bomb.errors[0][1]
     good.refresh_from_db()
-    assert good.state == CaseImport.State.CHECKED and good.result["new"] == 1
+    assert good.status == ImportJob.Status.CHECKED and good.new == 1
     assert not Case.objects.exists() and not Project.objects.exists()
 
 
