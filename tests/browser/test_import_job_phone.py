@@ -3,9 +3,9 @@
 import pytest
 from django.contrib.contenttypes.models import ContentType
 
+from imports.models import ImportJob
 from projects.models import Project
 from tests.conftest import make_user
-from imports.models import ImportJob
 from units.roles import OFFICE_ADMIN
 
 from .conftest import CHROMIUM, PHONE
