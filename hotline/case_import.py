@@ -575,10 +575,10 @@ class CaseEngine(ImportEngine):
             max_unpacked_bytes=MAX_UNPACKED_BYTES,
         )
 
-    def run(self, job, data: bytes, *, commit: bool, user, progress) -> JobOutcome:
+    def run(self, job, stream, *, commit: bool, user, progress) -> JobOutcome:
         from django.utils.html import escape
 
-        outcome = import_cases(io.BytesIO(data), job.file_name, commit=commit, progress=progress)
+        outcome = import_cases(stream, job.file_name, commit=commit, progress=progress)
         errors = [[None, message] for message in outcome.file_errors]
         errors += [[error["row"], "；".join(error["messages"])] for error in outcome.errors.first]
         return JobOutcome(

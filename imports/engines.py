@@ -108,8 +108,9 @@ class ImportEngine:
         except IndexError:
             return None
 
-    def run(self, job, data: bytes, *, commit: bool, user, progress) -> Outcome:
-        """Check (``commit=False``) or import ``data``; on a refused row nothing is written.
+    def run(self, job, stream, *, commit: bool, user, progress) -> Outcome:
+        """Check (``commit=False``) or import the file ``stream`` (binary, seekable); on a refused
+        row nothing is written.
         ``progress(rows_done, rows_total=None)`` reports how far it got."""
         raise NotImplementedError
 
@@ -159,9 +160,10 @@ class LedgerEngine(ImportEngine):
             )
         )
 
-    def run(self, job, data: bytes, *, commit: bool, user, progress) -> Outcome:
+    def run(self, job, stream, *, commit: bool, user, progress) -> Outcome:
         import reversion
 
+        data = stream.read()  # a ledger file is at most MAX_UPLOAD_BYTES; the reader wants it whole
         input_format = self.input_format(job)
         try:
             check_upload(io.BytesIO(data), input_format.get_title())

@@ -40,7 +40,8 @@ _private_upload_storage = PrivateUploadStorage()
 
 
 def private_upload_storage() -> PrivateUploadStorage:
-    """Where a job's uploaded file waits (a FileField's storage, as a callable)."""
+    """The storage of the case imports' former FileField: their migrations name it (every
+    upload now waits in the pending store, ``imports.pending``)."""
     return _private_upload_storage
 
 

@@ -19,6 +19,7 @@ import os
 import re
 import secrets
 import time
+from contextlib import contextmanager
 from pathlib import Path
 
 from django.conf import settings
@@ -122,6 +123,29 @@ class PendingImportStorage(BaseStorage):
             return self._read(taken)
         finally:
             taken.unlink(missing_ok=True)
+
+    @contextmanager
+    def opened(self, *, take: bool = False):
+        """The upload as a binary file, streamed rather than read whole (a case export may be
+        100 MB). ``take``: moved aside first and deleted afterwards, as ``take()`` does."""
+        path = self.path
+        if take:
+            taken = path.with_name(path.name + TAKEN_SUFFIX + secrets.token_hex(4))
+            try:
+                os.rename(path, taken)
+            except FileNotFoundError:
+                raise PendingImportUnavailable from None
+            path = taken
+        try:
+            file = open(path, "rb")  # noqa: SIM115  (closed below, after the caller is done)
+        except FileNotFoundError:
+            raise PendingImportUnavailable from None
+        try:
+            yield file
+        finally:
+            file.close()
+            if take:
+                path.unlink(missing_ok=True)
 
     def exists(self) -> bool:
         try:

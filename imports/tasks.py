@@ -100,9 +100,10 @@ def _run(job_pk: int, *, commit: bool, user_pk=None, address: str | None = None)
             raise JobRefused(_("This ledger no longer accepts imports."))
         if user is None or not engine.may_import(user):
             raise JobRefused(_("You may no longer import into this ledger. Nothing was imported."))
-        storage = PendingImportStorage(name=job.pending_name, owner_id=job.created_by_id, read_mode="rb")
+        storage = PendingImportStorage(name=job.pending_name, owner_id=job.created_by_id)
         try:
-            data = storage.take() if commit else storage.read()
+            with storage.opened(take=commit) as stream:
+                outcome = engine.run(job, stream, commit=commit, user=user, progress=_progress(job_pk))
         except PendingImportUnavailable:
             raise JobRefused(
                 _(
@@ -110,7 +111,6 @@ def _run(job_pk: int, *, commit: bool, user_pk=None, address: str | None = None)
                     "belongs to someone else. Nothing was imported. Please upload the file again."
                 )
             ) from None
-        outcome = engine.run(job, data, commit=commit, user=user, progress=_progress(job_pk))
     except (JobRefused, FileRefused) as refusal:
         if commit:
             record_import(model, job.file_name, user=user, address=address, imported=False, errors=1)

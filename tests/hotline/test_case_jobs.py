@@ -12,11 +12,11 @@ from django.utils import timezone
 from hotline import tasks
 from hotline.case_import import import_cases
 from hotline.models import Case, CaseImport
+from imports.models import ImportJob
 from imports.tasks import STALL_MARGIN_SECONDS
 from tests.conftest import logged_in
 from tests.kit.ledger import confirm_data
 from tests.projects.test_import_export import HEADERS, upload, valid_row, write_xlsx
-from imports.models import ImportJob
 
 from .factories import case_file, case_row
 
