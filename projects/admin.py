@@ -3,6 +3,7 @@ from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 from reversion.admin import VersionAdmin
 
+from review.admin import ReviewedAdminMixin
 from units.admin import (
     LedgerImportExportMixin,
     LockVersionAdminMixin,
@@ -10,7 +11,6 @@ from units.admin import (
     UnitScopedAdminMixin,
 )
 from units.history import RecordHistoryMixin
-from units.review_admin import ReviewedAdminMixin
 
 from .models import ProgressUpdate, Project, ProjectStatus, Round
 from .resources import ProjectResource
@@ -56,7 +56,7 @@ class ProjectAdmin(
     ReviewedAdminMixin, UnitScopedAdminMixin, LockVersionAdminMixin, LedgerImportExportMixin, VersionAdmin
 ):
     """A unit editor's new project, progress update or photo, and changes to approved ones,
-    wait for the office's review (``units.review``)."""
+    wait for the office's review (``review.service``)."""
 
     resource_classes = [ProjectResource]
     inlines = [ProgressUpdateInline]

@@ -9,8 +9,9 @@ from django.core.exceptions import ValidationError
 from django.utils.translation import gettext as _
 from import_export import fields
 
+from review.models import ReviewRequest
 from units.dates import today
-from units.models import ReviewRequest, Unit
+from units.models import Unit
 from units.resources import (
     ChoiceWidget,
     DateWidget,

@@ -2,9 +2,9 @@ from django.contrib import admin
 from django.utils.translation import gettext_lazy as _
 from reversion.admin import VersionAdmin
 
+from review.admin import ReviewedAdminMixin
 from units.admin import LedgerImportExportMixin, LockVersionAdminMixin, UnitScopedAdminMixin
 from units.models import Unit
-from units.review_admin import ReviewedAdminMixin
 
 from .models import ServiceItem
 from .resources import ServiceItemResource

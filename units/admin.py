@@ -42,9 +42,7 @@ from import_export.formats.base_formats import CSV, XLSX
 from import_export.forms import ImportForm, SelectableFieldsExportForm
 from reversion.admin import VersionAdmin
 
-from audit.records import Action, combined_changes, record, record_link_change, record_refused_upload
-
-from . import export_names
+from . import export_names, signals
 from .admin_guard import LookupGuardMixin
 from .client_ip import client_ip
 from .history import RecordHistoryMixin
@@ -53,7 +51,6 @@ from .import_rules import ImportRefused, check_upload
 from .models import LedgerImport, Unit
 from .pending_imports import PendingImportStorage
 from .resources import ChineseCSV, UnitResource
-from .review import is_reviewed, publishes_directly
 from .scoping import may_touch, scope_queryset, sees_all_units, unit_path_of, units_of
 
 WORKER_LATE_SECONDS = 120  # a queued import not taken up by then: tell the uploader the worker may be stopped
@@ -184,15 +181,12 @@ class LockVersionAdminMixin:
 
 
 def review_notice(model, user) -> str:
-    """What an importer whose rows go to review is told, on the preview and after confirming."""
-    if not is_reviewed(model) or publishes_directly(user):
-        return ""
-    return str(
-        _(
-            "The imported rows go to the office for review (待审核): new rows and changes of approved "
-            "rows are not public until the office approves them."
-        )
-    )
+    """What an importer whose rows go to review is told, on the preview and after confirming.
+
+    A model reviewed before publishing says it itself (``review.models.ReviewedModel.import_notice``):
+    units sits below the review app and does not name it."""
+    notice = getattr(model, "import_notice", None)
+    return notice(user) if notice is not None else ""
 
 
 class LimitedImportForm(ImportForm):
@@ -306,8 +300,12 @@ class LedgerImportExportMixin(LookupGuardMixin, ImportExportMixin):
                 return self._queue_check(request, form)
             upload = request.FILES.get("import_file")
             if upload is not None and "import_file" in form.errors:  # refused before parsing
-                record_refused_upload(
-                    self.model, upload.name, "; ".join(form.errors["import_file"]), size=upload.size
+                signals.upload_refused.send(
+                    type(self),
+                    model=self.model,
+                    file_name=upload.name,
+                    reason="; ".join(form.errors["import_file"]),
+                    size=upload.size,
                 )
         response = super().import_action(request, **kwargs)
         if getattr(response, "context_data", None) is not None:
@@ -485,8 +483,13 @@ class LedgerImportExportMixin(LookupGuardMixin, ImportExportMixin):
     def _do_file_export(self, file_format, request, queryset, **kwargs):
         response = super()._do_file_export(file_format, request, queryset, **kwargs)
         export_names.attachment(response, self.get_export_filename(request, queryset, file_format))
-        details = {"format": file_format.get_title(), "rows": getattr(request, "audit_export_rows", None)}
-        record(Action.EXPORT, request=request, model=self.model, details=details)
+        signals.ledger_exported.send(
+            type(self),
+            request=request,
+            model=self.model,
+            file_format=file_format.get_title(),
+            rows=getattr(request, "audit_export_rows", None),
+        )
         return response
 
 
@@ -595,7 +598,8 @@ class PortalUserAdmin(ChinesePermissionsMixin, UserAdmin):
         return super().get_queryset(request).prefetch_related("units")
 
     def save_related(self, request, form, formsets, change):
-        with combined_changes():  # one audit entry for the page's role change, one for its units
+        # The page's role change is one change (one audit entry), its units another.
+        with signals.one_page_of_changes(type(self)):
             super().save_related(request, form, formsets, change)
 
     def save_formset(self, request, form, formset, change):
@@ -607,9 +611,9 @@ class PortalUserAdmin(ChinesePermissionsMixin, UserAdmin):
                 for row_form in formset.initial_forms
                 if row_form.instance.pk == row.pk
             ]
-            record_link_change(
-                Action.MEMBERSHIP_CHANGE,
-                form.instance,
+            signals.memberships_changed.send(
+                type(self),
+                user=form.instance,
                 added=[str(row.unit) for row in formset.new_objects]
                 + [str(row.unit) for row, _fields in formset.changed_objects],
                 removed=[str(row.unit) for row in formset.deleted_objects]
@@ -682,6 +686,3 @@ class LedgerImportAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
         if job.status in (LedgerImport.Status.REFUSED, LedgerImport.Status.FAILED):
             return f"— / — / — / {job.error_count}"  # a refused file changed nothing
         return f"{job.new} / {job.updated} / {job.unchanged} / {job.error_count}"
-
-
-from . import review_admin  # noqa: E402,F401  (the review queue registers itself)

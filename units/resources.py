@@ -26,7 +26,8 @@ from import_export.formats.base_formats import CSV
 from import_export.instance_loaders import CachedInstanceLoader
 from import_export.results import RowResult
 
-from . import review
+from review import service as review
+
 from .import_rules import (  # noqa: F401  (neutralise_formula and restore_neutralised: the old import path)
     FORMULA_TRIGGERS,
     UNSTORABLE_IN_SPREADSHEETS,
