@@ -2,7 +2,6 @@
 
 from django.http import HttpResponsePermanentRedirect
 
-OLD_PREFIX = "/admin/units/reviewrequest/"
 NEW_PREFIX = "/admin/review/reviewrequest/"
 
 
