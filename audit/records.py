@@ -103,17 +103,18 @@ def record_refused_upload(model, file_name, reason, *, user=None, address=None, 
     )
 
 
-# Role and membership changes collected while one form is saved (see combined_changes).
-_collected = ContextVar("audit_collected_changes", default=None)
+# Role and membership changes collected while one form is saved (see combined_changes): a
+# stack of {(action, user pk): (user, added, removed)}, the innermost page's last.
+_collected = ContextVar("audit_collected_changes", default=())
 
 
 def record_link_change(action, user, *, added=(), removed=()) -> None:
     """A user's roles or units changed: one entry, or part of the form's one entry."""
-    collected = _collected.get()
-    if collected is None:
+    stack = _collected.get()
+    if not stack:
         _record_links(action, user, list(added), list(removed))
         return
-    _user, was_added, was_removed = collected.setdefault((action, user.pk), (user, [], []))
+    _user, was_added, was_removed = stack[-1].setdefault((action, user.pk), (user, [], []))
     was_added.extend(added)
     was_removed.extend(removed)
 
@@ -124,15 +125,28 @@ def _record_links(action, user, added, removed) -> None:
         record(action, obj=user, details=details)
 
 
+def start_combining() -> None:
+    """From here until ``finish_combining``, a user's link changes are collected, not recorded."""
+    _collected.set((*_collected.get(), {}))
+
+
+def finish_combining() -> None:
+    """Record what was collected since the matching ``start_combining``: one entry per user and kind."""
+    stack = _collected.get()
+    if not stack:
+        return
+    _collected.set(stack[:-1])
+    for (action, _pk), (user, added, removed) in stack[-1].items():
+        _record_links(action, user, added, removed)
+
+
 @contextmanager
 def combined_changes():
     """Saving a user's page replaces roles as a removal and an addition, and saves
-    membership rows one by one; the page's change is recorded as one entry per kind."""
-    collected = {}
-    token = _collected.set(collected)
+    membership rows one by one; the page's change is recorded as one entry per kind.
+    (units marks such a page with ``units.signals.one_page_of_changes``.)"""
+    start_combining()
     try:
         yield
     finally:
-        _collected.reset(token)
-    for (action, _pk), (user, added, removed) in collected.items():
-        _record_links(action, user, added, removed)
+        finish_combining()

@@ -148,17 +148,9 @@ class LedgerEngine(ImportEngine):
         return self.formats[job.file_format](encoding=self.from_encoding)
 
     def review_notice(self, user) -> str:
-        """An importer whose rows go to review is told so, on the preview and after confirming."""
-        from units.review import is_reviewed, publishes_directly
-
-        if not is_reviewed(self.model) or publishes_directly(user):
-            return ""
-        return str(
-            _(
-                "The imported rows go to the office for review (待审核): new rows and changes of approved "
-                "rows are not public until the office approves them."
-            )
-        )
+        # A model reviewed before publishing says it itself (review.models.ReviewedModel).
+        notice = getattr(self.model, "import_notice", None)
+        return notice(user) if notice is not None else ""
 
     def run(self, job, stream, *, commit: bool, user, progress) -> Outcome:
         import reversion

@@ -26,7 +26,7 @@ from import_export.formats.base_formats import CSV
 from import_export.instance_loaders import CachedInstanceLoader
 from import_export.results import RowResult
 
-from units import review
+from review import service as review
 from units.models import Unit
 from units.scoping import scope_queryset, sees_all_units, unit_path_of
 
@@ -512,7 +512,7 @@ class LedgerResource(resources.ModelResource):
         )
 
     def save_reviewed(self, instance, save=None, kind=None) -> None:
-        """Save a row of the file by the review rules (``units.review``): an editor's new row
+        """Save a row of the file by the review rules (``review.service``): an editor's new row
         waits for the office, and an editor's change of an approved row is a submission."""
         save = save or instance.save
         if not review.is_reviewed(instance) or review.publishes_directly(self.user):

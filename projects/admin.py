@@ -4,9 +4,9 @@ from django.utils.translation import gettext_lazy as _
 from reversion.admin import VersionAdmin
 
 from imports.admin import LedgerImportExportMixin
+from review.admin import ReviewedAdminMixin
 from units.admin import LockVersionAdminMixin, LookupGuardMixin, UnitScopedAdminMixin
 from units.history import RecordHistoryMixin
-from units.review_admin import ReviewedAdminMixin
 
 from .models import ProgressUpdate, Project, ProjectStatus, Round
 
@@ -51,7 +51,7 @@ class ProjectAdmin(
     ReviewedAdminMixin, UnitScopedAdminMixin, LockVersionAdminMixin, LedgerImportExportMixin, VersionAdmin
 ):
     """A unit editor's new project, progress update or photo, and changes to approved ones,
-    wait for the office's review (``units.review``)."""
+    wait for the office's review (``review.service``)."""
 
     inlines = [ProgressUpdateInline]
     list_display = [

@@ -21,8 +21,9 @@ from imports.resources import (
     YesNoWidget,
     column,
 )
+from review.models import ReviewRequest
 from units.dates import today
-from units.models import ReviewRequest, Unit
+from units.models import Unit
 
 from .models import ProgressStatus, ProgressUpdate, Project, Round
 

@@ -3,9 +3,9 @@ from django.utils.translation import gettext_lazy as _
 from reversion.admin import VersionAdmin
 
 from imports.admin import LedgerImportExportMixin
+from review.admin import ReviewedAdminMixin
 from units.admin import LockVersionAdminMixin, UnitScopedAdminMixin
 from units.models import Unit
-from units.review_admin import ReviewedAdminMixin
 
 from .models import ServiceItem
 

@@ -20,8 +20,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
-from audit.records import Action, combined_changes, record_link_change
-
+from . import signals
 from .admin_guard import LookupGuardMixin
 from .history import RecordHistoryMixin
 from .models import Unit
@@ -231,7 +230,8 @@ class PortalUserAdmin(ChinesePermissionsMixin, UserAdmin):
         return super().get_queryset(request).prefetch_related("units")
 
     def save_related(self, request, form, formsets, change):
-        with combined_changes():  # one audit entry for the page's role change, one for its units
+        # The page's role change is one change (one audit entry), its units another.
+        with signals.one_page_of_changes(type(self)):
             super().save_related(request, form, formsets, change)
 
     def save_formset(self, request, form, formset, change):
@@ -243,9 +243,9 @@ class PortalUserAdmin(ChinesePermissionsMixin, UserAdmin):
                 for row_form in formset.initial_forms
                 if row_form.instance.pk == row.pk
             ]
-            record_link_change(
-                Action.MEMBERSHIP_CHANGE,
-                form.instance,
+            signals.memberships_changed.send(
+                type(self),
+                user=form.instance,
                 added=[str(row.unit) for row in formset.new_objects]
                 + [str(row.unit) for row, _fields in formset.changed_objects],
                 removed=[str(row.unit) for row in formset.deleted_objects]
@@ -255,6 +255,3 @@ class PortalUserAdmin(ChinesePermissionsMixin, UserAdmin):
     @admin.display(description=_("their units"))
     def unit_names(self, user):
         return "、".join(unit.name for unit in user.units.all())
-
-
-from . import review_admin  # noqa: E402,F401  (the review queue registers itself)

@@ -43,6 +43,7 @@ INSTALLED_APPS = [
     "units",
     "audit",
     "notifications",
+    "review",
     "imports",
     "projects",
     "reforms",
@@ -167,7 +168,7 @@ SUGGESTION_RATINGS_PER_ADDRESS = env.int("SUGGESTION_RATINGS_PER_ADDRESS", defau
 # the roles (group names) listed here. In DEBUG, make run's demo accounts sign in without one.
 SECOND_FACTOR_ENFORCED = env.bool("SECOND_FACTOR_ENFORCED", default=True)
 SECOND_FACTOR_ROLES = env.list("SECOND_FACTOR_ROLES", default=[])
-# Review before publishing (units/review.py): the roles (group names) whose changes are public
+# Review before publishing (review/service.py): the roles (group names) whose changes are public
 # at once; superusers always. Everyone else's new records and changes wait for the office (待审核).
 REVIEW_DIRECT_PUBLISH_ROLES = env.list("REVIEW_DIRECT_PUBLISH_ROLES", default=["办公室管理员"])
 # Setting up an authenticator app needs the one-time enrolment code (启用码) the office hands over

@@ -77,10 +77,6 @@ def test_the_import_machinery_names_no_domain_app_and_no_admin_registry():
         assert "_registry" not in path.read_text(encoding="utf-8").replace("_registry_", ""), path
 
 
-def test_units_does_not_import_the_import_machinery():
-    assert "imports" not in _imported_modules(Path(settings.BASE_DIR) / "units")
-
-
 @pytest.mark.django_db
 def test_one_job_list_shows_both_kinds_and_offers_the_case_upload_to_the_office(
     client, office_admin, editor_a

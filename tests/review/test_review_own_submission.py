@@ -8,13 +8,13 @@ from django.core.files.storage import default_storage
 from django.urls import reverse
 
 from projects.models import ProgressUpdate
+from review import service as review
+from review.models import ReviewRequest, ReviewStatus
 from tests.conftest import add_update, logged_in
 from tests.projects.test_admin import change_url, form_data
+from tests.review.test_review import with_changed_update
 from tests.units.factories import approve_as_shown, make_user
 from tests.units.test_media import png
-from tests.units.test_review import with_changed_update
-from units import review
-from units.models import ReviewRequest, ReviewStatus
 from units.roles import UNIT_EDITOR
 
 pytestmark = pytest.mark.django_db
@@ -125,7 +125,7 @@ def test_a_photo_under_review_shows_inline_to_the_office_only(
     logged_in(client, editor_a).post(change_url(bridge), data)
     submission = ReviewRequest.objects.get()
     office = logged_in(client.__class__(), office_admin)
-    page = office.get(reverse("admin:units_reviewrequest_change", args=[submission.pk])).text
+    page = office.get(reverse("admin:review_reviewrequest_change", args=[submission.pk])).text
     source = f'<img src="/media/{submission.proposed_file}"'
     assert source in page and 'class="review-photo"' in page
     shown = office.get(f"/media/{submission.proposed_file}")
@@ -142,7 +142,7 @@ def test_the_office_cannot_approve_a_submission_its_editor_has_replaced(
     editor.post(change_url(bridge), form_data(bridge, title="风雨桥（第一稿）"))
     first = ReviewRequest.objects.get()
     office = logged_in(client.__class__(), office_admin)
-    decide = reverse("admin:units_reviewrequest_change", args=[first.pk])
+    decide = reverse("admin:review_reviewrequest_change", args=[first.pk])
     assert "风雨桥（第一稿）" in office.get(decide).text  # the office reads the first draft …
     editor.post(change_url(bridge), form_data(bridge, title="风雨桥（第二稿）"))  # … the editor replaces it
     response = office.post(decide, {"decision": "approve"}, follow=True)

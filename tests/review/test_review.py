@@ -1,4 +1,4 @@
-"""Review before publishing (units/review.py): submitting, deciding, the queue, the rules
+"""Review before publishing (review/service.py): submitting, deciding, the queue, the rules
 for who publishes directly, the audit entry of each decision and the page cache."""
 
 import datetime
@@ -12,19 +12,20 @@ from django.urls import reverse
 
 from audit.models import AuditEntry
 from projects.models import ProgressUpdate, Project
+from review import service as review
+from review.models import ReviewRequest, ReviewStatus
 from tests.conftest import add_update, logged_in
 from tests.projects.test_admin import change_url, form_data
 from tests.units.factories import approve_as_shown, make_user
-from units import public_pages, review
-from units.models import ReviewRequest, ReviewStatus
+from units import public_pages
 from units.roles import OFFICE_ADMIN, UNIT_EDITOR
 
 pytestmark = pytest.mark.django_db
-QUEUE = reverse("admin:units_reviewrequest_changelist")
+QUEUE = reverse("admin:review_reviewrequest_changelist")
 
 
 def decide_url(submission):
-    return reverse("admin:units_reviewrequest_change", args=[submission.pk])
+    return reverse("admin:review_reviewrequest_change", args=[submission.pk])
 
 
 def approving(submission):

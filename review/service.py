@@ -34,10 +34,10 @@ from django.utils.translation import gettext as _
 from audit.records import Action, record
 from notifications.models import Kind as NotificationKind
 from notifications.services import Recipient, notify
+from units.roles import OFFICE_ADMIN
+from units.scoping import may_touch_unit, owning_unit_id, sees_all_units
 
 from .models import ReviewedModel, ReviewRequest, ReviewStatus
-from .roles import OFFICE_ADMIN
-from .scoping import may_touch_unit, owning_unit_id, sees_all_units
 
 Kind = ReviewRequest.Kind
 CHANGE_KINDS = (Kind.CHANGE, Kind.PHOTO)
@@ -77,7 +77,7 @@ def may_decide(user, review: ReviewRequest) -> bool:
         user is not None
         and user.is_active
         and user.is_staff
-        and user.has_perm("units.decide_reviewrequest")
+        and user.has_perm("review.decide_reviewrequest")
         and review.submitted_by_id != user.pk
         and may_touch_unit(user, review.unit_id)
     )
@@ -507,7 +507,7 @@ def work_of(user) -> dict:
         "queue": None,
         "oldest": None,
     }
-    if user.has_perm("units.decide_reviewrequest"):
+    if user.has_perm("review.decide_reviewrequest"):
         queue = ReviewRequest.objects.pending().for_user(user).exclude(submitted_by=user)
         summary = queue.aggregate(count=models.Count("pk"), oldest=models.Min("submitted_at"))
         work["queue"], work["oldest"] = summary["count"], summary["oldest"]

@@ -5,13 +5,13 @@ from django.apps import apps
 from django.utils import timezone
 from django.utils.timesince import timesince
 
-from units.models import ReviewedModel
-from units.review import publishes_directly, work_of
+from review.models import ReviewedModel
+from review.service import publishes_directly, work_of
 
 register = template.Library()
 
 
-@register.inclusion_tag("admin/units/review_work.html", takes_context=True)
+@register.inclusion_tag("admin/review/review_work.html", takes_context=True)
 def review_work(context):
     user = context["request"].user
     work = work_of(user)

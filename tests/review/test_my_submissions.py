@@ -7,15 +7,15 @@ import datetime
 import pytest
 from django.urls import reverse
 
+from review import service as review
+from review.models import ReviewRequest
 from tests.conftest import add_update, logged_in
 from tests.projects.test_admin import change_url, form_data
+from tests.review.test_review import with_new_update
 from tests.units.factories import approve_as_shown
-from tests.units.test_review import with_new_update
-from units import review
-from units.models import ReviewRequest
 
 pytestmark = pytest.mark.django_db
-MINE = reverse("admin:units_reviewrequest_mine")
+MINE = reverse("admin:review_reviewrequest_mine")
 HOME = reverse("admin:index")
 PROJECTS = reverse("admin:projects_project_changelist")
 

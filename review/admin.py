@@ -1,7 +1,7 @@
-"""Review before publishing in the admin (the rules are in ``units.review``).
+"""Review before publishing in the admin (the rules are in ``review.service``).
 
 * ``ReviewedAdminMixin``: for the ModelAdmin of a ledger whose rows are public
-  (``units.models.ReviewedModel``), and its reviewed inline rows. An editor's
+  (``review.models.ReviewedModel``), and its reviewed inline rows. An editor's
   new row is pending; an editor's change of an approved row becomes a
   submission and is not saved; editors cannot delete an approved row or restore
   history (both would bypass review); the list and the form show the review
@@ -28,10 +28,11 @@ from django.utils.timesince import timesince
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from . import review as service
-from .admin import ReadOnlyAdminMixin
+from units.admin import ReadOnlyAdminMixin
+from units.scoping import scope_queryset
+
+from . import service
 from .models import ReviewRequest, ReviewStatus
-from .scoping import scope_queryset
 
 Kind = ReviewRequest.Kind
 MY_SUBMISSIONS_SHOWN = 200  # newest first: older decisions are in the record's history
@@ -248,7 +249,7 @@ class ReviewedAdminMixin:
                     _("“%(record)s” is approved and public; ask the office to remove it.") % {"record": obj},
                 )
                 continue
-            obj.delete()  # its open submissions go with it (units.review.forget_deleted)
+            obj.delete()  # its open submissions go with it (review.service.forget_deleted)
         formset.save_m2m()
 
     # Doors that would bypass review.
@@ -378,8 +379,8 @@ class ReviewRequestAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     list_select_related = ["unit", "submitted_by"]
     ordering = ["submitted_at", "pk"]
     search_fields = ["summary"]
-    change_list_template = "admin/units/reviewrequest/change_list.html"
-    decide_template = "admin/units/reviewrequest/decide.html"
+    change_list_template = "admin/review/reviewrequest/change_list.html"
+    decide_template = "admin/review/reviewrequest/decide.html"
 
     def get_queryset(self, request):
         return scope_queryset(super().get_queryset(request), request.user, "unit")
@@ -391,7 +392,7 @@ class ReviewRequestAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
 
     def get_urls(self):
         mine = path(
-            "mine/", self.admin_site.admin_view(self.my_submissions_view), name="units_reviewrequest_mine"
+            "mine/", self.admin_site.admin_view(self.my_submissions_view), name="review_reviewrequest_mine"
         )
         return [mine, *super().get_urls()]
 
@@ -415,7 +416,7 @@ class ReviewRequestAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
             ],
             "shown": MY_SUBMISSIONS_SHOWN,
         }
-        return TemplateResponse(request, "admin/units/reviewrequest/mine.html", context)
+        return TemplateResponse(request, "admin/review/reviewrequest/mine.html", context)
 
     def changelist_view(self, request, extra_context=None):
         if not request.GET and request.method == "GET":
@@ -492,7 +493,7 @@ class ReviewRequestAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
         except service.ReviewError as error:
             messages.error(request, str(error))
             return HttpResponseRedirect(request.path)
-        changelist = reverse("admin:units_reviewrequest_changelist", current_app=self.admin_site.name)
+        changelist = reverse("admin:review_reviewrequest_changelist", current_app=self.admin_site.name)
         return HttpResponseRedirect(f"{changelist}?status__exact={ReviewStatus.PENDING.value}")
 
 

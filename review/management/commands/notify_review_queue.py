@@ -11,7 +11,7 @@ from django.utils.translation import gettext as _
 
 from notifications.models import Kind
 from notifications.services import Recipient, notify
-from units.review import work_of
+from review.service import work_of
 
 
 class Command(BaseCommand):
@@ -24,7 +24,7 @@ class Command(BaseCommand):
                 Q(is_superuser=True)
                 | Q(
                     groups__permissions__codename="decide_reviewrequest",
-                    groups__permissions__content_type__app_label="units",
+                    groups__permissions__content_type__app_label="review",
                 )
                 | Q(user_permissions__codename="decide_reviewrequest"),
                 is_active=True,
