@@ -4,7 +4,7 @@ Uploaded files live in the private folder (``IMPORT_PENDING_DIR``, outside ``MED
 never served or backed up with the media) and only while their job needs them; a job's
 preview rows only while it waits for confirmation; job rows ``IMPORT_JOB_RETENTION_DAYS``.
 
-One call, ``sweep_import_jobs``, run on each upload and hourly by ``manage.py
+One call, ``imports.tasks.sweep_import_jobs``, run on each upload and hourly by ``manage.py
 sweep_pending_imports``, ends every kind of job (there is one job model).
 """
 
@@ -53,10 +53,3 @@ def unconfirmed_before():
 def retained_after():
     """Jobs created before this are deleted, rows and all."""
     return timezone.now() - timedelta(days=settings.IMPORT_JOB_RETENTION_DAYS)
-
-
-def sweep_import_jobs() -> int:
-    from .pending import sweep
-    from .tasks import sweep_jobs
-
-    return sweep() + sweep_jobs()

@@ -11,8 +11,8 @@ and trusts that field. Here a pending upload:
   opens nothing for anyone else, and anything that is not a token opens nothing;
 * is taken exactly once: the confirm step moves it aside atomically before
   reading it and deletes it afterwards, so a double submit finds nothing;
-* is swept once older than ``IMPORT_PENDING_MAX_AGE_HOURS`` (whenever an upload
-  is stored, and by ``manage.py sweep_pending_imports``).
+* is swept once older than ``IMPORT_PENDING_MAX_AGE_HOURS`` (before each new upload is
+  stored, and by ``manage.py sweep_pending_imports``: ``imports.tasks.sweep_import_jobs``).
 """
 
 import os
@@ -93,9 +93,6 @@ class PendingImportStorage(BaseStorage):
         if not isinstance(self.owner_id, int):
             # Without an owner the upload could be confirmed by anyone.
             raise TypeError("PendingImportStorage needs the uploading user's id (owner_id)")
-        from .jobs import sweep_import_jobs
-
-        sweep_import_jobs()  # this folder's old uploads, and every kind of job past its time
         folder = pending_folder()
         folder.mkdir(mode=0o700, parents=True, exist_ok=True)
         self.name = secrets.token_urlsafe(32)

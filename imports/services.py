@@ -15,6 +15,7 @@ def start_job(engine, user, upload, *, file_format: int, address: str | None) ->
     the engine's guards (size, zip, the sheet's extent) on it."""
     from . import tasks
 
+    tasks.sweep_import_jobs()  # old uploads and jobs of every kind go before a new one is kept
     pending = PendingImportStorage(owner_id=user.pk, read_mode="rb")
     pending.save(b"".join(upload.chunks()))
     job = ImportJob.objects.create(

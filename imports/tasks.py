@@ -25,7 +25,7 @@ from .engines import FileRefused, engine_for
 from .jobs import retained_after, unconfirmed_before
 from .log import log_import_error
 from .models import ImportJob
-from .pending import PendingImportStorage, PendingImportUnavailable
+from .pending import PendingImportStorage, PendingImportUnavailable, sweep
 
 logger = logging.getLogger(__name__)
 
@@ -231,6 +231,12 @@ def sweep_jobs() -> int:
     for job in old:
         _discard_file(job)
     return touched + old.delete()[0]
+
+
+def sweep_import_jobs() -> int:
+    """Everything past its time, in one call: pending uploads older than their limit, jobs
+    never confirmed, stalled or past retention. Run before each upload is stored, and hourly."""
+    return sweep() + sweep_jobs()
 
 
 @task()

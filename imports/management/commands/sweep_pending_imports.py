@@ -1,8 +1,8 @@
 from django.conf import settings
 from django.core.management.base import BaseCommand
 
-from imports.jobs import sweep_import_jobs
 from imports.pending import sweep
+from imports.tasks import sweep_jobs
 
 
 class Command(BaseCommand):
@@ -24,5 +24,5 @@ class Command(BaseCommand):
         removed = sweep(max_age_hours)
         age = settings.IMPORT_PENDING_MAX_AGE_HOURS if max_age_hours is None else max_age_hours
         self.stdout.write(f"Removed {removed} pending upload(s) older than {age} hours.")
-        jobs = sweep_import_jobs()
+        jobs = sweep_jobs()
         self.stdout.write(f"Ended or deleted {jobs} import job(s) past their time.")
