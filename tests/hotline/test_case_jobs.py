@@ -8,6 +8,7 @@ import pytest
 from django.urls import reverse
 from django.utils import timezone
 
+from audit.models import AuditEntry
 from hotline.case_import import import_cases
 from hotline.models import Case
 from imports import tasks
@@ -55,6 +56,59 @@ def test_a_check_task_run_twice_checks_once(client, office_admin, settings):
     tasks.check_import.call(job.pk)  # again, after the check is over
     job.refresh_from_db()
     assert job.status == Status.CHECKED and kept_file(job)
+
+
+def test_only_the_uploader_confirms_another_office_member_s_post_imports_nothing(client, office_admin):
+    """One rule for every kind of file: the person who checked the preview confirms it (the case
+    list's former action, by which any office member imported anyone's checked files, is gone)."""
+    from imports.services import confirm_token
+    from tests.units.factories import make_user
+    from units.roles import OFFICE_ADMIN
+
+    logged_in(client, office_admin)
+    job = checked_job(client)
+    uploader_token = token_on_page(client, job)
+    colleague = make_user("office-2", OFFICE_ADMIN)
+    logged_in(client, colleague)
+
+    page = job_page(client, job)  # the office reads every case job, but is not offered the button
+    assert token_on_page(client, job) is None and "只有上传该文件的人才能确认此次导入" in page
+    replayed = confirm(client, job, uploader_token)  # the uploader's button, posted by someone else
+    assert "确认内容与预览不符" in client.get(replayed["Location"]).text
+    own_token = confirm(client, job, confirm_token(job, colleague))  # genuine, but not the uploader
+    assert "此次导入已失效" in client.get(own_token["Location"]).text
+
+    job.refresh_from_db()
+    assert job.status == Status.CHECKED and job.confirmed_by is None and kept_file(job)
+    assert not Case.objects.exists() and not AuditEntry.objects.filter(action=AuditEntry.Action.IMPORT)
+
+    logged_in(client, office_admin)
+    confirm(client, job, uploader_token)  # the uploader still can
+    job.refresh_from_db()
+    assert job.status == Status.DONE and job.confirmed_by == office_admin and Case.objects.count() == 2
+
+
+def test_a_confirmed_case_import_leaves_one_audit_entry_even_when_clicked_twice(client, office_admin):
+    logged_in(client, office_admin)
+    job = upload_case_file(client, case_file([case_row("GD1"), case_row("GD2")]), "六月工单.csv")
+    assert not AuditEntry.objects.filter(action=AuditEntry.Action.IMPORT)  # the check is not an import
+    token = token_on_page(client, job)
+
+    confirm(client, job, token)
+    confirm(client, job, token)
+
+    [entry] = AuditEntry.objects.filter(action=AuditEntry.Action.IMPORT)
+    assert entry.user == office_admin and entry.address == "127.0.0.1"
+    assert entry.object_type.model == "case"
+    assert entry.details == {
+        "file": "六月工单.csv",
+        "rows": 2,
+        "new": 2,
+        "updated": 0,
+        "skipped": 0,
+        "errors": 0,
+        "result": "imported",
+    }
 
 
 # Time limit and stall ---------------------------------------------------------------------------
