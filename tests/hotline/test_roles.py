@@ -41,7 +41,9 @@ def test_leader_exports_months_but_cannot_import(client, leader):
 
 def test_only_csv_or_xlsx_uploads(client, office_admin):
     logged_in(client, office_admin)
-    response = client.post(upload_url(), {"file": SimpleUploadedFile("导出.pdf", case_file([case_row("GD1")]))})
+    response = client.post(
+        upload_url(), {"file": SimpleUploadedFile("导出.pdf", case_file([case_row("GD1")]))}
+    )
     assert response.status_code == 200 and "xlsx" in response.text
     assert not ImportJob.objects.exists()
 
