@@ -5,12 +5,13 @@ import datetime
 import io
 
 import pytest
+from django.core.management import call_command
 from django.urls import reverse
 from django.utils import timezone
 
 from audit.models import AuditEntry
 from hotline.case_import import import_cases
-from hotline.models import Case
+from hotline.models import Case, Month
 from imports import tasks
 from imports.models import ImportJob
 from imports.tasks import STALL_MARGIN_SECONDS
@@ -150,6 +151,57 @@ def test_a_job_whose_worker_stopped_ends_failed_instead_of_importing_forever(cli
     client.get(reverse("admin:imports_importjob_changelist"))  # the list gives up on it too
     busy.refresh_from_db()
     assert busy.status == Status.FAILED and not kept_file(busy)
+    assert not Case.objects.exists()
+
+
+# No caller's data at rest -----------------------------------------------------------------------
+
+
+def test_a_refused_case_file_is_deleted_and_writes_nothing(client, office_admin, settings):
+    settings.TASKS = DUMMY
+    logged_in(client, office_admin)
+    job = upload_case_file(client, case_file([case_row("GD1"), case_row("GD2", received="2021-02-30 09:00")]))
+    assert kept_file(job)
+
+    tasks.check_import.call(job.pk)
+
+    job.refresh_from_db()
+    assert job.status == Status.REFUSED and job.errors[0][0] == 3 and job.error_count == 1
+    assert not kept_file(job) and job.preview == {}
+    assert not Case.objects.exists() and not Month.objects.exists()
+
+
+def test_a_case_file_never_confirmed_is_swept_and_old_jobs_are_pruned(client, office_admin, settings):
+    settings.TASKS = DUMMY
+    logged_in(client, office_admin)
+    waited_too_long = checked_job(client, [case_row("GD1")])
+    fresh = checked_job(client, [case_row("GD7")])
+    never_checked = upload_case_file(client, case_file([case_row("GD8")]))  # no worker took it up
+    past_retention = checked_job(client, [case_row("GD9")])
+    waited = datetime.timedelta(hours=settings.IMPORT_PENDING_MAX_AGE_HOURS, minutes=1)
+    now = timezone.now()
+    ImportJob.objects.filter(pk=waited_too_long.pk).update(finished_at=now - waited)
+    ImportJob.objects.filter(pk=never_checked.pk).update(created_at=now - waited)
+    retained = datetime.timedelta(days=settings.IMPORT_JOB_RETENTION_DAYS, minutes=1)
+    ImportJob.objects.filter(pk=past_retention.pk).update(
+        created_at=now - retained, finished_at=now - retained
+    )
+
+    call_command("sweep_pending_imports")
+
+    waited_too_long.refresh_from_db()
+    assert waited_too_long.status == Status.FAILED and waited_too_long.preview == {}
+    assert not kept_file(waited_too_long)
+    page = job_page(client, waited_too_long)
+    assert "等待确认超过" in page and "GD1" not in page
+    never_checked.refresh_from_db()
+    assert never_checked.status == Status.FAILED and not kept_file(never_checked)
+    assert not ImportJob.objects.filter(pk=past_retention.pk).exists() and not kept_file(past_retention)
+    fresh.refresh_from_db()
+    assert fresh.status == Status.CHECKED and kept_file(fresh)  # within its time: kept
+    assert [path.name for path in settings.IMPORT_PENDING_DIR.rglob("*") if path.is_file()] == [
+        f"{office_admin.pk}-{fresh.pending_name}"
+    ]
     assert not Case.objects.exists()
 
 
