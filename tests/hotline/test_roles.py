@@ -37,6 +37,11 @@ def test_leader_exports_months_but_cannot_import(client, leader):
         {"format": 0, "resource": 0, "import_file": SimpleUploadedFile("m.xlsx", write_xlsx(ROW))},
     )
     assert response.status_code == 403 and not Month.objects.filter(month=datetime.date(2021, 6, 1)).exists()
+    assert client.get(upload_url()).status_code == 403
+    case_upload = client.post(
+        upload_url(), {"file": SimpleUploadedFile("导出.csv", case_file([case_row("GD1")]))}
+    )
+    assert case_upload.status_code == 403 and not ImportJob.objects.exists()
 
 
 def test_only_csv_or_xlsx_uploads(client, office_admin):
