@@ -140,6 +140,9 @@ def test_caller_phone_and_name_never_reach_the_database_a_page_an_export_or_a_lo
     assert job.status == ImportJob.Status.CHECKED, job.errors
     checked_page = job_page(client, job)
     assert "GD1" in checked_page  # the sample, to confirm
+    assert (
+        "来电号码 → 舍弃（个人信息，不读取）" in checked_page
+    )  # and that the caller's columns were never read
 
     confirm(client, job)  # the import runs at once under the test backend
 
