@@ -1,5 +1,7 @@
-"""Case import jobs never hang: a time limit, stall detection, one import per confirmation, and
-rows the database could not store refused at the check (never a crash at the import)."""
+"""Case import jobs (the platform's export as an ``ImportJob``) never hang: a time limit, stall
+detection, one import per confirmation and only by the uploader, the file and its sample gone
+when the job ends, and rows the database could not store refused at the check (never a crash
+at the import)."""
 
 import datetime
 import io
