@@ -61,7 +61,7 @@ def test_unit_editor_cannot_import_cases_nor_confirm_the_office_s_file(client, o
     assert upload.status_code == 403
     assert client.get(job_url(job)).status_code == 404  # the office's job is not the editor's to see
     forged = client.post(confirm_url(job), {"token": confirm_token(job, editor_a)})
-    assert forged.status_code == 404
+    assert forged.status_code == 403
 
     assert ImportJob.objects.get() == job
     job.refresh_from_db()
