@@ -1,4 +1,4 @@
-"""The case imports are import jobs now (``imports`` 0002 moved them)."""
+"""The case imports are import jobs now (``imports`` 0003 moved them)."""
 
 from django.db import migrations
 
@@ -6,7 +6,7 @@ from django.db import migrations
 class Migration(migrations.Migration):
     dependencies = [
         ("hotline", "0004_caseimport_started_at"),
-        ("imports", "0002_one_job_model"),
+        ("imports", "0003_case_imports_into_jobs"),
     ]
 
     operations = [migrations.DeleteModel(name="CaseImport")]
