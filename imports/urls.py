@@ -1,5 +1,6 @@
 """Addresses staff used before every import became one job model: they still lead to the job."""
 
+from django.contrib.admin.views.decorators import staff_member_required
 from django.shortcuts import redirect
 from django.urls import path
 
@@ -23,10 +24,11 @@ def case_upload(request):
     return redirect("admin:imports_importjob_upload", "hotline.case")
 
 
+# Signed-in staff only: where an old id leads would otherwise tell a stranger which jobs exist.
 urlpatterns = [
-    path("units/ledgerimport/", my_imports),
-    path("units/ledgerimport/<int:job_id>/change/", ledger_job),
-    path("hotline/caseimport/", my_imports),
-    path("hotline/caseimport/add/", case_upload),
-    path("hotline/caseimport/<int:case_import_id>/change/", case_job),
+    path("units/ledgerimport/", staff_member_required(my_imports)),
+    path("units/ledgerimport/<int:job_id>/change/", staff_member_required(ledger_job)),
+    path("hotline/caseimport/", staff_member_required(my_imports)),
+    path("hotline/caseimport/add/", staff_member_required(case_upload)),
+    path("hotline/caseimport/<int:case_import_id>/change/", staff_member_required(case_job)),
 ]

@@ -88,3 +88,10 @@ def test_one_job_list_shows_both_kinds_and_offers_the_case_upload_to_the_office(
     assert editor_page.status_code == 200
     assert "/admin/imports/importjob/upload/hotline.case/" not in editor_page.text
     assert logged_in(client, editor_a).get("/admin/imports/importjob/upload/hotline.case/").status_code == 403
+
+
+@pytest.mark.django_db
+def test_the_old_job_addresses_tell_a_stranger_nothing(client):
+    for old in ("/admin/units/ledgerimport/1/change/", "/admin/hotline/caseimport/1/change/"):
+        response = client.get(old)
+        assert response.status_code == 302 and response["Location"].startswith("/admin/login/")
