@@ -9,12 +9,14 @@ and gets, with no cache code of its own:
 
 * the whole response kept in the configured cache (Redis in production, shared
   by every application server; local memory by default), keyed by today's date
-  (statuses are as of today), the language, the host, the path and the declared
-  parameters only: ``?utm_source=…`` or ``?from=timeline`` share the page's entry, and
+  (statuses are as of today), the language, the scheme, the host, the path and the
+  declared parameters only: ``?utm_source=…`` or ``?from=timeline`` share the page's entry, and
   the view sees only what it declared (its links cannot carry the rest either);
-* hits served by ``PublicPageCacheMiddleware`` at the top of the stack, before the
-  session, the sign-in, the second factor or the audit trail run: a hit costs a URL
-  match and one round trip to the cache;
+* hits served by ``PublicPageCacheMiddleware``, first in the stack, before any other
+  middleware runs: a hit costs a remembered URL match and one round trip to the cache,
+  and answers with the headers the whole stack gave the page on its miss (the security
+  headers among them). The scheme in the key keeps the https redirect and HSTS as the
+  security middleware decides them: an https page is never served over http;
 * exact invalidation by what the page shows: every declared model has a *generation*
   in the cache, and a stored page carries the generations it was rendered in. Any
   save or delete of a declared model (admin form, import, history restore, bulk
@@ -32,22 +34,23 @@ session, the user or a CSRF token (the language switch is a plain link). A respo
 that sets a cookie, or any status but 200, is never stored.
 """
 
+import datetime
 import hashlib
 import logging
 import time
 from dataclasses import dataclass
-from functools import partial, wraps
+from functools import cached_property, lru_cache, partial, wraps
 
 from django.conf import settings
-from django.core.cache import cache
+from django.core.cache import DEFAULT_CACHE_ALIAS, cache, caches
+from django.core.signals import setting_changed
 from django.db import transaction
 from django.db.models.signals import m2m_changed, post_delete, post_save
+from django.dispatch import receiver
 from django.http import HttpResponse, QueryDict
 from django.urls import Resolver404, resolve
-from django.utils import translation
+from django.utils import timezone, translation
 from django.utils.cache import get_conditional_response
-
-from .dates import today
 
 logger = logging.getLogger(__name__)
 GENERATION_PREFIX = "public-pages:generation:"
@@ -139,8 +142,9 @@ class PublicPage:
     models: tuple = ()
     params: tuple = ()
 
-    def generation_keys(self) -> list[str]:
-        return [_generation_key(EVERY_PAGE)] + [_generation_key(m._meta.label) for m in self.models]
+    @cached_property
+    def generation_keys(self) -> tuple[str, ...]:
+        return (_generation_key(EVERY_PAGE), *(_generation_key(m._meta.label) for m in self.models))
 
 
 def public_page(*models, params=(), declared_by=None):
@@ -163,25 +167,39 @@ def public_page(*models, params=(), declared_by=None):
     return decorate
 
 
-def _declared_page(request):
-    """The view's ``PublicPage`` for a GET or HEAD of a public URL, else None.
+# Public URLs are few and the URLconf does not change while the process runs: a path's
+# declaration is worked out once. Bounded, and long paths are never kept, so a flood of
+# made-up addresses (404s) costs a URL match each, never memory.
+DECLARATIONS_KEPT = 4096
+LONGEST_PATH_KEPT = 256
 
-    The URL is matched in the language of its path, as the locale middleware will match it.
-    """
-    if request.method not in ("GET", "HEAD"):
-        return None
-    language = translation.get_language_from_path(request.path_info) or settings.LANGUAGE_CODE
-    translation.activate(language)
-    try:
-        match = resolve(request.path_info)
-    except Resolver404:
-        return None
+
+def _resolve_declaration(path_info: str) -> tuple[str, PublicPage | None]:
+    """(the language of the path, the view's ``PublicPage`` or None), matched in that language
+    as the locale middleware will match it."""
+    language = translation.get_language_from_path(path_info) or settings.LANGUAGE_CODE
+    with translation.override(language):
+        try:
+            match = resolve(path_info)
+        except Resolver404:
+            return language, None
     declare = getattr(match.func, "public_page", None)
-    return declare(**match.kwargs) if declare is not None else None
+    return language, (declare(**match.kwargs) if declare is not None else None)
+
+
+_remembered_declaration = lru_cache(maxsize=DECLARATIONS_KEPT)(_resolve_declaration)
+
+
+def _declaration(path_info: str) -> tuple[str, PublicPage | None]:
+    if len(path_info) > LONGEST_PATH_KEPT:
+        return _resolve_declaration(path_info)
+    return _remembered_declaration(path_info)
 
 
 def _keep_declared_parameters(request, page: PublicPage) -> str:
     """Drop every query parameter the view did not declare; returns the query that remains."""
+    if not request.META.get("QUERY_STRING"):
+        return ""
     kept = QueryDict(mutable=True)
     for name in page.params:
         if name in request.GET:
@@ -192,56 +210,114 @@ def _keep_declared_parameters(request, page: PublicPage) -> str:
     return query
 
 
-def _page_key(request, query: str) -> str:
-    path = hashlib.sha256(f"{request.get_host()}|{request.path}?{query}".encode()).hexdigest()
-    # Pages tell the state as of today (overdue follows from the deadline): a new day, new pages.
-    return f"public-pages:{today():%Y%m%d}:{translation.get_language()}:{path}"
+# Host headers already checked against ALLOWED_HOSTS; a refused one is never kept.
+HOSTS_KEPT = 64
+_allowed_hosts: dict[str, str] = {}
+
+
+def _host(request) -> str:
+    """``request.get_host()``: a host outside ALLOWED_HOSTS raises (400), before any lookup."""
+    raw = request.META.get("HTTP_HOST")
+    host = _allowed_hosts.get(raw) if raw and not settings.USE_X_FORWARDED_HOST else None
+    if host is None:
+        host = request.get_host()
+        if raw and len(_allowed_hosts) < HOSTS_KEPT:
+            _allowed_hosts[raw] = host
+    return host
+
+
+# Pages tell the state as of today (overdue follows from the deadline): a new day, new pages.
+# The day's key is kept with the instants it holds for, [start, end) in seconds since the epoch.
+_day: tuple[float, float, str] = (0.0, 0.0, "")
+
+
+def _day_key() -> str:
+    global _day
+    now = time.time()
+    start, end, key = _day
+    if start <= now < end:
+        return key
+    zone = timezone.get_default_timezone()
+    day = datetime.datetime.fromtimestamp(now, zone).date()
+    start = datetime.datetime.combine(day, datetime.time.min, tzinfo=zone).timestamp()
+    end = datetime.datetime.combine(day + datetime.timedelta(days=1), datetime.time.min, tzinfo=zone).timestamp()
+    _day = (start, end, f"{day:%Y%m%d}")
+    return _day[2]
+
+
+def _page_key(request, language: str, query: str) -> str:
+    # The scheme is part of the page: its links are absolute, and the answer over https carries
+    # HSTS, which must never reach a plain-http visitor (nor a cached page skip the redirect).
+    address = f"{request.scheme}://{_host(request)}{request.path}?{query}"
+    return f"public-pages:{_day_key()}:{language}:{hashlib.sha256(address.encode()).hexdigest()}"
+
+
+def _get_many(backend, names: list[str]) -> list:
+    """The values of ``names`` in order (None: not there), in one round trip to the cache.
+
+    The page cache's keys are hex digests and dotted labels, valid for any backend: the portal's
+    backends (deeds_portal.cache) fetch them without checking each key again."""
+    fetch = getattr(backend, "get_many_unchecked", None)
+    if fetch is not None:
+        return fetch([backend.make_key(name) for name in names])
+    found = backend.get_many(names)
+    return [found.get(name) for name in names]
 
 
 def _lookup(key: str, page: PublicPage):
-    """(generations now, stored page or None), in one round trip to the cache."""
-    generation_keys = page.generation_keys()
-    found = cache.get_many([*generation_keys, key])
+    """(generations now, stored response or None)."""
+    generation_keys = page.generation_keys
+    *current, entry = _get_many(caches[DEFAULT_CACHE_ALIAS], [*generation_keys, key])
     generations = tuple(
-        found[name] if name in found else generation(name.removeprefix(GENERATION_PREFIX))
-        for name in generation_keys
+        value if value is not None else generation(name.removeprefix(GENERATION_PREFIX))
+        for name, value in zip(generation_keys, current, strict=True)
     )
-    entry = found.get(key)
     if entry is not None and entry[0] == generations:
-        return generations, entry[1:]
+        return generations, entry[1]
     return generations, None
 
 
 def _store(key: str, generations, response: HttpResponse) -> None:
-    headers = [(name, value) for name, value in response.items() if name.lower() not in NOT_STORED_HEADERS]
+    # Kept as a plain response of the page's status, headers and body: what a hit returns as it is.
+    page = HttpResponse(
+        response.content,
+        status=response.status_code,
+        headers={name: value for name, value in response.items() if name.lower() not in NOT_STORED_HEADERS},
+    )
     # Tagged with the generations read before rendering: a write during the render bumps
     # one of them, so this page is then already stale, never served.
-    cache.set(key, (generations, response.status_code, headers, response.content), PAGE_TIMEOUT)
+    cache.set(key, (generations, page), PAGE_TIMEOUT)
 
 
-def _finish(request, response: HttpResponse) -> HttpResponse:
-    response["Cache-Control"] = CACHE_CONTROL
-    if response.has_header("Vary"):  # the session and locale middleware add it; the URL says it all
-        del response["Vary"]
-    return get_conditional_response(request, etag=response["ETag"], response=response) or response
+CONDITIONAL_HEADERS = ("HTTP_IF_NONE_MATCH", "HTTP_IF_MATCH", "HTTP_IF_MODIFIED_SINCE", "HTTP_IF_UNMODIFIED_SINCE")
+
+
+def _answer(request, response: HttpResponse) -> HttpResponse:
+    meta = request.META
+    if any(header in meta for header in CONDITIONAL_HEADERS):
+        return get_conditional_response(request, etag=response["ETag"], response=response) or response
+    return response
 
 
 class PublicPageCacheMiddleware:
     """Serves public pages from the page cache before the rest of the stack runs.
 
-    Sits below the security headers (every answer carries them) and above everything
-    that reads the session or the user. A miss runs the whole stack and stores the
-    finished page, with the headers the middleware below added to it.
+    First in MIDDLEWARE: a hit runs nothing else. A miss runs the whole stack (the security
+    middleware's redirect to https included) and stores the finished page with the headers
+    every middleware below added to it, the security headers among them; the scheme is in
+    the key, so a page fetched over https (with HSTS) is only ever served over https.
     """
 
     def __init__(self, get_response):
         self.get_response = get_response
 
     def __call__(self, request):
-        page = _declared_page(request)
+        if request.method not in ("GET", "HEAD"):
+            return self.get_response(request)
+        language, page = _declaration(request.path_info)
         if page is None:
             return self.get_response(request)
-        key = _page_key(request, _keep_declared_parameters(request, page))
+        key = _page_key(request, language, _keep_declared_parameters(request, page))
         try:
             generations, stored = _lookup(key, page)
         except Exception:
@@ -249,15 +325,28 @@ class PublicPageCacheMiddleware:
             logger.warning("Public page cache unavailable; page rendered without it", exc_info=True)
             generations, stored = None, None
         if stored is not None:
-            status, headers, body = stored
-            return _finish(request, HttpResponse(body, status=status, headers=headers))
+            return _answer(request, stored)
         response = self.get_response(request)
         if response.status_code != 200 or response.streaming or response.cookies:
             return response
         response["ETag"] = f'"{hashlib.sha256(response.content).hexdigest()[:32]}"'
+        response["Cache-Control"] = CACHE_CONTROL
+        if response.has_header("Vary"):  # the session and locale middleware add it; the URL says it all
+            del response["Vary"]
         if generations is not None:
             try:
                 _store(key, generations, response)
             except Exception:
                 logger.warning("Public page cache unavailable; page not stored", exc_info=True)
-        return _finish(request, response)
+        return _answer(request, response)
+
+
+@receiver(setting_changed)
+def _forget_what_settings_decide(*, setting, **_kwargs) -> None:
+    global _day
+    if setting in {"ROOT_URLCONF", "LANGUAGES", "LANGUAGE_CODE"}:
+        _remembered_declaration.cache_clear()
+    if setting in {"ALLOWED_HOSTS", "DEBUG", "USE_X_FORWARDED_HOST"}:
+        _allowed_hosts.clear()
+    if setting in {"TIME_ZONE", "USE_TZ"}:
+        _day = (0.0, 0.0, "")

@@ -54,10 +54,12 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    # First: a public page's hit runs nothing else. A miss stores the page with the headers the
+    # middleware below add (security headers included); the scheme is in its key, so the https
+    # redirect and HSTS stay as the security middleware decides (units/public_pages.py).
+    "units.public_pages.PublicPageCacheMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "deeds_portal.middleware.SecurityHeadersMiddleware",
-    # Above the session and locale middleware, which add Vary on their way out.
-    "units.public_pages.PublicPageCacheMiddleware",
     "deeds_portal.middleware.DatabaseUnavailableMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -130,6 +132,8 @@ for _alias in CACHES.values():
     if _alias["BACKEND"] == "django.core.cache.backends.redis.RedisCache":
         _alias["BACKEND"] = "deeds_portal.cache.TolerantRedisCache"
         _alias.setdefault("OPTIONS", {}).update(socket_connect_timeout=1, socket_timeout=1)
+    elif _alias["BACKEND"] == "django.core.cache.backends.locmem.LocMemCache":
+        _alias["BACKEND"] = "deeds_portal.cache.PageLocMemCache"
 
 AUTHENTICATION_BACKENDS = [
     "deeds_portal.login_throttle.AddressThrottleBackend",
