@@ -240,7 +240,9 @@ def _day_key() -> str:
     zone = timezone.get_default_timezone()
     day = datetime.datetime.fromtimestamp(now, zone).date()
     start = datetime.datetime.combine(day, datetime.time.min, tzinfo=zone).timestamp()
-    end = datetime.datetime.combine(day + datetime.timedelta(days=1), datetime.time.min, tzinfo=zone).timestamp()
+    end = datetime.datetime.combine(
+        day + datetime.timedelta(days=1), datetime.time.min, tzinfo=zone
+    ).timestamp()
     _day = (start, end, f"{day:%Y%m%d}")
     return _day[2]
 
@@ -289,7 +291,12 @@ def _store(key: str, generations, response: HttpResponse) -> None:
     cache.set(key, (generations, page), PAGE_TIMEOUT)
 
 
-CONDITIONAL_HEADERS = ("HTTP_IF_NONE_MATCH", "HTTP_IF_MATCH", "HTTP_IF_MODIFIED_SINCE", "HTTP_IF_UNMODIFIED_SINCE")
+CONDITIONAL_HEADERS = (
+    "HTTP_IF_NONE_MATCH",
+    "HTTP_IF_MATCH",
+    "HTTP_IF_MODIFIED_SINCE",
+    "HTTP_IF_UNMODIFIED_SINCE",
+)
 
 
 def _answer(request, response: HttpResponse) -> HttpResponse:
