@@ -38,6 +38,7 @@ CACHE_CALLS = {
     "touch": ("k",),
     "delete": ("k",),
     "get_many": (["k"],),
+    "get_many_unchecked": ([":1:k"],),  # the public page cache's read (units/public_pages.py)
     "get_or_set": ("k", 1),
     "has_key": ("k",),
     "incr": ("k",),

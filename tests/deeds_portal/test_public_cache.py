@@ -305,3 +305,84 @@ def _page_entries():
     if isinstance(cache._cache, dict):  # local memory
         return [key for key in cache._cache if ":public-pages:2" in key]
     return [key.decode() for key in cache._cache.get_client().keys("*public-pages:2*")]
+
+
+SECURITY_HEADERS = [
+    "Strict-Transport-Security",
+    "Content-Security-Policy",
+    "Permissions-Policy",
+    "X-Content-Type-Options",
+    "Referrer-Policy",
+    "Cross-Origin-Opener-Policy",
+    "X-Frame-Options",
+]
+
+
+def test_a_page_fetched_over_https_never_reaches_plain_http(
+    client, bridge, settings, django_assert_num_queries
+):
+    settings.SECURE_HSTS_SECONDS = 3600
+    settings.SECURE_SSL_REDIRECT = True
+    secure = client.get("/projects/", secure=True)
+    assert secure.status_code == 200 and secure["Strict-Transport-Security"].startswith("max-age=3600")
+    with django_assert_num_queries(0):
+        hit = client.get("/projects/", secure=True)
+    for header in SECURITY_HEADERS:  # a hit runs no middleware: the headers come with the stored page
+        assert hit[header] == secure[header], header
+    plain = client.get("/projects/")
+    assert plain.status_code == 301 and plain["Location"] == "https://testserver/projects/"
+
+    settings.SECURE_SSL_REDIRECT = False  # a site served over plain http too
+    plain = client.__class__().get("/projects/")
+    assert plain.status_code == 200 and not plain.has_header("Strict-Transport-Security")
+    assert '<link rel="canonical" href="http://testserver/projects/">' in plain.text
+    assert client.get("/projects/", secure=True)["Strict-Transport-Security"]
+
+
+def test_a_host_outside_allowed_hosts_gets_400_not_the_cached_page(client, bridge):
+    assert client.get("/projects/").status_code == 200
+    assert client.get("/projects/").status_code == 200  # cached for testserver
+    assert client.get("/projects/", HTTP_HOST="evil.example").status_code == 400
+    assert client.get("/projects/", HTTP_HOST="localhost")["ETag"]  # an allowed host: a page of its own
+
+
+def test_made_up_addresses_cannot_fill_the_memory_of_url_matches(client, bridge):
+    from units import public_pages
+
+    for number in range(public_pages.DECLARATIONS_KEPT + 50):
+        public_pages._declaration(f"/projects/{number}/nothing-here/")
+    assert public_pages._remembered_declaration.cache_info().currsize == public_pages.DECLARATIONS_KEPT
+    public_pages._declaration("/projects/" + "x" * public_pages.LONGEST_PATH_KEPT)
+    assert public_pages._remembered_declaration.cache_info().currsize == public_pages.DECLARATIONS_KEPT
+    assert client.get("/projects/0/nothing-here/").status_code == 404
+    assert "修建一座风雨桥" in client.get("/projects/").text  # the public pages still match
+
+
+def test_the_page_of_yesterday_is_not_served_after_midnight_in_beijing(client, make_project):
+    import time_machine
+
+    make_project(title="今天到期的项目", deadline=datetime.date(2021, 6, 30))
+    beijing = datetime.timezone(datetime.timedelta(hours=8))
+    with time_machine.travel(datetime.datetime(2021, 6, 30, 23, 59, tzinfo=beijing), tick=False):
+        assert client.get("/open-data/projects.json").json()["rows"][0]["status"] != "overdue"
+    with time_machine.travel(datetime.datetime(2021, 7, 1, 0, 1, tzinfo=beijing), tick=False):
+        assert client.get("/open-data/projects.json").json()["rows"][0]["status"] == "overdue"
+    with time_machine.travel(datetime.datetime(2021, 6, 30, 12, 0, tzinfo=beijing), tick=False):
+        assert client.get("/open-data/projects.json").json()["rows"][0]["status"] != "overdue"
+
+
+def test_with_redis_down_public_pages_are_built_from_the_database(client, bridge, settings):
+    from tests.deeds_portal.test_cache import UNREACHABLE_REDIS
+
+    settings.CACHES = {
+        **settings.CACHES,
+        "default": {
+            "BACKEND": "deeds_portal.cache.TolerantRedisCache",
+            "LOCATION": UNREACHABLE_REDIS,
+            "OPTIONS": {"socket_connect_timeout": 1, "socket_timeout": 1},
+        },
+    }
+    for _request in range(2):
+        response = client.get("/projects/")
+        assert response.status_code == 200 and "修建一座风雨桥" in response.text
+        assert response["Content-Security-Policy"] and not response.cookies
