@@ -81,3 +81,10 @@ def test_a_wrong_password_with_redis_down_shows_the_sign_in_form(client, db, set
         answer = client.post("/admin/login/", {"username": "office", "password": "wrong", "otp_token": ""})
         assert answer.status_code == 200
         assert "请输入一个正确的" in answer.text
+
+
+def test_the_redis_client_is_built_once_not_per_operation(monkeypatch):
+    # Building a redis.Redis costs more than the page cache's round trip to Redis.
+    cache = production_cache(monkeypatch)
+    assert cache._cache.get_client() is cache._cache.get_client()
+    assert cache._cache.get_client(write=True) is cache._cache.get_client()  # one server: one pool

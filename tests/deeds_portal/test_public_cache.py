@@ -386,3 +386,17 @@ def test_with_redis_down_public_pages_are_built_from_the_database(client, bridge
         response = client.get("/projects/")
         assert response.status_code == 200 and "修建一座风雨桥" in response.text
         assert response["Content-Security-Policy"] and not response.cookies
+
+
+def test_head_is_answered_from_the_cache_and_a_head_miss_fills_it_for_get(
+    client, bridge, django_assert_num_queries
+):
+    head = client.head("/projects/")
+    assert head.status_code == 200 and head.content == b"" and head["ETag"]
+    with django_assert_num_queries(0):
+        page = client.get("/projects/")
+    assert "修建一座风雨桥" in page.text and page["ETag"] == head["ETag"]
+    with django_assert_num_queries(0):
+        again = client.head("/projects/")
+    assert again.status_code == 200 and again.content == b"" and again["ETag"] == head["ETag"]
+    assert client.head("/projects/", HTTP_IF_NONE_MATCH=head["ETag"]).status_code == 304
