@@ -119,6 +119,14 @@ DATABASES["default"].setdefault("CONN_HEALTH_CHECKS", True)
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 CACHES = {"default": env.cache("CACHE_URL", default="locmemcache://deeds-portal")}
+# With a shared cache (Redis), each application server keeps a copy of the public pages it
+# serves and trusts the generations it read from Redis for this long: a hit then needs no
+# round trip. A change saved on this server shows at once, one saved on another within this
+# time. 0: every hit asks Redis (units/public_pages.py).
+PUBLIC_PAGE_NEAR_SECONDS = env.float(
+    "PUBLIC_PAGE_NEAR_SECONDS",
+    default=0.5 if CACHES["default"]["BACKEND"].endswith("RedisCache") else 0,
+)
 # Redis down must cost speed, not pages: errors count as misses (deeds_portal/cache.py), and a
 # Redis that does not answer is given up on within a second.
 # The sign-in counters (deeds_portal.login_throttle) are kept apart from the page cache: a

@@ -21,3 +21,6 @@ TASKS = {"default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBacken
 # Most tests sign staff in with force_login, which cannot pass a second factor; the tests of
 # the second factor (tests/deeds_portal/test_second_factor.py) turn it on.
 SECOND_FACTOR_ENFORCED = False
+# Every test sees the shared cache as it is (a copy trusted for a moment would outlive the
+# cache.clear() between tests); the tests of the copy turn it on.
+PUBLIC_PAGE_NEAR_SECONDS = 0

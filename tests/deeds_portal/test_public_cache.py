@@ -400,3 +400,80 @@ def test_head_is_answered_from_the_cache_and_a_head_miss_fills_it_for_get(
         again = client.head("/projects/")
     assert again.status_code == 200 and again.content == b"" and again["ETag"] == head["ETag"]
     assert client.head("/projects/", HTTP_IF_NONE_MATCH=head["ETag"]).status_code == 304
+
+
+NEAR_SECONDS = 0.5
+
+
+@pytest.fixture
+def near_copy(settings):
+    """Each application server keeps a copy of the pages it serves (production with Redis)."""
+    settings.PUBLIC_PAGE_NEAR_SECONDS = NEAR_SECONDS
+
+
+def test_with_a_near_copy_a_change_saved_here_shows_at_once(
+    client, bridge, near_copy, office_admin, django_capture_on_commit_callbacks, django_assert_num_queries
+):
+    assert "修建一座风雨桥" in client.get("/projects/").text
+    with django_assert_num_queries(0):
+        assert client.get("/projects/").status_code == 200
+    staff = logged_in(client.__class__(), office_admin)
+    with django_capture_on_commit_callbacks(execute=True):
+        staff.post(
+            reverse("admin:projects_project_change", args=[bridge.pk]),
+            form_data(bridge, title="风雨桥改名了"),
+        )
+    assert "风雨桥改名了" in client.get("/projects/").text
+
+
+@pytest.mark.skipif(
+    not os.environ.get("CACHE_URL", "").startswith("redis"), reason="needs a cache shared across processes"
+)
+def test_with_a_near_copy_a_change_saved_by_another_server_shows_within_its_seconds(
+    client, bridge, near_copy
+):
+    import time
+
+    client.get("/projects/")
+    Project.objects.filter(pk=bridge.pk).update(
+        title="另一台服务器改的标题"
+    )  # no signal: only the bump tells
+    probe = "import django; django.setup(); from units.public_pages import _bump; _bump('projects.Project')"
+    environment = {k: v for k, v in os.environ.items() if k != "DJANGO_ALLOW_ASYNC_UNSAFE"}
+    environment["DJANGO_SETTINGS_MODULE"] = "deeds_portal.settings.test"
+    subprocess.run([sys.executable, "-c", probe], cwd=ROOT, env=environment, check=True, timeout=60)
+    time.sleep(NEAR_SECONDS)
+    assert "另一台服务器改的标题" in client.get("/projects/").text
+
+
+def test_with_redis_down_a_near_copy_keeps_nothing_stale(
+    client, bridge, settings, near_copy, django_capture_on_commit_callbacks
+):
+    from tests.deeds_portal.test_cache import UNREACHABLE_REDIS
+
+    settings.CACHES = {
+        **settings.CACHES,
+        "default": {
+            "BACKEND": "deeds_portal.cache.TolerantRedisCache",
+            "LOCATION": UNREACHABLE_REDIS,
+            "OPTIONS": {"socket_connect_timeout": 1, "socket_timeout": 1},
+        },
+    }
+    assert "修建一座风雨桥" in client.get("/projects/").text
+    bridge.title = "停机时改的标题"
+    with django_capture_on_commit_callbacks(execute=True):
+        bridge.save()
+    assert "停机时改的标题" in client.get("/projects/").text
+
+
+def test_the_near_copy_is_bounded_by_the_bytes_it_keeps():
+    from django.http import HttpResponse
+
+    from units.public_pages import _NearCopy
+
+    near = _NearCopy(max_bytes=200_000)
+    for number in range(100):
+        near.keep(f"page-{number}", (1,), HttpResponse(b"x" * 10_000))
+    assert near.size <= 200_000 and len(near.pages) < 100
+    assert near.page("page-99", (1,)).content == b"x" * 10_000  # the latest are kept
+    assert near.page("page-0", (1,)) is None and near.page("page-99", (2,)) is None
