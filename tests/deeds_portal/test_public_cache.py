@@ -446,8 +446,8 @@ def test_with_a_near_copy_a_change_saved_by_another_server_shows_within_its_seco
     assert "另一台服务器改的标题" in client.get("/projects/").text
 
 
-def test_with_redis_down_a_near_copy_keeps_nothing_stale(
-    client, bridge, settings, near_copy, django_capture_on_commit_callbacks
+def test_with_redis_down_a_near_copy_keeps_nothing_and_pages_come_from_the_database(
+    client, bridge, settings, near_copy
 ):
     from tests.deeds_portal.test_cache import UNREACHABLE_REDIS
 
@@ -460,10 +460,9 @@ def test_with_redis_down_a_near_copy_keeps_nothing_stale(
         },
     }
     assert "修建一座风雨桥" in client.get("/projects/").text
-    bridge.title = "停机时改的标题"
-    with django_capture_on_commit_callbacks(execute=True):
-        bridge.save()
-    assert "停机时改的标题" in client.get("/projects/").text
+    # Another server's save while Redis is down can tell nobody: the database is all there is.
+    Project.objects.filter(pk=bridge.pk).update(title="停机时另一台服务器改的标题")
+    assert "停机时另一台服务器改的标题" in client.get("/projects/").text
 
 
 def test_the_near_copy_is_bounded_by_the_bytes_it_keeps():
