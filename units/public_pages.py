@@ -13,10 +13,12 @@ and gets, with no cache code of its own:
   declared parameters only: ``?utm_source=…`` or ``?from=timeline`` share the page's entry, and
   the view sees only what it declared (its links cannot carry the rest either);
 * hits served by ``PublicPageCacheMiddleware``, first in the stack, before any other
-  middleware runs: a hit costs a remembered URL match and one round trip to the cache,
-  and answers with the headers the whole stack gave the page on its miss (the security
-  headers among them). The scheme in the key keeps the https redirect and HSTS as the
-  security middleware decides them: an https page is never served over http;
+  middleware runs: a hit costs a remembered URL match and one round trip to the cache
+  (with Redis, none while the generations this server read are younger than
+  ``PUBLIC_PAGE_NEAR_SECONDS``: see ``_NearCopy``), and answers with the headers the
+  whole stack gave the page on its miss (the security headers among them). The scheme
+  in the key keeps the https redirect and HSTS as the security middleware decides them:
+  an https page is never served over http;
 * exact invalidation by what the page shows: every declared model has a *generation*
   in the cache, and a stored page carries the generations it was rendered in. Any
   save or delete of a declared model (admin form, import, history restore, bulk
@@ -25,7 +27,9 @@ and gets, with no cache code of its own:
   without model signals (``bulk_create``, ``QuerySet.update``) calls
   ``public_data_changed(Model)`` itself (with no model: every page). A row waiting for
   review (``review.models.ReviewedModel``) is on no public page, so saving it changes
-  nothing: the page cache is invalidated on approval, not on submission;
+  nothing: the page cache is invalidated on approval, not on submission. A change shows
+  at once on the application server that saved it, and on the others within
+  ``PUBLIC_PAGE_NEAR_SECONDS`` (0.5 s with Redis; 0: at once everywhere);
 * an ETag with 304 answers to conditional requests, ``Cache-Control`` that lets
   a reverse proxy keep the page briefly, and a minimal ``Vary``.
 
@@ -286,12 +290,15 @@ class _NearCopy:
         self.pages: OrderedDict[str, tuple[tuple, bytes]] = OrderedDict()
         self.size = 0
         self.lock = threading.Lock()  # threaded servers share it
+        self.forgotten_at = 0.0
 
     def forget_generations(self) -> None:
+        self.forgotten_at = time.monotonic()
         self.generations = {}
 
     def forget(self) -> None:
         with self.lock:
+            self.forgotten_at = time.monotonic()
             self.generations = {}
             self.pages.clear()
             self.size = 0
@@ -308,9 +315,10 @@ class _NearCopy:
             values.append(known[0])
         return tuple(values)
 
-    def read(self, keys, values) -> None:
-        now = time.monotonic()
-        self.generations.update((key, (value, now)) for key, value in zip(keys, values, strict=True))
+    def read(self, keys, values, asked_at: float) -> None:
+        if asked_at <= self.forgotten_at:  # asked before a change saved here (another thread)
+            return
+        self.generations.update((key, (value, asked_at)) for key, value in zip(keys, values, strict=True))
 
     def page(self, key: str, generations: tuple) -> HttpResponse | None:
         with self.lock:
@@ -348,6 +356,7 @@ def _lookup(key: str, page: PublicPage):
             stored = _near.page(key, generations)
             if stored is not None:
                 return generations, stored
+    asked_at = time.monotonic()
     *current, entry = _get_many(caches[DEFAULT_CACHE_ALIAS], [*generation_keys, key])
     generations = tuple(
         value if value is not None else generation(name.removeprefix(GENERATION_PREFIX))
@@ -357,7 +366,7 @@ def _lookup(key: str, page: PublicPage):
     # so a change saved meanwhile cannot leave an old copy matching.
     near = near_seconds and all(generations)
     if near:
-        _near.read(generation_keys, generations)
+        _near.read(generation_keys, generations, asked_at)
     if entry is not None and entry[0] == generations:
         if near:
             _near.keep(key, generations, entry[1])
