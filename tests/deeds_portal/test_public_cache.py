@@ -477,3 +477,15 @@ def test_the_near_copy_is_bounded_by_the_bytes_it_keeps():
     assert near.size <= 200_000 and len(near.pages) < 100
     assert near.page("page-99", (1,)).content == b"x" * 10_000  # the latest are kept
     assert near.page("page-0", (1,)) is None and near.page("page-99", (2,)) is None
+
+
+def test_any_django_cache_backend_serves_hits(client, bridge, settings, tmp_path, django_assert_num_queries):
+    # make run's development cache is Django's file cache, without the portal's quicker read.
+    settings.CACHES = {
+        **settings.CACHES,
+        "default": {"BACKEND": "django.core.cache.backends.filebased.FileBasedCache", "LOCATION": tmp_path},
+    }
+    first = client.get("/projects/")
+    with django_assert_num_queries(0):
+        second = client.get("/projects/")
+    assert second.content == first.content and second["ETag"] == first["ETag"]
