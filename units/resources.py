@@ -13,18 +13,30 @@ stated either. Without a 编号 a row finds its record by its natural key (``nat
 e.g. 事项编码), and a file written by hand may name a column as clerks do (``column_aliases``).
 """
 
+import copy
 import datetime
 import decimal
+import operator
 import time
+from collections import OrderedDict
 
+import reversion
 from django.conf import settings
-from django.core.exceptions import FieldDoesNotExist, ImproperlyConfigured, ValidationError
-from django.utils import translation
+from django.core.exceptions import (
+    NON_FIELD_ERRORS,
+    FieldDoesNotExist,
+    ImproperlyConfigured,
+    ValidationError,
+)
+from django.db import DatabaseError, connections, models, transaction
+from django.db.models.functions import Lower, Upper
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from import_export import fields, resources, widgets
 from import_export.formats.base_formats import CSV
 from import_export.instance_loaders import CachedInstanceLoader
 from import_export.results import RowResult
+from import_export.utils import atomic_if_using_transaction
 
 from . import review
 from .import_rules import (  # noqa: F401  (neutralise_formula and restore_neutralised: the old import path)
@@ -40,7 +52,8 @@ from .import_rules import (  # noqa: F401  (neutralise_formula and restore_neutr
     sheet_row,
     stale_version_problem,
 )
-from .models import Unit
+from .models import LockVersionedModel, Unit, rows_written_in_bulk
+from .public_pages import public_data_changed
 from .scoping import scope_queryset, sees_all_units, unit_path_of
 
 FILE_LANGUAGE = "zh-hans"
@@ -231,6 +244,232 @@ def is_blank(value) -> bool:
     return value is None or (isinstance(value, str) and not value.strip())
 
 
+class _Unknown(Exception):
+    """A constraint this module cannot evaluate in Python: the database is asked."""
+
+
+_COMPARISONS = {
+    "exact": operator.eq,
+    "gt": operator.gt,
+    "gte": operator.ge,
+    "lt": operator.lt,
+    "lte": operator.le,
+}
+
+
+def _field_value(instance, name, exclude):
+    """A field's value for a constraint, by name or attname; an excluded field ends the check
+    (as Django's does: the constraint is not validated)."""
+    field = instance._meta.get_field(name)
+    if field.name in exclude:
+        raise _Excluded
+    return getattr(instance, field.attname)
+
+
+class _Excluded(Exception):
+    pass
+
+
+def _operand(instance, value, exclude):
+    if isinstance(value, models.F):
+        return _field_value(instance, value.name, exclude)
+    if hasattr(value, "resolve_expression"):
+        raise _Unknown
+    return value
+
+
+def _lookup_holds(instance, lookup: str, value, exclude):
+    """SQL's answer for one lookup of a Q: True, False or None (NULL)."""
+    name, _sep, kind = lookup.partition("__")
+    kind = kind or "exact"
+    if "__" in kind:
+        raise _Unknown  # across a relation
+    left = _field_value(instance, name, exclude)
+    if kind == "isnull":
+        return (left is None) == bool(value)
+    right = _operand(instance, value, exclude)
+    if kind == "in":
+        if left is None:
+            return None
+        return left in right
+    compare = _COMPARISONS.get(kind)
+    if compare is None:
+        raise _Unknown
+    if left is None or right is None:
+        return None
+    return compare(left, right)
+
+
+def _q_holds(instance, q, exclude):
+    """A Q over the instance's own fields in SQL's three-valued logic (None: NULL)."""
+    results = []
+    for child in q.children:
+        if isinstance(child, models.Q):
+            results.append(_q_holds(instance, child, exclude))
+        elif isinstance(child, tuple):
+            results.append(_lookup_holds(instance, child[0], child[1], exclude))
+        else:
+            raise _Unknown
+    if q.connector == models.Q.AND:
+        answer = False if False in results else (None if None in results else True)
+    elif q.connector == models.Q.OR:
+        answer = True if True in results else (None if None in results else False)
+    else:
+        raise _Unknown
+    if q.negated:
+        answer = None if answer is None else not answer
+    return answer
+
+
+def check_constraint_may_fail(instance, constraint, exclude) -> bool:
+    """Whether ``constraint`` (a CheckConstraint) may refuse the instance: False when Python
+    shows it holds (NULL holds, as in the database), True when it fails or cannot be told."""
+    try:
+        return _q_holds(instance, constraint.condition, exclude) is False
+    except _Excluded:
+        return False
+    except (_Unknown, FieldDoesNotExist, TypeError):
+        return True
+
+
+def _python_expression(expression):
+    """(field name, Python function) for a unique expression over one field, else _Unknown."""
+    if hasattr(expression, "get_expression_for_validation"):
+        expression = expression.get_expression_for_validation()
+    if isinstance(expression, models.F):
+        return expression.name, lambda value: value
+    for kind, apply in ((Upper, str.upper), (Lower, str.lower)):
+        if type(expression) is kind:
+            (inner,) = expression.get_source_expressions()
+            if isinstance(inner, models.F):
+                return inner.name, lambda value, apply=apply: None if value is None else apply(str(value))
+    raise _Unknown
+
+
+class UniqueKeys:
+    """The unique checks of a model (unique fields, unique_together, UniqueConstraint) as keys
+    computed in Python, so that a batch of rows is checked against the database in one query
+    per check instead of one per row. A check that cannot be computed here is None: every row
+    is then checked by the model itself."""
+
+    def __init__(self, model):
+        self.model = model
+        self.checks = []  # (name, [field names], [Python functions] or None for fields)
+        self.unknown = False
+        unique_checks, date_checks = model()._get_unique_checks(include_meta_constraints=False)
+        for model_class, names in unique_checks:
+            if model_class is not model:
+                self.unknown = True
+            elif names != (model._meta.pk.name,):
+                self.checks.append((f"fields:{','.join(names)}", list(names), None))
+        if date_checks:
+            self.unknown = True  # unique_for_date
+        for constraint in model._meta.constraints:
+            if isinstance(constraint, models.CheckConstraint):
+                continue
+            if not isinstance(constraint, models.UniqueConstraint) or constraint.condition is not None:
+                self.unknown = True
+                continue
+            if constraint.nulls_distinct is False:
+                self.unknown = True
+                continue
+            if constraint.fields:
+                if any(model._meta.get_field(name).generated for name in constraint.fields):
+                    self.unknown = True
+                    continue
+                self.checks.append((constraint.name, list(constraint.fields), None))
+            else:
+                try:
+                    pairs = [_python_expression(e) for e in constraint.expressions]
+                except _Unknown:
+                    self.unknown = True
+                    continue
+                self.checks.append((constraint.name, [n for n, _f in pairs], [f for _n, f in pairs]))
+        self.check_constraints = [c for c in model._meta.constraints if isinstance(c, models.CheckConstraint)]
+        if any(parent._meta.constraints for parent in model._meta.get_parent_list()):
+            self.unknown = True
+
+    def keys(self, instance, exclude) -> list:
+        """The instance's (check, values) keys; a key with a NULL cannot collide."""
+        keys = []
+        connection = connections[instance._state.db or "default"]
+        for name, field_names, functions in self.checks:
+            if any(field_name in exclude for field_name in field_names):
+                continue
+            values = []
+            for i, field_name in enumerate(field_names):
+                value = getattr(instance, self.model._meta.get_field(field_name).attname)
+                if functions is not None:
+                    value = functions[i](value)
+                if value is None or (value == "" and connection.features.interprets_empty_strings_as_nulls):
+                    break
+                values.append(value)
+            else:
+                keys.append((name, tuple(values)))
+        return keys
+
+    def stored(self, instances) -> dict:
+        """{key: pk} of the stored rows holding any key of ``instances``: one query per check."""
+        wanted = {}
+        for instance in instances:
+            for key in self.keys(instance, ()):
+                wanted.setdefault(key[0], set()).add(key[1])
+        found = {}
+        manager = self.model._default_manager
+        for name, field_names, functions in self.checks:
+            values = wanted.get(name)
+            if not values:
+                continue
+            attnames = [self.model._meta.get_field(n).attname for n in field_names]
+            if functions is None:
+                columns = attnames
+                queryset = manager.all()
+            else:
+                check = next(c for c in self.model._meta.constraints if c.name == name)
+                columns = [f"_unique_key_{i}" for i in range(len(field_names))]
+                queryset = manager.annotate(**dict(zip(columns, check.expressions, strict=True)))
+            first = sorted({v[0] for v in values}, key=str)
+            for start in range(0, len(first), 500):
+                chunk = first[start : start + 500]
+                for pk, *row in queryset.filter(**{f"{columns[0]}__in": chunk}).values_list("pk", *columns):
+                    found[(name, tuple(row))] = pk
+        return found
+
+
+class _BatchRow:
+    """One row of a batched import between its reading and its result."""
+
+    __slots__ = ("number", "row", "result", "instance", "new", "original", "errors", "diff", "checked")
+
+    def __init__(self, number, row, result):
+        self.number, self.row, self.result = number, row, result
+        self.instance = self.original = self.diff = None
+        self.new, self.errors, self.checked = False, {}, False
+
+    @property
+    def pending(self) -> bool:
+        """Read, not skipped, not refused: waiting for its checks."""
+        return (
+            self.instance is not None
+            and not self.checked
+            and self.result.import_type
+            in (
+                RowResult.IMPORT_TYPE_NEW,
+                RowResult.IMPORT_TYPE_UPDATE,
+            )
+        )
+
+    def fail(self, error: ValidationError) -> None:
+        self.result.import_type = RowResult.IMPORT_TYPE_INVALID
+        self.result.validation_error = error
+        self.checked = False
+
+    def crash(self, resource, error, row, number) -> None:
+        self.result.import_type = RowResult.IMPORT_TYPE_ERROR
+        self.result.errors.append(resource.get_error_result_class()(error, row=row, number=number))
+        self.checked = False
+
+
 class LedgerInstanceLoader(CachedInstanceLoader):
     """Finds each row's record in one query by its 编号, and for the rows without one, in a
     second query by the resource's natural key (``LedgerResource.natural_key``).
@@ -275,6 +514,12 @@ class LedgerResource(resources.ModelResource):
     required_columns: tuple[str, ...] = ()
     natural_key: str | None = None
     column_aliases: dict[str, str] = {}
+    # Rows read, checked and written in batches (see "Imports in batches" below); a resource
+    # whose model's clean() reads other rows of the same import keeps the row-at-a-time import.
+    batched_writes = False
+    write_batch_size = 500
+    # Rows whose diff is built: the import job's preview shows the first 20 (units.tasks.PREVIEW_ROWS).
+    diff_rows = 20
     id = fields.Field(attribute="id", column_name="编号", widget=RowIdWidget())
     version = fields.Field(attribute="version", column_name="版本", widget=IntegerWidget(), readonly=True)
 
@@ -391,12 +636,20 @@ class LedgerResource(resources.ModelResource):
             unit = getattr(unit, part, None)
         return unit
 
-    def import_data_inner(self, *args, **kwargs):
+    def import_data_inner(
+        self, dataset, dry_run, raise_errors, using_transactions, collect_failed_rows, **kwargs
+    ):
         # A time budget for the import's background job (units.tasks): an import
         # that would run longer stops, is rolled back, and says why.
         self._deadline = time.monotonic() + settings.IMPORT_TIME_LIMIT_SECONDS
         self._out_of_time = False
-        return super().import_data_inner(*args, **kwargs)
+        if not self.batched_writes:
+            return super().import_data_inner(
+                dataset, dry_run, raise_errors, using_transactions, collect_failed_rows, **kwargs
+            )
+        return self._import_in_batches(
+            dataset, dry_run, raise_errors, using_transactions, collect_failed_rows, **kwargs
+        )
 
     def _row_past_deadline(self, row_number) -> RowResult | None:
         deadline = getattr(self, "_deadline", None)
@@ -418,18 +671,375 @@ class LedgerResource(resources.ModelResource):
         )
         return result
 
-    def import_row(self, row, instance_loader, **kwargs):
-        past_deadline = self._row_past_deadline(kwargs.get("row_number"))
+    def _begin_row(self, row, row_number) -> RowResult | None:
+        """What every row goes through first: the time budget, the job's progress, the cells."""
+        past_deadline = self._row_past_deadline(row_number)
         if past_deadline is not None:
             return past_deadline
         if getattr(self, "on_row", None) is not None:
-            self.on_row(kwargs.get("row_number"))  # the import job's progress (units.tasks)
+            self.on_row(row_number)  # the import job's progress (units.tasks)
         self._cell_problems = cell_problems(row)
         for column, _message in self._cell_problems:
             # The row is refused; the rest of it is still checked, without the
             # character a database query would choke on.
             row[column] = row[column].replace("\x00", "")
+        return None
+
+    def import_row(self, row, instance_loader, **kwargs):
+        past_deadline = self._begin_row(row, kwargs.get("row_number"))
+        if past_deadline is not None:
+            return past_deadline
         return super().import_row(row, instance_loader, **kwargs)
+
+    # Imports in batches ------------------------------------------------------------------
+    # The library imports a row at a time: a savepoint, a deep copy, a diff, the uniqueness
+    # and constraint queries and a save() (with its signals and its history entry) per row.
+    # A resource with ``batched_writes`` reads and checks each row as the library does, and
+    # then, per batch of ``write_batch_size`` rows, asks the database once per unique check,
+    # writes the new rows with one bulk_create and the changed ones with one bulk_update,
+    # counts their versions in SQL and adds them to the import's revision. What a row-at-a-time
+    # import would answer is kept: a row that might collide with a stored row or an earlier
+    # row of the file is checked by the model itself once the earlier rows are written. Rows
+    # an editor's import sends for review, and models whose save() does more than
+    # ``LockVersionedModel.prepare_save``, are saved one by one as before.
+
+    def _import_in_batches(
+        self, dataset, dry_run, raise_errors, using_transactions, collect_failed_rows, **kwargs
+    ):
+        result = self.get_result_class()()
+        result.diff_headers = self.get_diff_headers()
+        result.total_rows = len(dataset)
+        db = self.get_db_connection_name()
+        try:
+            with atomic_if_using_transaction(using_transactions, using=db):
+                self.before_import(dataset, **kwargs)
+            self._check_import_id_fields(dataset.headers)
+        except Exception as e:
+            self.handle_import_error(result, e, raise_errors)
+        instance_loader = self._meta.instance_loader_class(self, dataset)
+        result.total_rows = len(dataset)
+        if collect_failed_rows:
+            result.add_dataset_headers(dataset.headers)
+        if not self._meta.store_instance:
+            self._meta.store_instance = kwargs.get("retain_instance_in_row_result", False)
+        kwargs.update({"dry_run": dry_run, "using_transactions": using_transactions})
+        self._unique_keys = UniqueKeys(self._meta.model)
+        self._written_models = set()
+        headers = dataset.headers
+        batch = []
+        for number, data_row in enumerate(dataset, 1):
+            kwargs["row_number"] = number
+            batch.append(
+                self._read_row(
+                    OrderedDict(zip(headers, data_row, strict=False)), instance_loader, number, kwargs
+                )
+            )
+            if len(batch) >= self.write_batch_size:
+                self._finish_batch(batch, result, raise_errors, collect_failed_rows, kwargs)
+                batch = []
+        self._finish_batch(batch, result, raise_errors, collect_failed_rows, kwargs)
+        if self._written_models:
+            # Once for the whole import, in place of each row's post_save (none was sent).
+            public_data_changed(*sorted(self._written_models, key=lambda m: m._meta.label), using=db)
+        try:
+            with atomic_if_using_transaction(using_transactions, using=db):
+                self.after_import(dataset, result, **kwargs)
+        except Exception as e:
+            self.handle_import_error(result, e, raise_errors)
+        return result
+
+    def _read_row(self, row, instance_loader, number, kwargs) -> "_BatchRow":
+        """The row's record found (or begun) and the row's cells set on it; not yet checked."""
+        done = self._begin_row(row, number)
+        item = _BatchRow(number, row, done or self.get_row_result_class()())
+        if done is not None:
+            return item
+        row_result = item.result
+        if self._meta.store_row_values:
+            row_result.row_values = row
+        try:
+            self.before_import_row(row, **kwargs)
+            instance, new = self.get_or_init_instance(instance_loader, row)
+            self.after_init_instance(instance, new, row, **kwargs)
+            row_result.import_type = RowResult.IMPORT_TYPE_NEW if new else RowResult.IMPORT_TYPE_UPDATE
+            # A shallow copy keeps what skip_row compares: importing sets attributes, it does
+            # not change the values in place.
+            original = copy.copy(instance)
+            if number <= self.diff_rows and not self._meta.skip_diff:
+                item.diff = self.get_diff_class()(self, original, new)
+            errors = {}
+            try:
+                self.import_instance(instance, row, **kwargs)
+            except ValidationError as e:
+                errors = e.update_error_dict(errors)
+            item.instance, item.new, item.original, item.errors = instance, new, original, errors
+            if self.skip_row(instance, original, row, errors):
+                row_result.import_type = RowResult.IMPORT_TYPE_SKIP
+                item.checked = True
+        except ValidationError as e:
+            item.fail(e)
+        except Exception as e:
+            item.crash(self, e, row, number)
+        return item
+
+    def _finish_batch(self, batch, result, raise_errors, collect_failed_rows, kwargs) -> None:
+        if not batch:
+            return
+        to_check = [item for item in batch if item.pending]
+        self._stored_keys = self._unique_keys.stored([item.instance for item in to_check])
+        self._claimed = {}
+        waiting = []
+        for item in to_check:
+            try:
+                self._check_row(item, waiting, kwargs)
+            except ValidationError as e:
+                item.fail(e)
+                continue
+            except Exception as e:
+                item.crash(self, e, item.row, item.number)
+                continue
+            item.checked = True
+            waiting.append(item)
+        self._write(waiting, kwargs)
+        for item in batch:
+            self._report(item, result, raise_errors, collect_failed_rows, kwargs)
+
+    def _check_row(self, item, waiting, kwargs) -> None:
+        """``validate_instance`` of a row-at-a-time import, the unique checks and constraints
+        asked of the database only for a row that may collide (after the rows before it are
+        written, as a row-at-a-time import would have them)."""
+        instance = item.instance
+        errors = self._row_rules(instance, dict(item.errors))
+        if not self._meta.clean_model_instances:
+            if errors:
+                raise ValidationError(errors)
+            return
+        exclude = set(errors)
+        try:
+            instance.clean_fields(exclude=exclude | self._loaded_relations(instance))
+        except ValidationError as e:
+            errors = e.update_error_dict(errors)
+        try:
+            instance.clean()
+        except ValidationError as e:
+            errors = e.update_error_dict(errors)
+        exclude |= {name for name in errors if name != NON_FIELD_ERRORS}
+        keys = self._unique_keys.keys(instance, exclude)
+        identity = instance.pk if instance.pk is not None else id(item)
+        suspect = self._unique_keys.unknown or any(
+            self._claimed.get(key, identity) != identity
+            or self._stored_keys.get(key, instance.pk) != instance.pk
+            for key in keys
+        )
+        suspect = suspect or any(
+            check_constraint_may_fail(instance, constraint, exclude)
+            for constraint in self._unique_keys.check_constraints
+        )
+        if suspect:
+            # The rows before it written first: the model then answers as it would have.
+            self._write(waiting, kwargs)
+            waiting.clear()
+            try:
+                instance.validate_unique(exclude=exclude)
+            except ValidationError as e:
+                errors = e.update_error_dict(errors)
+                exclude |= {name for name in errors if name != NON_FIELD_ERRORS}
+            try:
+                instance.validate_constraints(exclude=exclude)
+            except ValidationError as e:
+                errors = e.update_error_dict(errors)
+        if errors:
+            raise ValidationError(errors)
+        for key in keys:
+            self._claimed[key] = identity
+
+    @staticmethod
+    def _loaded_relations(instance) -> set[str]:
+        """Foreign keys whose row the import already loaded (a name looked up): Django's own
+        check that the row exists would ask the database again, once per row."""
+        loaded = set()
+        for field in instance._meta.concrete_fields:
+            if field.is_relation and field.many_to_one:
+                related = field.get_cached_value(instance, default=None)
+                if (
+                    related is not None
+                    and not related._state.adding
+                    and related.pk == getattr(instance, field.attname)
+                ):
+                    loaded.add(field.name)
+        return loaded
+
+    def saves_in_bulk(self) -> bool:
+        """Whether checked rows are written with bulk_create/bulk_update: not when an editor's
+        rows go to review (each becomes a submission), nor when the model's save() does more
+        than ``prepare_save``, nor where the database cannot return the new rows' ids."""
+        model = self._meta.model
+        return (
+            model.save in (models.Model.save, LockVersionedModel.save)
+            and (not review.is_reviewed(model) or review.publishes_directly(self.user))
+            and connections[self.get_db_connection_name()].features.can_return_rows_from_bulk_insert
+        )
+
+    def _write(self, items, kwargs) -> None:
+        """Write the checked rows, in their order; a row refused now (its version) is marked."""
+        if not items:
+            return
+        if not self.saves_in_bulk():
+            self._write_one_by_one(items, kwargs)
+            return
+        db = self.get_db_connection_name()
+        try:
+            with transaction.atomic(using=db):
+                self._write_in_bulk(items, kwargs)
+        except DatabaseError:
+            # Something the checks did not foresee: written again row by row, so that the
+            # row the database refuses says so, as a row-at-a-time import would.
+            items = [item for item in items if item.checked]
+            for item in items:
+                self.undo_bulk_write(item)
+            self._write_one_by_one(items, kwargs)
+
+    def undo_bulk_write(self, item) -> None:
+        """Put a row back as it was before a bulk write the database rolled back."""
+        if item.new:
+            item.instance.pk = None
+            item.instance._state.adding = True
+        elif isinstance(item.instance, LockVersionedModel):
+            item.instance.version = item.original.version
+
+    def _write_one_by_one(self, items, kwargs) -> None:
+        db = self.get_db_connection_name()
+        for item in items:
+            try:
+                with atomic_if_using_transaction(kwargs.get("using_transactions"), using=db):
+                    self.save_instance(item.instance, item.new, item.row, **kwargs)
+                    self.save_m2m(item.instance, item.row, **kwargs)
+            except ValidationError as e:
+                item.fail(e)
+            except Exception as e:
+                item.crash(self, e, item.row, item.number)
+
+    def _write_in_bulk(self, items, kwargs) -> None:
+        model = self._meta.model
+        updating = [item for item in items if not item.new]
+        if updating and self.checks_versions():
+            # Locked until the import commits, and checked against the versions read at its
+            # start (as save_instance does row by row).
+            current = dict(
+                model._default_manager.select_for_update()
+                .filter(pk__in=[item.instance.pk for item in updating])
+                .values_list("pk", "version")
+            )
+            for item in updating:
+                problem = stale_version_problem(item.instance.version, current.get(item.instance.pk))
+                if problem:
+                    item.fail(ValidationError({self.version_column: [problem]}))
+            items = [item for item in items if item.checked]
+            updating = [item for item in updating if item.checked]
+        for item in items:
+            self.before_save_instance(item.instance, item.row, **kwargs)
+            if isinstance(item.instance, LockVersionedModel):
+                item.instance.prepare_save()
+        creating = [item.instance for item in items if item.new]
+        batch_size = self._meta.batch_size or self.write_batch_size
+        if creating:
+            model._default_manager.bulk_create(creating, batch_size=batch_size)
+        if updating:
+            self._bulk_update([item.instance for item in updating], [item.original for item in updating])
+        self.after_bulk_write(items)
+        for item in items:
+            self.after_save_instance(item.instance, item.row, **kwargs)
+            self.save_m2m(item.instance, item.row, **kwargs)
+        written = [item.instance for item in items]
+        self._written_models.add(model)
+        rows_written_in_bulk.send(sender=model, instances=written)
+        self.add_to_history(written)
+
+    def _bulk_update(self, instances, originals) -> None:
+        """One UPDATE per batch of the fields any of them changes; versions counted in SQL."""
+        model = self._meta.model
+        names = set()
+        concrete = [f for f in model._meta.concrete_fields if not f.primary_key]
+        for instance, original in zip(instances, originals, strict=True):
+            for field in concrete:
+                if getattr(instance, field.attname) != getattr(original, field.attname):
+                    names.add(field.name)
+        now = timezone.now()
+        for field in concrete:
+            if getattr(field, "auto_now", False):
+                names.add(field.name)
+                for instance in instances:
+                    setattr(instance, field.attname, now)
+        versioned = issubclass(model, LockVersionedModel)
+        if versioned:
+            names.add("version")
+            stored = [instance.version for instance in instances]
+            for instance in instances:
+                instance.version = models.F("version") + 1
+        model._default_manager.bulk_update(
+            instances, sorted(names), batch_size=self._meta.batch_size or self.write_batch_size
+        )
+        if versioned:
+            # Locked and checked by _write_in_bulk: the database counted exactly one more.
+            for instance, version in zip(instances, stored, strict=True):
+                instance.version = version + 1
+
+    def after_bulk_write(self, items) -> None:
+        """Rows of other models a resource writes with its rows (a project's new progress)."""
+
+    def add_to_history(self, instances) -> None:
+        """The rows written, in the import's revision (``units.tasks``), as post_save would have
+        added them: with what their ``follow`` reaches, loaded in one query per relation."""
+        if not instances or not reversion.is_active() or reversion.is_manage_manually():
+            return
+        model = type(instances[0])
+        if not reversion.is_registered(model):
+            return
+        from reversion.revisions import _get_options
+
+        follow = [
+            name
+            for name in _get_options(model).follow
+            if isinstance(model._meta.get_field(name), (models.ManyToOneRel, models.ManyToManyField))
+        ]
+        if follow:
+            models.prefetch_related_objects(instances, *follow)
+        for instance in instances:
+            reversion.add_to_revision(instance)
+
+    def _report(self, item, result, raise_errors, collect_failed_rows, kwargs) -> None:
+        """The row's result, as the library's import_data_inner records it."""
+        row_result = item.result
+        if item.checked and item.instance is not None:
+            row_result.add_instance_info(item.instance)
+            if self._meta.store_instance:
+                row_result.instance = item.instance
+            if item.diff is not None:
+                item.diff.compare_with(self, item.instance)
+                if not item.new:
+                    row_result.original = item.original
+                if not self._meta.skip_html_diff:
+                    row_result.diff = item.diff.as_html()
+            self.after_import_row(item.row, row_result, **kwargs)
+        result.increment_row_result_total(row_result)
+        if row_result.errors:
+            result.append_error_row(item.number, item.row, row_result.errors)
+            if collect_failed_rows:
+                result.append_failed_row(item.row, row_result.errors[0])
+            if raise_errors:
+                from import_export import exceptions
+
+                raise exceptions.ImportError(row_result.errors[-1].error, number=item.number, row=item.row)
+        elif row_result.validation_error:
+            result.append_invalid_row(item.number, item.row, row_result.validation_error)
+            if collect_failed_rows:
+                result.append_failed_row(item.row, row_result.validation_error)
+            if raise_errors:
+                from import_export import exceptions
+
+                raise exceptions.ImportError(row_result.validation_error, number=item.number, row=item.row)
+        if row_result.import_type != RowResult.IMPORT_TYPE_SKIP or self._meta.report_skipped:
+            result.append_row_result(row_result)
 
     def import_instance(self, instance, row, **kwargs):
         errors = {column: [message] for column, message in getattr(self, "_cell_problems", [])}
@@ -472,7 +1082,11 @@ class LedgerResource(resources.ModelResource):
                 setattr(instance, field.attribute, before)
 
     def validate_instance(self, instance, import_validation_errors=None, validate_unique=True):
-        errors = dict(import_validation_errors or {})
+        errors = self._row_rules(instance, dict(import_validation_errors or {}))
+        super().validate_instance(instance, errors, validate_unique)
+
+    def _row_rules(self, instance, errors: dict) -> dict:
+        """The ledger's own rules of a row that would be written: its unit, its version."""
         unit = self._unit_of(instance)
         if unit is not None and not self.may_touch(unit):
             errors.setdefault(self.unit_path.split("__")[0], []).append(self.unit_check.refusal(unit))
@@ -482,7 +1096,7 @@ class LedgerResource(resources.ModelResource):
             problem = stale_version_problem(getattr(instance, "_file_version", None), instance.version)
             if problem:
                 errors.setdefault(self.version_column, []).append(problem)
-        super().validate_instance(instance, errors, validate_unique)
+        return errors
 
     @staticmethod
     def _version_checked(instance) -> bool:
