@@ -16,6 +16,7 @@ e.g. 事项编码), and a file written by hand may name a column as clerks do (`
 import copy
 import datetime
 import decimal
+import json
 import operator
 import time
 from collections import OrderedDict
@@ -428,12 +429,84 @@ class UniqueKeys:
                 check = next(c for c in self.model._meta.constraints if c.name == name)
                 columns = [f"_unique_key_{i}" for i in range(len(field_names))]
                 queryset = manager.annotate(**dict(zip(columns, check.expressions, strict=True)))
-            first = sorted({v[0] for v in values}, key=str)
-            for start in range(0, len(first), 500):
-                chunk = first[start : start + 500]
-                for pk, *row in queryset.filter(**{f"{columns[0]}__in": chunk}).values_list("pk", *columns):
-                    found[(name, tuple(row))] = pk
+            # Every column narrowed to the batch's values: a column alone may match many rows
+            # (every project of the round), the columns together few more than the collisions.
+            narrowed = {f"{column}__in": {v[i] for v in values} for i, column in enumerate(columns)}
+            for pk, *row in queryset.filter(**narrowed).values_list("pk", *columns):
+                found[(name, tuple(row))] = pk
         return found
+
+
+def add_versions(instances, model_db) -> None:
+    """``reversion.add_to_revision`` for many rows of one model: each row's Version as
+    django-reversion builds it (its format, fields and ``follow``), serialised together."""
+    from django.core.serializers.json import DjangoJSONEncoder
+    from django.core.serializers.python import Serializer as PythonSerializer
+    from reversion.models import Version
+    from reversion.revisions import (
+        _current_frame,
+        _follow_relations,
+        _get_content_type,
+        _get_options,
+        _update_frame,
+    )
+
+    model = type(instances[0])
+    options = _get_options(model)
+    if options.format != "json" or options.ignore_duplicates or options.use_natural_foreign_keys:
+        for instance in instances:
+            reversion.add_to_revision(instance, model_db=model_db)
+        return
+    frame = _current_frame()
+    db_versions = {db: dict(versions) for db, versions in frame.db_versions.items()}
+    followed = []
+    for using, versions in db_versions.items():
+        content_type = _get_content_type(model, using)
+        dumped = PythonSerializer().serialize(instances, fields=options.fields)
+        for instance, data in zip(instances, dumped, strict=True):
+            object_id = str(getattr(instance, options.object_id_field))
+            # What serializers.serialize("json", (instance,)) writes, with the C encoder.
+            serialized = "[" + json.dumps(data, cls=DjangoJSONEncoder, ensure_ascii=False) + "]"
+            versions[(content_type, object_id)] = Version(
+                content_type=content_type,
+                object_id=object_id,
+                db=model_db,
+                format=options.format,
+                serialized_data=serialized,
+                object_repr=str(instance),
+            )
+    _update_frame(db_versions=db_versions)
+    relations = [model._meta.get_field(name) for name in options.follow]
+    if all(isinstance(relation, models.ManyToOneRel) for relation in relations):
+        # The rows each relation reaches, in one query for all the instances.
+        for relation in relations:
+            followed.extend(
+                relation.related_model._default_manager.filter(**{f"{relation.field.name}__in": instances})
+            )
+    else:
+        for instance in instances:
+            followed.extend(_follow_relations(instance))
+    if followed:
+        # Reached by a follow: added unless the revision already holds them (reversion's rule).
+        by_model = {}
+        for obj in followed:
+            if obj.pk is None:
+                continue
+            content_type = _get_content_type(type(obj), next(iter(db_versions)))
+            key = (content_type, str(getattr(obj, _get_options(type(obj)).object_id_field)))
+            if key not in _current_frame().db_versions[next(iter(db_versions))]:
+                by_model.setdefault(type(obj), {})[key] = obj
+        for objects in by_model.values():
+            add_versions(list(objects.values()), model_db)
+
+
+def _snapshot(instance):
+    """What ``copy.copy(instance)`` makes (Model.__reduce__), without pickling's round trip."""
+    original = instance.__class__.__new__(instance.__class__)
+    original.__dict__ = instance.__dict__.copy()
+    original._state = copy.copy(instance._state)
+    original._state.fields_cache = instance._state.fields_cache.copy()
+    return original
 
 
 class _BatchRow:
@@ -764,7 +837,7 @@ class LedgerResource(resources.ModelResource):
             row_result.import_type = RowResult.IMPORT_TYPE_NEW if new else RowResult.IMPORT_TYPE_UPDATE
             # A shallow copy keeps what skip_row compares: importing sets attributes, it does
             # not change the values in place.
-            original = copy.copy(instance)
+            original = _snapshot(instance)
             if number <= self.diff_rows and not self._meta.skip_diff:
                 item.diff = self.get_diff_class()(self, original, new)
             errors = {}
@@ -995,17 +1068,7 @@ class LedgerResource(resources.ModelResource):
         model = type(instances[0])
         if not reversion.is_registered(model):
             return
-        from reversion.revisions import _get_options
-
-        follow = [
-            name
-            for name in _get_options(model).follow
-            if isinstance(model._meta.get_field(name), (models.ManyToOneRel, models.ManyToManyField))
-        ]
-        if follow:
-            models.prefetch_related_objects(instances, *follow)
-        for instance in instances:
-            reversion.add_to_revision(instance)
+        add_versions(instances, self.get_db_connection_name())
 
     def _report(self, item, result, raise_errors, collect_failed_rows, kwargs) -> None:
         """The row's result, as the library's import_data_inner records it."""
@@ -1046,13 +1109,78 @@ class LedgerResource(resources.ModelResource):
         # Kept for validate_instance, which runs only for rows that would change.
         instance._file_version = row.get(self.version_column)
         try:
-            super().import_instance(instance, row, **kwargs)
+            if type(self).import_field is LedgerResource.import_field:
+                self._import_cells(instance, row, **kwargs)
+            else:
+                super().import_instance(instance, row, **kwargs)
         except ValidationError as error:
             errors = error.update_error_dict(errors)
         if errors:
             raise ValidationError(errors)
 
+    def _import_plan(self) -> list:
+        """Per import column: what ``import_field`` and the library's ``Field.save`` decide
+        for every row, decided once."""
+        plan = self.__dict__.get("_plan")
+        if plan is None or plan[0] is not self.fields:
+            steps = []
+            for field in self.get_import_fields():
+                if isinstance(field.widget, widgets.ManyToManyWidget) or not field.attribute:
+                    continue
+                plain = (
+                    type(field).save is fields.Field.save
+                    and type(field).clean is fields.Field.clean
+                    and "__" not in field.attribute
+                )
+                steps.append(
+                    (field, field.column_name, field.attribute, self.keeps_default_when_blank(field), plain)
+                )
+            plan = self._plan = (self.fields, steps)
+        return plan[1]
+
+    def _import_cells(self, instance, row, **kwargs) -> None:
+        """The library's ``import_instance`` through ``import_field`` above, in one loop."""
+        errors = {}
+        state = instance.__dict__
+        for field, column, attribute, keeps_default, plain in self._import_plan():
+            if column not in row:
+                continue
+            value = row[column]
+            if keeps_default and is_blank(value):
+                continue
+            before = state.get(attribute)
+            try:
+                if not plain:
+                    field.save(instance, row, False, **kwargs)
+                elif not field.readonly:
+                    cleaned = field.widget.clean(value, row=row, **kwargs)
+                    if cleaned in field.empty_values and field.default != fields.NOT_PROVIDED:
+                        cleaned = field.default() if callable(field.default) else field.default
+                    if cleaned is not None or field.saves_null_values:
+                        setattr(instance, attribute, cleaned)
+            except ValueError as e:
+                errors[attribute] = ValidationError(str(e), code="invalid")
+                continue
+            if isinstance(before, str) and UNSTORABLE_IN_SPREADSHEETS.search(before):
+                if state.get(attribute) == UNSTORABLE_IN_SPREADSHEETS.sub("", before):
+                    setattr(instance, attribute, before)
+        if errors:
+            raise ValidationError(errors)
+
+    def get_import_fields(self):
+        # Asked several times per row by the library; the fields do not change during an import.
+        cached = self.__dict__.get("_import_fields")
+        if cached is None or cached[0] is not self.fields:
+            cached = self._import_fields = (self.fields, super().get_import_fields())
+        return cached[1]
+
     def keeps_default_when_blank(self, field) -> bool:
+        known = self.__dict__.setdefault("_keeps_default", {})
+        if field not in known:
+            known[field] = self._keeps_default_when_blank(field)
+        return known[field]
+
+    def _keeps_default_when_blank(self, field) -> bool:
         """Whether a blank cell of ``field`` leaves the record's value as it is: a column whose
         model field cannot be empty and has a default (a blank 是否免费 is not 否, a blank 跑动次数
         is not "no visits"); a new record then has the default. A blank date or batch means none."""
