@@ -16,8 +16,10 @@ e.g. 事项编码), and a file written by hand may name a column as clerks do (`
 import copy
 import datetime
 import decimal
+import functools
 import json
 import operator
+import re
 import time
 from collections import OrderedDict
 
@@ -35,7 +37,7 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from import_export import fields, resources, widgets
 from import_export.formats.base_formats import CSV
-from import_export.instance_loaders import CachedInstanceLoader
+from import_export.instance_loaders import CachedInstanceLoader, ModelInstanceLoader
 from import_export.results import RowResult
 from import_export.utils import atomic_if_using_transaction
 
@@ -58,6 +60,7 @@ from .public_pages import public_data_changed
 from .scoping import scope_queryset, sees_all_units, unit_path_of
 
 FILE_LANGUAGE = "zh-hans"
+ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}", re.ASCII)
 
 
 class ChineseCSV(CSV):
@@ -158,6 +161,12 @@ class DateWidget(widgets.Widget):
         if isinstance(value, datetime.date):
             return value
         text = str(value).strip()
+        if ISO_DATE.fullmatch(text):
+            # What the first format reads, without strptime's cost (a column of every row).
+            try:
+                return datetime.date.fromisoformat(text)
+            except ValueError:
+                pass
         for fmt in self.FORMATS:
             try:
                 return datetime.datetime.strptime(text, fmt).date()
@@ -333,6 +342,91 @@ def check_constraint_may_fail(instance, constraint, exclude) -> bool:
         return True
 
 
+def _simple_or(constraint, model):
+    """For the usual form of a check, ``Q(a__lookup=v) | Q(b__lookup=w) | …`` over plain
+    values or F()s of the model's own fields: [(attname, name, test)], test(value, instance)
+    answering True, False or None (NULL); else None."""
+    condition = constraint.condition
+    if condition.connector != models.Q.OR or condition.negated:
+        return None
+    terms = []
+    for child in condition.children:
+        if not isinstance(child, tuple):
+            return None
+        lookup, value = child
+        name, _sep, kind = lookup.partition("__")
+        kind = kind or "exact"
+        try:
+            field = model._meta.get_field(name)
+        except FieldDoesNotExist:
+            return None
+        if not field.concrete or (kind not in _COMPARISONS and kind != "isnull"):
+            return None
+        if kind == "isnull":
+            wanted = bool(value)
+            terms.append((field.attname, field.name, lambda v, i, wanted=wanted: (v is None) == wanted))
+            continue
+        compare = _COMPARISONS[kind]
+        if isinstance(value, models.F):
+            try:
+                other = model._meta.get_field(value.name)
+            except FieldDoesNotExist:
+                return None
+            if not other.concrete:
+                return None
+
+            def test(v, instance, compare=compare, other=other):
+                w = getattr(instance, other.attname)
+                return None if v is None or w is None else compare(v, w)
+
+            terms.append((field.attname, (field.name, other.name), test))
+        elif hasattr(value, "resolve_expression"):
+            return None
+        else:
+            terms.append(
+                (
+                    field.attname,
+                    field.name,
+                    lambda v, i, value=value, compare=compare: None if v is None else compare(v, value),
+                )
+            )
+    return terms
+
+
+class CheckConstraints:
+    """A model's check constraints, told in Python where they can be (see above)."""
+
+    def __init__(self, model):
+        self.checks = [
+            (c, _simple_or(c, model))
+            for c in model._meta.constraints
+            if isinstance(c, models.CheckConstraint)
+        ]
+
+    def may_fail(self, instance, exclude) -> bool:
+        for constraint, terms in self.checks:
+            if terms is None:
+                if check_constraint_may_fail(instance, constraint, exclude):
+                    return True
+                continue
+            unknown = False
+            for attname, names, test in terms:
+                if (names in exclude) if isinstance(names, str) else any(n in exclude for n in names):
+                    break  # an excluded field: Django does not check the constraint either
+                try:
+                    answer = test(getattr(instance, attname), instance)
+                except TypeError:
+                    return True
+                if answer:
+                    break
+                if answer is None:
+                    unknown = True
+            else:
+                if not unknown:
+                    return True
+        return False
+
+
 def _python_expression(expression):
     """(field name, Python function) for a unique expression over one field, else _Unknown."""
     if hasattr(expression, "get_expression_for_validation"):
@@ -386,7 +480,6 @@ class UniqueKeys:
                     self.unknown = True
                     continue
                 self.checks.append((constraint.name, [n for n, _f in pairs], [f for _n, f in pairs]))
-        self.check_constraints = [c for c in model._meta.constraints if isinstance(c, models.CheckConstraint)]
         if any(parent._meta.constraints for parent in model._meta.get_parent_list()):
             self.unknown = True
 
@@ -437,6 +530,41 @@ class UniqueKeys:
         return found
 
 
+def _dump(instances, selected) -> list | None:
+    """Django's Python serializer's output for rows without many-to-many fields (none when a
+    row has them: the serializer then reads them), one field list for all the rows."""
+    from django.utils.encoding import is_protected_type
+
+    meta = type(instances[0])._meta.concrete_model._meta
+    if any(field.serialize for field in meta.local_many_to_many):
+        return None
+    chosen = [
+        field
+        for field in meta.local_fields
+        if field.serialize
+        and (
+            selected is None
+            or (field.attname if field.remote_field is None else field.attname[:-3]) in selected
+        )
+    ]
+    label, pk = str(instances[0]._meta), meta.pk
+    dumped = []
+    for obj in instances:
+        values = {}
+        for field in chosen:
+            value = getattr(obj, field.attname)
+            values[field.name] = value if is_protected_type(value) else field.value_to_string(obj)
+        key = getattr(obj, pk.attname)
+        dumped.append(
+            {
+                "model": label,
+                "pk": key if is_protected_type(key) else pk.value_to_string(obj),
+                "fields": values,
+            }
+        )
+    return dumped
+
+
 def add_versions(instances, model_db) -> None:
     """``reversion.add_to_revision`` for many rows of one model: each row's Version as
     django-reversion builds it (its format, fields and ``follow``), serialised together."""
@@ -462,7 +590,9 @@ def add_versions(instances, model_db) -> None:
     followed = []
     for using, versions in db_versions.items():
         content_type = _get_content_type(model, using)
-        dumped = PythonSerializer().serialize(instances, fields=options.fields)
+        dumped = _dump(instances, options.fields) or PythonSerializer().serialize(
+            instances, fields=options.fields
+        )
         for instance, data in zip(instances, dumped, strict=True):
             object_id = str(getattr(instance, options.object_id_field))
             # What serializers.serialize("json", (instance,)) writes, with the C encoder.
@@ -498,6 +628,11 @@ def add_versions(instances, model_db) -> None:
                 by_model.setdefault(type(obj), {})[key] = obj
         for objects in by_model.values():
             add_versions(list(objects.values()), model_db)
+
+
+@functools.cache
+def _foreign_keys(model) -> tuple:
+    return tuple(f for f in model._meta.concrete_fields if f.is_relation and f.many_to_one)
 
 
 def _snapshot(instance):
@@ -552,7 +687,23 @@ class LedgerInstanceLoader(CachedInstanceLoader):
     """
 
     def __init__(self, resource, dataset=None):
-        super().__init__(resource, dataset)
+        # CachedInstanceLoader's own start builds the whole file as dicts (dataset.dict) twice
+        # to read one column; the 编号 column is read alone here, and looked up in slices.
+        ModelInstanceLoader.__init__(self, resource, dataset)
+        self.pk_field = resource.fields[resource.get_import_id_fields()[0]]
+        self.all_instances = {}
+        headers = list(dataset.headers or [])
+        column = self.pk_field.column_name
+        if len(dataset) and column in headers:
+            ids = {self.pk_field.clean({column: value}) for value in dataset.get_col(headers.index(column))}
+            ids = sorted(i for i in ids if i is not None)
+            for start in range(0, len(ids), 5_000):
+                queryset = self.get_queryset().filter(
+                    **{f"{self.pk_field.attribute}__in": ids[start : start + 5_000]}
+                )
+                self.all_instances.update(
+                    (self.pk_field.get_value(instance), instance) for instance in queryset
+                )
         self.by_natural_key = {}
         key_field = resource.natural_key_field()
         if key_field is None or key_field.column_name not in (dataset.headers or []):
@@ -797,6 +948,7 @@ class LedgerResource(resources.ModelResource):
             self._meta.store_instance = kwargs.get("retain_instance_in_row_result", False)
         kwargs.update({"dry_run": dry_run, "using_transactions": using_transactions})
         self._unique_keys = UniqueKeys(self._meta.model)
+        self._check_constraints = CheckConstraints(self._meta.model)
         self._written_models = set()
         headers = dataset.headers
         batch = []
@@ -904,10 +1056,7 @@ class LedgerResource(resources.ModelResource):
             or self._stored_keys.get(key, instance.pk) != instance.pk
             for key in keys
         )
-        suspect = suspect or any(
-            check_constraint_may_fail(instance, constraint, exclude)
-            for constraint in self._unique_keys.check_constraints
-        )
+        suspect = suspect or self._check_constraints.may_fail(instance, exclude)
         if suspect:
             # The rows before it written first: the model then answers as it would have.
             self._write(waiting, kwargs)
@@ -931,15 +1080,14 @@ class LedgerResource(resources.ModelResource):
         """Foreign keys whose row the import already loaded (a name looked up): Django's own
         check that the row exists would ask the database again, once per row."""
         loaded = set()
-        for field in instance._meta.concrete_fields:
-            if field.is_relation and field.many_to_one:
-                related = field.get_cached_value(instance, default=None)
-                if (
-                    related is not None
-                    and not related._state.adding
-                    and related.pk == getattr(instance, field.attname)
-                ):
-                    loaded.add(field.name)
+        for field in _foreign_keys(type(instance)):
+            related = field.get_cached_value(instance, default=None)
+            if (
+                related is not None
+                and not related._state.adding
+                and related.pk == getattr(instance, field.attname)
+            ):
+                loaded.add(field.name)
         return loaded
 
     def saves_in_bulk(self) -> bool:
@@ -1020,9 +1168,11 @@ class LedgerResource(resources.ModelResource):
         if updating:
             self._bulk_update([item.instance for item in updating], [item.original for item in updating])
         self.after_bulk_write(items)
+        has_m2m = any(isinstance(f.widget, widgets.ManyToManyWidget) for f in self.get_import_fields())
         for item in items:
             self.after_save_instance(item.instance, item.row, **kwargs)
-            self.save_m2m(item.instance, item.row, **kwargs)
+            if has_m2m:
+                self.save_m2m(item.instance, item.row, **kwargs)
         written = [item.instance for item in items]
         self._written_models.add(model)
         rows_written_in_bulk.send(sender=model, instances=written)
@@ -1173,6 +1323,47 @@ class LedgerResource(resources.ModelResource):
         if cached is None or cached[0] is not self.fields:
             cached = self._import_fields = (self.fields, super().get_import_fields())
         return cached[1]
+
+    def skip_row(self, instance, original, row, import_validation_errors=None):
+        """The library's comparison of every import column, on the stored values: a foreign
+        key by its id (the library compares the related rows, equal when their ids are)."""
+        if (
+            not self._meta.skip_unchanged
+            or self._meta.skip_diff
+            or import_validation_errors
+            or original is None
+        ):
+            return super().skip_row(instance, original, row, import_validation_errors)
+        for field, attname in self._compared_columns():
+            if attname is None:
+                if field.get_value(instance) != field.get_value(original):
+                    return False
+            elif getattr(instance, attname) != getattr(original, attname):
+                return False
+        return True
+
+    def _compared_columns(self) -> list:
+        known = self.__dict__.get("_compared")
+        if known is None or known[0] is not self.fields:
+            columns = []
+            for field in self.get_import_fields():
+                if isinstance(field.widget, widgets.ManyToManyWidget):
+                    # Not compared through attributes: the library's own comparison decides.
+                    columns = None
+                    break
+                attname = None
+                if field.attribute and "__" not in field.attribute:
+                    try:
+                        model_field = self._meta.model._meta.get_field(field.attribute)
+                    except FieldDoesNotExist:
+                        model_field = None
+                    if model_field is not None and model_field.concrete and not model_field.many_to_many:
+                        attname = model_field.attname
+                columns.append((field, attname))
+            known = self._compared = (self.fields, columns)
+        if known[1] is None:
+            return [(field, None) for field in self.get_import_fields()]
+        return known[1]
 
     def keeps_default_when_blank(self, field) -> bool:
         known = self.__dict__.setdefault("_keeps_default", {})
