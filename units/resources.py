@@ -396,14 +396,22 @@ def _simple_or(constraint, model):
 class CheckConstraints:
     """A model's check constraints, told in Python where they can be (see above)."""
 
-    def __init__(self, model):
+    def __init__(self, model, constraints=None):
+        # The constraints the model validates (a model may leave some to its clean()).
+        self.unknown = False
+        if constraints is None:
+            constraints = []
+            for model_class, found in model().get_constraints():
+                if model_class is not model:
+                    self.unknown = True
+                constraints += found
         self.checks = [
-            (c, _simple_or(c, model))
-            for c in model._meta.constraints
-            if isinstance(c, models.CheckConstraint)
+            (c, _simple_or(c, model)) for c in constraints if isinstance(c, models.CheckConstraint)
         ]
 
     def may_fail(self, instance, exclude) -> bool:
+        if self.unknown:
+            return True
         for constraint, terms in self.checks:
             if terms is None:
                 if check_constraint_may_fail(instance, constraint, exclude):
@@ -459,7 +467,12 @@ class UniqueKeys:
                 self.checks.append((f"fields:{','.join(names)}", list(names), None))
         if date_checks:
             self.unknown = True  # unique_for_date
-        for constraint in model._meta.constraints:
+        validated = []
+        for model_class, constraints in model().get_constraints():
+            if model_class is not model:
+                self.unknown = True
+            validated += constraints
+        for constraint in validated:
             if isinstance(constraint, models.CheckConstraint):
                 continue
             if not isinstance(constraint, models.UniqueConstraint) or constraint.condition is not None:
@@ -480,8 +493,6 @@ class UniqueKeys:
                     self.unknown = True
                     continue
                 self.checks.append((constraint.name, [n for n, _f in pairs], [f for _n, f in pairs]))
-        if any(parent._meta.constraints for parent in model._meta.get_parent_list()):
-            self.unknown = True
 
     def keys(self, instance, exclude) -> list:
         """The instance's (check, values) keys; a key with a NULL cannot collide."""
@@ -609,10 +620,13 @@ def add_versions(instances, model_db) -> None:
     relations = [model._meta.get_field(name) for name in options.follow]
     if all(isinstance(relation, models.ManyToOneRel) for relation in relations):
         # The rows each relation reaches, in one query for all the instances.
+        by_pk = {instance.pk: instance for instance in instances}
         for relation in relations:
-            followed.extend(
-                relation.related_model._default_manager.filter(**{f"{relation.field.name}__in": instances})
-            )
+            field = relation.field
+            for child in relation.related_model._default_manager.filter(**{f"{field.name}__in": instances}):
+                # Its row is one of these (as a prefetch would set it): str(child) may read it.
+                field.set_cached_value(child, by_pk.get(getattr(child, field.attname)))
+                followed.append(child)
     else:
         for instance in instances:
             followed.extend(_follow_relations(instance))
