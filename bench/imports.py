@@ -329,7 +329,8 @@ def summary_rows(results: dict, add) -> None:
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(prog="python -m bench.imports", description=__doc__.splitlines()[0])
     parser.add_argument("--sizes", type=int, nargs="+", default=list(SIZES))
-    parser.add_argument("--repeats", type=int, default=1)
+    parser.add_argument("--repeats", type=int, default=1, help="timed runs at the first size")
+    parser.add_argument("--more-repeats", type=int, help="timed runs at the other sizes (default: --repeats)")
     parser.add_argument("--ledgers", nargs="+", default=list(LEDGERS), choices=LEDGERS)
     parser.add_argument("--profile", help="write a cProfile of the run to this file")
     args = parser.parse_args(argv)
@@ -354,7 +355,7 @@ def main(argv=None) -> int:
             import cProfile
 
             PROFILER = cProfile.Profile()
-        results = run(args.sizes, args.repeats, args.ledgers, stage)
+        results = run(args.sizes, args.repeats, args.ledgers, stage, more_repeats=args.more_repeats)
         if args.profile:
             PROFILER.dump_stats(args.profile)
     finally:
