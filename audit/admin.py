@@ -13,8 +13,8 @@ from django.utils.html import format_html_join
 from django.utils.safestring import mark_safe
 from django.utils.translation import gettext_lazy as _
 
+from imports.rules import neutralise_formula
 from units.admin import LookupGuardMixin, ReadOnlyAdminMixin
-from units.import_rules import neutralise_formula
 
 from .models import AuditEntry
 

@@ -1,18 +1,28 @@
 """Signals that leave audit entries: sign-ins, failed sign-ins, role, permission, superuser
-and unit-membership changes.
+and unit-membership changes, and what units reports through ``units.signals`` (restores,
+ledger exports, uploads refused at the check, the user page's changes).
 
 Roles and memberships change through ``add``/``remove``/``set``/``clear`` from either side
 (m2m_changed). The user page's membership rows send no signals (Django sends none for
-an automatic through model); that page reports them itself (units.admin.PortalUserAdmin).
+an automatic through model); that page reports them itself (units.admin.PortalUserAdmin,
+``units.signals.memberships_changed``).
 """
 
 from django.contrib.auth import get_user_model
 from django.contrib.auth.signals import user_logged_in, user_login_failed
 from django.db.models.signals import m2m_changed, post_save, pre_save
 
+from units import signals as units_signals
 from units.models import Unit
 
-from .records import Action, record, record_link_change
+from .records import (
+    Action,
+    finish_combining,
+    record,
+    record_link_change,
+    record_refused_upload,
+    start_combining,
+)
 
 KINDS = {"post_add": "added", "post_remove": "removed", "pre_clear": "removed"}
 
@@ -90,6 +100,30 @@ def _after_user_save(sender, instance, created, raw=False, **kwargs):
     record(Action.PERMISSION_CHANGE, obj=instance, details={"superuser": instance.is_superuser})
 
 
+def restored(sender, request, obj, version_id, **kwargs):
+    record(Action.RESTORE, request=request, obj=obj, details={"version": version_id})
+
+
+def ledger_exported(sender, request, model, file_format, rows, **kwargs):
+    record(Action.EXPORT, request=request, model=model, details={"format": file_format, "rows": rows})
+
+
+def upload_refused(sender, model, file_name, reason, size, **kwargs):
+    record_refused_upload(model, file_name, reason, size=size)
+
+
+def memberships_changed_on_page(sender, user, added, removed, **kwargs):
+    record_link_change(Action.MEMBERSHIP_CHANGE, user, added=added, removed=removed)
+
+
+def page_started(sender, **kwargs):
+    start_combining()
+
+
+def page_finished(sender, **kwargs):
+    finish_combining()
+
+
 def connect() -> None:
     user_logged_in.connect(signed_in, dispatch_uid="audit.signed_in")
     user_login_failed.connect(sign_in_failed, dispatch_uid="audit.sign_in_failed")
@@ -101,3 +135,9 @@ def connect() -> None:
     )
     pre_save.connect(_before_user_save, sender=user_model, dispatch_uid="audit.superuser_before")
     post_save.connect(_after_user_save, sender=user_model, dispatch_uid="audit.superuser_after")
+    units_signals.record_restored.connect(restored, dispatch_uid="audit.restored")
+    units_signals.ledger_exported.connect(ledger_exported, dispatch_uid="audit.ledger_exported")
+    units_signals.upload_refused.connect(upload_refused, dispatch_uid="audit.upload_refused")
+    units_signals.memberships_changed.connect(memberships_changed_on_page, dispatch_uid="audit.members_page")
+    units_signals.related_changes_started.connect(page_started, dispatch_uid="audit.page_started")
+    units_signals.related_changes_finished.connect(page_finished, dispatch_uid="audit.page_finished")

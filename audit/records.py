@@ -61,11 +61,20 @@ def _valid_address(text):
         return None
 
 
-def record_import(model, file_name, result, *, user=None, address=None) -> AuditEntry:
+def record_import(
+    model,
+    file_name,
+    *,
+    user=None,
+    address=None,
+    imported: bool,
+    rows=0,
+    new=0,
+    updated=0,
+    skipped=0,
+    errors=0,
+) -> AuditEntry:
     """A confirmed import, or one refused at confirmation: counts and outcome, no cell contents."""
-    totals = result.totals
-    refused = result.has_errors() or result.has_validation_errors()
-    errors = len(result.base_errors) + sum(len(errors) for _line, errors in result.row_errors())
     return record(
         Action.IMPORT,
         user=user,
@@ -73,11 +82,12 @@ def record_import(model, file_name, result, *, user=None, address=None) -> Audit
         model=model,
         details={
             "file": str(file_name)[:255],
-            "new": totals.get("new", 0),
-            "updated": totals.get("update", 0),
-            "skipped": totals.get("skip", 0),
-            "errors": errors + len(result.invalid_rows),
-            "result": "refused" if refused else "imported",
+            "rows": rows,
+            "new": new,
+            "updated": updated,
+            "skipped": skipped,
+            "errors": errors,
+            "result": "imported" if imported else "refused",
         },
     )
 
@@ -93,17 +103,18 @@ def record_refused_upload(model, file_name, reason, *, user=None, address=None, 
     )
 
 
-# Role and membership changes collected while one form is saved (see combined_changes).
-_collected = ContextVar("audit_collected_changes", default=None)
+# Role and membership changes collected while one form is saved (see combined_changes): a
+# stack of {(action, user pk): (user, added, removed)}, the innermost page's last.
+_collected = ContextVar("audit_collected_changes", default=())
 
 
 def record_link_change(action, user, *, added=(), removed=()) -> None:
     """A user's roles or units changed: one entry, or part of the form's one entry."""
-    collected = _collected.get()
-    if collected is None:
+    stack = _collected.get()
+    if not stack:
         _record_links(action, user, list(added), list(removed))
         return
-    _user, was_added, was_removed = collected.setdefault((action, user.pk), (user, [], []))
+    _user, was_added, was_removed = stack[-1].setdefault((action, user.pk), (user, [], []))
     was_added.extend(added)
     was_removed.extend(removed)
 
@@ -114,15 +125,28 @@ def _record_links(action, user, added, removed) -> None:
         record(action, obj=user, details=details)
 
 
+def start_combining() -> None:
+    """From here until ``finish_combining``, a user's link changes are collected, not recorded."""
+    _collected.set((*_collected.get(), {}))
+
+
+def finish_combining() -> None:
+    """Record what was collected since the matching ``start_combining``: one entry per user and kind."""
+    stack = _collected.get()
+    if not stack:
+        return
+    _collected.set(stack[:-1])
+    for (action, _pk), (user, added, removed) in stack[-1].items():
+        _record_links(action, user, added, removed)
+
+
 @contextmanager
 def combined_changes():
     """Saving a user's page replaces roles as a removal and an addition, and saves
-    membership rows one by one; the page's change is recorded as one entry per kind."""
-    collected = {}
-    token = _collected.set(collected)
+    membership rows one by one; the page's change is recorded as one entry per kind.
+    (units marks such a page with ``units.signals.one_page_of_changes``.)"""
+    start_combining()
     try:
         yield
     finally:
-        _collected.reset(token)
-    for (action, _pk), (user, added, removed) in collected.items():
-        _record_links(action, user, added, removed)
+        finish_combining()

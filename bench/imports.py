@@ -4,7 +4,7 @@ For the project ledger (项目台账, ``ProjectResource``) and the service-item 
 (事项目录, ``ServiceItemResource``), at each size:
 
 * **new**: a csv of rows without 编号, imported as the confirmed import job does
-  (``units.tasks._import_with_history``: the superuser's resource, one revision around
+  (``imports.tasks._import_with_history``: the superuser's resource, one revision around
   ``import_data``, all or nothing), parse included;
 * **unchanged**: the export of as many stored rows, imported back (every row skipped);
 * **baseline**: parsing the new file (``ChineseCSV``) and ``bulk_create`` of as many rows
@@ -114,7 +114,7 @@ class Ledger:
         """``size`` stored rows (the unchanged file's), and the two files."""
         from django.db import transaction
 
-        from units.resources import ChineseCSV
+        from imports.resources import ChineseCSV
 
         rng = random.Random(self.size)
         stored = [self.rows(rng, n, "OLD" if self.name == "reforms" else "原有") for n in range(self.size)]
@@ -139,7 +139,7 @@ class Ledger:
         self.new = ChineseCSV().export_data(dataset).encode("utf-8-sig")
 
     def _exported_rows(self):
-        from units.resources import ChineseCSV
+        from imports.resources import ChineseCSV
 
         return list(ChineseCSV().create_dataset(self.unchanged))
 
@@ -164,7 +164,7 @@ class Ledger:
         import reversion
         from django.test.utils import override_settings
 
-        from units.resources import ChineseCSV
+        from imports.resources import ChineseCSV
 
         dataset = ChineseCSV().create_dataset(data)
         resource = self.resource_class(user=self.user)
@@ -191,7 +191,7 @@ class Ledger:
         """Parse the new file, then insert as many rows of the same values, unchecked."""
         from django.db import transaction
 
-        from units.resources import ChineseCSV
+        from imports.resources import ChineseCSV
 
         rng = random.Random(self.size)
         rows = [self.rows(rng, n, "BASE" if self.name == "reforms" else "基准") for n in range(self.size)]

@@ -6,6 +6,7 @@ from django import forms
 from django.contrib import admin, messages
 from django.contrib.auth import get_user_model
 from django.core.exceptions import PermissionDenied
+from django.db.models import Count
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404
 from django.template.response import TemplateResponse
@@ -17,10 +18,14 @@ from django_otp import devices_for_user
 from django_otp.plugins.otp_static.models import StaticDevice
 from django_otp.plugins.otp_totp.models import TOTPDevice
 from django_tasks_db.models import DBTaskResult
+from reversion.admin import VersionAdmin
 
 from audit.records import Action, record
+from imports.admin import LedgerImportExportMixin
 from projects.models import Round
 from units.admin import PortalUserAdmin
+from units.history import RecordHistoryMixin
+from units.models import Unit
 from units.months import current_month, previous_month
 from units.scoping import sees_all_units
 
@@ -67,6 +72,27 @@ def workbook_response(issued: IssuedWorkbook) -> HttpResponse:
     response["Content-Disposition"] = f'attachment; filename="{issued.filename}"'
     response["Cache-Control"] = "private, no-store"
     return response
+
+
+@admin.register(Unit)
+class UnitAdmin(LedgerImportExportMixin, RecordHistoryMixin, VersionAdmin):
+    """Units (责任单位), imported in bulk by the office (a catalogue names departments that must
+    exist). Here, above the import machinery, because units themselves sit below it."""
+
+    list_display = ["name", "kind", "member_count", "is_active", "sort_order"]
+    list_filter = ["kind", "is_active"]
+    search_fields = ["name"]
+    filter_horizontal = ["members"]
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).annotate(_member_count=Count("members"))
+
+    def has_export_permission(self, request):
+        return self.has_import_permission(request)  # the units are the office's
+
+    @admin.display(description=_("staff members"), ordering="_member_count")
+    def member_count(self, unit):
+        return unit._member_count
 
 
 @admin.register(IssuedWorkbook)

@@ -1,8 +1,9 @@
 from django.conf.urls.i18n import i18n_patterns
 from django.contrib import admin
-from django.urls import include, path
+from django.urls import include, path, re_path
 from django.utils.translation import gettext_lazy as _
 
+from review.views import moved_queue
 from units.media import serve_media
 
 from . import elder, open_data, second_factor, views
@@ -25,6 +26,9 @@ urlpatterns = [
     path("elder.css", elder.elder_stylesheet, name="elder-stylesheet"),
     path("elder/", elder.elder_switch, name="elder-switch"),
     path("admin/second-factor/", second_factor.enrol, name="second_factor_enrol"),
+    # The review queue moved from units to its own app: the addresses staff kept still open it.
+    re_path(r"^admin/units/reviewrequest/(?P<rest>.*)$", moved_queue, name="review_queue_moved"),
+    path("admin/", include("imports.urls")),  # old addresses of the import jobs
     path("admin/", admin.site.urls),
 ]
 

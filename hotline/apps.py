@@ -14,10 +14,8 @@ class HotlineConfig(AppConfig):
     name = "hotline"
     verbose_name = _("12345 hotline (服务热线)")
     role_permissions = {"单位台账员": EDITOR_PERMISSIONS}
-
-    def ready(self) -> None:
-        from units.import_jobs import register_sweeper
-
-        from .tasks import sweep_case_jobs
-
-        register_sweeper(sweep_case_jobs)
+    # The months as a sheet, and the platform's case export (工单导出), streamed (imports.engines).
+    import_engines = {
+        "hotline.Month": "hotline.resources.MonthResource",
+        "hotline.Case": "hotline.case_import.CaseEngine",
+    }

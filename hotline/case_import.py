@@ -21,8 +21,10 @@ from django.db import connection, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from units.import_rules import ImportRefused, cell_problems, check_upload
-from units.isolated_parse import ParseFailed, rows_in_child
+from imports.engines import ImportEngine
+from imports.engines import Outcome as JobOutcome
+from imports.isolated_parse import ParseFailed, rows_in_child
+from imports.rules import ImportRefused, cell_problems, check_upload
 from units.months import first_of
 from units.public_pages import public_data_changed
 
@@ -36,7 +38,7 @@ MAX_ROWS = 200_000
 # A 200,000-row export is about 40 MB as csv, 15 MB as xlsx.
 MAX_BYTES = 100 * 1024 * 1024
 # Its sheet unpacks to about 160 MB with the platform's usual columns; a file unpacking to
-# far more is refused before any reader runs (the shared guards, units.import_rules).
+# far more is refused before any reader runs (the shared guards, imports.rules).
 MAX_UNPACKED_BYTES = 640 * 1024 * 1024
 EXCEL_EPOCH = datetime.datetime(1899, 12, 30)
 LOCAL = zoneinfo.ZoneInfo(settings.TIME_ZONE)
@@ -162,7 +164,7 @@ def _xlsx_rows(stream) -> Iterator[list]:
 def read_rows(stream, name: str) -> Iterator[list]:
     """Rows of the file's first sheet, header first, one at a time.
 
-    An xlsx is read by native code in a child process (``units.isolated_parse``): a file
+    An xlsx is read by native code in a child process (``imports.isolated_parse``): a file
     that crashes or swamps the reader fails this import, never the worker.
     """
     if name.lower().endswith(".xlsx"):
@@ -545,3 +547,61 @@ def _time_adapter():
     if connection.vendor == "sqlite":
         return lambda value: str(value.astimezone(datetime.UTC).replace(tzinfo=None))
     return connection.ops.adapt_datetimefield_value
+
+
+# The engine the import jobs run (imports.engines) --------------------------------------
+
+
+SAMPLE_HEADERS = ("工单编号", "受理时间", "一级分类", "承办单位", "办理状态", "回访结果")
+SAMPLE_FIELDS = ("number", "received_at", "category", "handling_unit", "status", "feedback")
+
+
+class CaseEngine(ImportEngine):
+    """The platform's case export (工单导出) as an import job: streamed, batched, rolled up."""
+
+    details_template = "hotline/import_summary.html"
+    own_upload_page = True
+
+    def max_bytes(self) -> int:
+        return MAX_BYTES
+
+    def guard(self, stream, format_title) -> None:
+        check_upload(
+            stream,
+            format_title,
+            count_rows=False,  # counted while streaming, against MAX_ROWS
+            max_bytes=MAX_BYTES,
+            max_rows=MAX_ROWS,
+            max_unpacked_bytes=MAX_UNPACKED_BYTES,
+        )
+
+    def run(self, job, stream, *, commit: bool, user, progress) -> JobOutcome:
+        from django.utils.html import escape
+
+        outcome = import_cases(stream, job.file_name, commit=commit, progress=progress)
+        errors = [[None, message] for message in outcome.file_errors]
+        errors += [[error["row"], "；".join(error["messages"])] for error in outcome.errors.first]
+        return JobOutcome(
+            rows=outcome.rows,
+            new=outcome.new,
+            updated=outcome.changed,
+            unchanged=outcome.unchanged,
+            errors=errors,
+            error_count=outcome.errors.refused_rows + len(outcome.file_errors),
+            # The sample is the file's cells (who called, about what): kept while it may be confirmed.
+            preview={
+                "headers": ["行", *SAMPLE_HEADERS],
+                "rows": [
+                    ["", [row["row"], *(escape(row.get(name, "")) for name in SAMPLE_FIELDS)]]
+                    for row in outcome.sample
+                ],
+            },
+            details={
+                "mapping": outcome.mapping,
+                "dropped_columns": outcome.dropped,
+                "ignored_columns": outcome.ignored,
+                "months": outcome.months,
+                "typed_months_kept": outcome.typed_months_kept,
+            },
+            committed=outcome.committed,
+        )

@@ -8,13 +8,11 @@ overwrites a typed month (see ``hotline.rollup``).
 import datetime
 
 import reversion
-from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import F, Q
 from django.utils.translation import gettext_lazy as _
 
-from units.import_jobs import private_upload_storage
 from units.models import LockVersionedModel
 from units.months import current_month, first_of
 
@@ -227,44 +225,3 @@ class CaseTally(models.Model):
 
     def __str__(self) -> str:
         return f"{self.month:%Y-%m} {self.kind} {self.key}"
-
-
-class CaseImport(models.Model):
-    """One upload of the platform's export: checked in the background, then committed on request."""
-
-    class State(models.TextChoices):
-        QUEUED = "queued", _("Queued (排队中)")
-        CHECKING = "checking", _("Checking (检查中)")
-        CHECKED = "checked", _("Checked, waiting for confirmation (待确认)")
-        REFUSED = "refused", _("Refused, nothing written (未通过)")
-        IMPORTING = "importing", _("Importing (导入中)")
-        DONE = "done", _("Imported (已导入)")
-        FAILED = "failed", _("Failed, nothing written (失败)")
-
-    # The export carries callers' phones and names: kept in the private upload folder, never
-    # under MEDIA_ROOT, and only until the job ends (hotline.tasks).
-    file = models.FileField(_("file"), upload_to="hotline-imports/", storage=private_upload_storage)
-    original_name = models.CharField(_("file name"), max_length=255, blank=True)
-    state = models.CharField(_("state"), max_length=10, choices=State.choices, default=State.QUEUED)
-    rows_done = models.PositiveIntegerField(_("rows read"), default=0)
-    result = models.JSONField(_("result"), default=dict, blank=True)
-    created_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        verbose_name=_("uploaded by"),
-        null=True,
-        blank=True,
-        on_delete=models.SET_NULL,
-    )
-    created_at = models.DateTimeField(_("uploaded at"), auto_now_add=True)
-    # When the worker took up the check or the import (empty while an import waits for it): a job
-    # still running long after its time budget has lost its worker (hotline.tasks).
-    started_at = models.DateTimeField(_("started at"), null=True, blank=True)
-    finished_at = models.DateTimeField(_("finished at"), null=True, blank=True)
-
-    class Meta:
-        verbose_name = _("case import (工单导入)")
-        verbose_name_plural = _("case imports (工单导入)")
-        ordering = ["-created_at"]
-
-    def __str__(self) -> str:
-        return self.original_name or self.file.name

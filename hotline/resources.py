@@ -9,8 +9,8 @@ from django.core.exceptions import ValidationError
 from django.utils.translation import gettext as _
 from import_export import resources, widgets
 
+from imports.resources import IntegerWidget, LedgerResource, column
 from units.months import first_of, parse_month
-from units.resources import IntegerWidget, LedgerResource, column
 
 from .models import Month, MonthSource
 

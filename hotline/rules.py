@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 
 from django.utils.translation import gettext as _
 
-from units.resources import restore_neutralised
+from imports.resources import restore_neutralised
 
 FIRST_ERRORS = 50  # errors kept for the preview; the rest are only counted
 

@@ -3,17 +3,12 @@ from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 from reversion.admin import VersionAdmin
 
-from units.admin import (
-    LedgerImportExportMixin,
-    LockVersionAdminMixin,
-    LookupGuardMixin,
-    UnitScopedAdminMixin,
-)
+from imports.admin import LedgerImportExportMixin
+from review.admin import ReviewedAdminMixin
+from units.admin import LockVersionAdminMixin, LookupGuardMixin, UnitScopedAdminMixin
 from units.history import RecordHistoryMixin
-from units.review_admin import ReviewedAdminMixin
 
 from .models import ProgressUpdate, Project, ProjectStatus, Round
-from .resources import ProjectResource
 
 
 @admin.register(Round)
@@ -56,9 +51,8 @@ class ProjectAdmin(
     ReviewedAdminMixin, UnitScopedAdminMixin, LockVersionAdminMixin, LedgerImportExportMixin, VersionAdmin
 ):
     """A unit editor's new project, progress update or photo, and changes to approved ones,
-    wait for the office's review (``units.review``)."""
+    wait for the office's review (``review.service``)."""
 
-    resource_classes = [ProjectResource]
     inlines = [ProgressUpdateInline]
     list_display = [
         "title",

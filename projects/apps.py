@@ -22,6 +22,7 @@ class ProjectsConfig(AppConfig):
     name = "projects"
     verbose_name = _("Open-door deeds (开门办实事)")
     role_permissions = {"单位台账员": EDITOR_PERMISSIONS}
+    import_engines = {"projects.Project": "projects.resources.ProjectResource"}  # imports.engines
     # Progress photos (upload_to="progress/…") are served by their project's publication rule.
     media_handlers = {"progress/": "projects.views.progress_photo"}
 

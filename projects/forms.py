@@ -1,7 +1,8 @@
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from units.models import ReviewStatus, Unit
+from review.models import ReviewStatus
+from units.models import Unit
 
 from .models import ProjectStatus, Round
 

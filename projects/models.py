@@ -11,9 +11,10 @@ from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
+from review.models import ReviewedModel, ReviewStatus
 from units.dates import today
 from units.images import PublicPhotoField
-from units.models import LockVersionedModel, ReviewedModel, ReviewStatus, Unit
+from units.models import LockVersionedModel, Unit
 from units.rates import percentage
 from units.scoping import UnitScopedQuerySet
 

@@ -9,9 +9,7 @@ from django.core.exceptions import ValidationError
 from django.utils.translation import gettext as _
 from import_export import fields
 
-from units.dates import today
-from units.models import ReviewRequest, Unit, rows_written_in_bulk
-from units.resources import (
+from imports.resources import (
     ChoiceWidget,
     DateWidget,
     DecimalWidget,
@@ -23,6 +21,9 @@ from units.resources import (
     YesNoWidget,
     column,
 )
+from review.models import ReviewRequest
+from units.dates import today
+from units.models import Unit, rows_written_in_bulk
 
 from .models import ProgressStatus, ProgressUpdate, Project, Round
 
@@ -191,7 +192,7 @@ class ProjectResource(LedgerResource):
         return super().skip_row(instance, original, row, import_validation_errors)
 
     def after_bulk_write(self, items) -> None:
-        """The rows' new progress, written with them (``units.resources``: imports in batches)."""
+        """The rows' new progress, written with them (``imports.resources``: imports in batches)."""
         updates = []
         for item in items:
             if self._progress_changed(item.instance):

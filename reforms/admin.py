@@ -2,12 +2,12 @@ from django.contrib import admin
 from django.utils.translation import gettext_lazy as _
 from reversion.admin import VersionAdmin
 
-from units.admin import LedgerImportExportMixin, LockVersionAdminMixin, UnitScopedAdminMixin
+from imports.admin import LedgerImportExportMixin
+from review.admin import ReviewedAdminMixin
+from units.admin import LockVersionAdminMixin, UnitScopedAdminMixin
 from units.models import Unit
-from units.review_admin import ReviewedAdminMixin
 
 from .models import ServiceItem
-from .resources import ServiceItemResource
 
 
 @admin.register(ServiceItem)
@@ -16,7 +16,6 @@ class ServiceItemAdmin(
 ):
     """A unit editor's new item, and changes to an approved one, wait for the office's review."""
 
-    resource_classes = [ServiceItemResource]
     list_display = [
         "name",
         "code",

@@ -18,6 +18,7 @@ class ReformsConfig(AppConfig):
     verbose_name = _("Approval reform (深化简政放权)")
     # Unit editors keep their units' items; leaders read and export every row (see units.roles).
     role_permissions = {"单位台账员": EDITOR_PERMISSIONS}
+    import_engines = {"reforms.ServiceItem": "reforms.resources.ServiceItemResource"}  # imports.engines
 
     def ready(self) -> None:
         from django.db.models.signals import post_delete, post_save

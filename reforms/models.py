@@ -24,8 +24,9 @@ from django.db.models.functions import Upper
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
+from review.models import ReviewedModel, ReviewStatus
 from units.dates import today
-from units.models import LockVersionedModel, ReviewedModel, ReviewStatus, Unit
+from units.models import LockVersionedModel, Unit
 from units.rates import percentage
 from units.scoping import UnitScopedQuerySet
 
@@ -128,7 +129,7 @@ class ServiceItemQuerySet(UnitScopedQuerySet):
     unit_path = "implementing_unit"
 
     def published(self):
-        """What citizens see: items the office approved (``units.review``)."""
+        """What citizens see: items the office approved (``review.service``)."""
         return self.filter(review_status=ReviewStatus.APPROVED)
 
     def search(self, text: str):

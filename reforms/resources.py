@@ -1,7 +1,6 @@
 """The service-item catalogue as a spreadsheet (政务服务事项目录): export, and import of the same file."""
 
-from units.models import Unit
-from units.resources import (
+from imports.resources import (
     ChoiceWidget,
     DateWidget,
     IntegerWidget,
@@ -11,6 +10,7 @@ from units.resources import (
     YesNoWidget,
     column,
 )
+from units.models import Unit
 
 from .models import ServiceItem, normalise_code
 

@@ -21,7 +21,7 @@ from django.utils.translation import gettext_lazy as _
 from notifications.models import Kind
 from notifications.services import Recipient, notify
 from projects.models import Project, Round
-from units import review
+from review import service as review
 from units.dates import today
 from units.models import Unit
 from units.scoping import UnitScopedQuerySet
@@ -234,7 +234,7 @@ def merge(duplicate: Suggestion, into: Suggestion) -> None:
 def make_project(suggestion: Suggestion, user=None, **project_fields) -> Project:
     """Turn a suggestion into a project of a round; the two pages link each other.
 
-    Made by a unit editor, the project waits for the office's review (``units.review``)."""
+    Made by a unit editor, the project waits for the office's review (``review.service``)."""
     fields = {
         "title": suggestion.what,
         "description": suggestion.why,

@@ -1,5 +1,4 @@
 from django.apps import AppConfig
-from django.core import checks
 from django.db.models.signals import post_migrate
 from django.utils.translation import gettext_lazy as _
 
@@ -11,34 +10,11 @@ class UnitsConfig(AppConfig):
     verbose_name = _("Units and roles")
     # A portal app: leaders read and export its rows (see units.roles).
     role_permissions: dict[str, list[str]] = {}
-    # The photo of a change waiting for review: only staff of its unit and the office.
-    media_handlers = {"review/": "units.review.serve_proposed_file"}
 
     def ready(self) -> None:
-        from .pending_imports import check_pending_folder
-        from .roles import sync_role_permissions
-
-        checks.register(check_pending_folder)
-
-        from .import_jobs import register_sweeper
-        from .tasks import sweep_ledger_jobs
-
-        register_sweeper(sweep_ledger_jobs)
-
-        from django.apps import apps
-        from django.db.models.signals import post_delete
-
-        from .models import ReviewedModel
-        from .review import forget_deleted
-
-        for model in apps.get_models():
-            if issubclass(model, ReviewedModel):
-                post_delete.connect(
-                    forget_deleted, sender=model, dispatch_uid=f"units.review:{model._meta.label}"
-                )
-
         # The automatic unit–staff link reads “Unit_members object (3)” in the user's unit rows.
         from .models import Unit
+        from .roles import sync_role_permissions
 
         Unit.members.through.__str__ = lambda row: str(row.unit)
 

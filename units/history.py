@@ -26,10 +26,8 @@ from reversion.models import Version
 from reversion.revisions import _get_options, set_comment
 from reversion.utils import mute_signals
 
-from audit.records import Action as AuditAction
-from audit.records import record as audit_record
-
-from .models import LockVersionedModel, ReviewedModel
+from .models import LockVersionedModel
+from .signals import record_restored
 
 
 def owned_relations(model):
@@ -47,21 +45,18 @@ def owned_relations(model):
 def _revert(version) -> None:
     """Put one row back as ``version`` holds it; a restore is never a review decision.
 
-    A row reviewed before publishing (``units.models.ReviewedModel``) keeps the review
-    state it has now (a pending or sent-back row is not published by a restore); a row
-    deleted since comes back in the state it had then.
+    A model names the fields a restore leaves as they are now in ``kept_on_restore``: a row
+    reviewed before publishing (``review.models.ReviewedModel``) keeps its review state (a
+    pending or sent-back row is not published by a restore); a row deleted since comes back
+    in the state it had then.
     """
     row = version._object_version.object
-    if isinstance(row, ReviewedModel):
-        current = (
-            type(row)
-            ._default_manager.using(version.db)
-            .filter(pk=row.pk)
-            .values_list("review_status", flat=True)
-            .first()
-        )
+    kept = list(getattr(row, "kept_on_restore", ()))
+    if kept:
+        current = type(row)._default_manager.using(version.db).filter(pk=row.pk).values(*kept).first()
         if current is not None:
-            row.review_status = current
+            for name, value in current.items():
+                setattr(row, name, value)
     version.revert()
 
 
@@ -178,5 +173,5 @@ class RecordHistoryMixin:
         except _RollBack as rollback:
             return rollback.response
         if request.method == "POST":
-            audit_record(AuditAction.RESTORE, request=request, obj=record, details={"version": version.pk})
+            record_restored.send(type(self), request=request, obj=record, version_id=version.pk)
         return response

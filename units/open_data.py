@@ -15,8 +15,8 @@ from dataclasses import dataclass, field
 from django.core.serializers.json import DjangoJSONEncoder
 from django.http import Http404, HttpResponse
 
+from .cells import neutralise_formula
 from .public_pages import PublicPage, public_page, watch
-from .resources import neutralise_formula
 
 
 @dataclass(frozen=True)

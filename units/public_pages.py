@@ -22,7 +22,7 @@ and gets, with no cache code of its own:
   commits, so a saved reform item leaves ``/projects/`` cached. Code that writes
   without model signals (``bulk_create``, ``QuerySet.update``) calls
   ``public_data_changed(Model)`` itself (with no model: every page). A row waiting for
-  review (``units.models.ReviewedModel``) is on no public page, so saving it changes
+  review (``review.models.ReviewedModel``) is on no public page, so saving it changes
   nothing: the page cache is invalidated on approval, not on submission;
 * an ETag with 304 answers to conditional requests, ``Cache-Control`` that lets
   a reverse proxy keep the page briefly, and a minimal ``Vary``.

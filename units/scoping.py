@@ -5,7 +5,7 @@ subclasses ``UnitScopedQuerySet`` and sets ``unit_path`` ("unit",
 "project__unit", …). Every door then asks the same question through these
 functions: admin lists, forms, object URLs, history restore
 (``units.admin.UnitScopedAdminMixin``), import and export
-(``units.resources.LedgerResource``) and uploaded media.
+(``imports.resources.LedgerResource``) and uploaded media.
 
 A user's units are looked up once and remembered on the user object, which
 Django builds anew for every request: one query per request, not one per check.

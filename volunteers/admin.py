@@ -19,7 +19,8 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 from reversion.admin import VersionAdmin
 
-from units.admin import LedgerImportExportMixin, LockVersionAdminMixin, LockVersionForm, UnitScopedAdminMixin
+from imports.admin import LedgerImportExportMixin
+from units.admin import LockVersionAdminMixin, LockVersionForm, UnitScopedAdminMixin
 from units.dates import today
 from units.history import RecordHistoryMixin
 
@@ -39,7 +40,6 @@ from .models import (
     double_booking_message,
     validate_month_in_range,
 )
-from .resources import AssignmentResource, VolunteerResource
 
 
 @contextlib.contextmanager
@@ -131,7 +131,6 @@ class PostAdmin(UnitScopedAdminMixin, VersionAdmin):
 
 @admin.register(Volunteer)
 class VolunteerAdmin(UnitScopedAdminMixin, LockVersionAdminMixin, LedgerImportExportMixin, VersionAdmin):
-    resource_classes = [VolunteerResource]
     list_display = ["name", "unit", "is_party_member", "phone", "is_active", "certificate_link"]
     list_filter = [("unit", admin.RelatedOnlyFieldListFilter), "is_party_member", "is_active"]
     list_select_related = ["unit"]
@@ -472,7 +471,6 @@ class ShiftAdmin(DoubleBookingAdminMixin, UnitScopedAdminMixin, LockVersionAdmin
 @admin.register(Assignment)
 class AssignmentAdmin(DoubleBookingAdminMixin, UnitScopedAdminMixin, LedgerImportExportMixin, VersionAdmin):
     form = AssignmentForm
-    resource_classes = [AssignmentResource]
     list_display = ["shift", "volunteer", "attendance", "hours"]
     list_filter = ["attendance", "shift__service", ("shift__post", admin.RelatedOnlyFieldListFilter)]
     list_select_related = ["shift__post", "shift__service", "volunteer"]

@@ -45,6 +45,10 @@ class VolunteersConfig(AppConfig):
     # Coordinators keep their units' registers, shifts and attendance; a shift is
     # cancelled (kept on record), never deleted, so they have no delete_shift.
     role_permissions = {"志愿服务协调员": COORDINATOR_PERMISSIONS}
+    import_engines = {  # imports.engines
+        "volunteers.Volunteer": "volunteers.resources.VolunteerResource",
+        "volunteers.Assignment": "volunteers.resources.AssignmentResource",
+    }
 
     def ready(self) -> None:
         from units import open_data

@@ -12,8 +12,7 @@ from django.utils.translation import gettext as _
 from import_export import fields, widgets
 from import_export.instance_loaders import CachedInstanceLoader
 
-from units.models import Unit
-from units.resources import (
+from imports.resources import (
     ChoiceWidget,
     DecimalWidget,
     LedgerResource,
@@ -21,6 +20,7 @@ from units.resources import (
     YesNoWidget,
     column,
 )
+from units.models import Unit
 from units.scoping import scope_queryset, unit_path_of
 
 from .models import Assignment, Attendance, Shift, Volunteer, double_booking_message

@@ -21,10 +21,10 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods
 
 from audit.records import Action, record
+from imports.resources import neutralise_formula
 from units.dates import today
 from units.months import first_of, next_month, previous_month, year_start
 from units.public_pages import public_page
-from units.resources import neutralise_formula
 from units.scoping import units_of
 
 from . import services

@@ -43,6 +43,8 @@ INSTALLED_APPS = [
     "units",
     "audit",
     "notifications",
+    "review",
+    "imports",
     "projects",
     "reforms",
     "hotline",
@@ -166,7 +168,7 @@ SUGGESTION_RATINGS_PER_ADDRESS = env.int("SUGGESTION_RATINGS_PER_ADDRESS", defau
 # the roles (group names) listed here. In DEBUG, make run's demo accounts sign in without one.
 SECOND_FACTOR_ENFORCED = env.bool("SECOND_FACTOR_ENFORCED", default=True)
 SECOND_FACTOR_ROLES = env.list("SECOND_FACTOR_ROLES", default=[])
-# Review before publishing (units/review.py): the roles (group names) whose changes are public
+# Review before publishing (review/service.py): the roles (group names) whose changes are public
 # at once; superusers always. Everyone else's new records and changes wait for the office (待审核).
 REVIEW_DIRECT_PUBLISH_ROLES = env.list("REVIEW_DIRECT_PUBLISH_ROLES", default=["办公室管理员"])
 # Setting up an authenticator app needs the one-time enrolment code (启用码) the office hands over
@@ -220,7 +222,7 @@ NOTIFICATION_MAX_ATTEMPTS = env.int("NOTIFICATION_MAX_ATTEMPTS", default=5)
 
 MAX_UPLOAD_BYTES = env.int("MAX_UPLOAD_BYTES", default=10 * 1024 * 1024)
 FILE_UPLOAD_MAX_MEMORY_SIZE = 2_621_440
-# Ledger imports run as background jobs (units.tasks, `db_worker`), never inside a request:
+# Ledger imports run as background jobs (imports.tasks, `db_worker`), never inside a request:
 # the upload is stored and queued, the check (dry run) and the confirmed import each run
 # in the worker. Imports run at roughly 200 rows/s (50,000 rows took 241 s), fewer on a
 # busy server. A file with more rows is refused before it is parsed, and an xlsx before it
@@ -233,7 +235,7 @@ IMPORT_MAX_COLUMNS = env.int("IMPORT_MAX_COLUMNS", default=200)
 # that crashes or runs out fails that one job, never the worker (units/isolated_parse.py).
 IMPORT_PARSE_MEMORY_BYTES = env.int("IMPORT_PARSE_MEMORY_BYTES", default=1536 * 1024 * 1024)
 # …and at most this long (a file within the limits reads in seconds); it counts within the
-# stall margin of units.tasks, so a job still reading is never taken for a lost one.
+# stall margin of imports.tasks, so a job still reading is never taken for a lost one.
 IMPORT_PARSE_TIME_LIMIT_SECONDS = env.float("IMPORT_PARSE_TIME_LIMIT_SECONDS", default=120)
 # Each job of an import (check, confirmed import) stops and rolls back after this.
 IMPORT_TIME_LIMIT_SECONDS = env.float("IMPORT_TIME_LIMIT_SECONDS", default=600)
@@ -251,7 +253,7 @@ IMPORT_EXPORT_IMPORT_IGNORE_BLANK_LINES = True
 # folder (units/pending_imports.py): beside MEDIA_ROOT, never inside it, as
 # everything under MEDIA_ROOT may be served. Unconfirmed uploads are deleted after
 # IMPORT_PENDING_MAX_AGE_HOURS (on each new upload and by `sweep_pending_imports`).
-IMPORT_EXPORT_TMP_STORAGE_CLASS = "units.pending_imports.PendingImportStorage"
+IMPORT_EXPORT_TMP_STORAGE_CLASS = "imports.pending.PendingImportStorage"
 IMPORT_PENDING_DIR = Path(env.str("IMPORT_PENDING_DIR", default=str(MEDIA_ROOT.parent / "pending-imports")))
 IMPORT_PENDING_MAX_AGE_HOURS = env.float("IMPORT_PENDING_MAX_AGE_HOURS", default=4)
 # Import jobs (ledgers' and case files') are deleted, rows and all, this many days after their

@@ -24,7 +24,7 @@ from decimal import Decimal
 import xlsxwriter
 from django.utils import timezone
 
-from units.import_rules import neutralise_formula
+from imports.rules import neutralise_formula
 
 TEXT, INTEGER, DECIMAL, PERCENT, DATE = "text", "integer", "decimal", "percent", "date"
 # A change of a rate is in percentage points (百分点), never in percent: the cell says so.

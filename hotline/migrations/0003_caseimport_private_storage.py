@@ -7,7 +7,7 @@ from pathlib import Path
 from django.conf import settings
 from django.db import migrations, models
 
-import units.import_jobs
+import imports.jobs
 
 
 def move_waiting_files(apps, schema_editor):
@@ -16,7 +16,7 @@ def move_waiting_files(apps, schema_editor):
     old_folder = Path(settings.MEDIA_ROOT) / "hotline-imports"
     if not old_folder.is_dir():
         return
-    storage = units.import_jobs.private_upload_storage()
+    storage = imports.jobs.private_upload_storage()
     waiting = set(CaseImport.objects.exclude(file="").values_list("file", flat=True))
     for path in old_folder.iterdir():
         name = f"hotline-imports/{path.name}"
@@ -39,7 +39,7 @@ class Migration(migrations.Migration):
             model_name="caseimport",
             name="file",
             field=models.FileField(
-                storage=units.import_jobs.private_upload_storage, upload_to="hotline-imports/", verbose_name="file"
+                storage=imports.jobs.private_upload_storage, upload_to="hotline-imports/", verbose_name="file"
             ),
         ),
         migrations.RunPython(move_waiting_files, migrations.RunPython.noop),

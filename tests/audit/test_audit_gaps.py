@@ -77,14 +77,15 @@ def test_a_single_permission_granted_and_removed_leaves_an_entry_each(client, of
 def post_case_file(client, content, name, django_capture_on_commit_callbacks):
     with django_capture_on_commit_callbacks(execute=True):
         return client.post(
-            reverse("admin:hotline_caseimport_add"), {"file": SimpleUploadedFile(name, content)}
+            reverse("admin:imports_importjob_upload", args=["hotline.case"]),
+            {"file": SimpleUploadedFile(name, content)},
         )
 
 
 def test_a_confirmed_case_import_leaves_one_entry_with_file_name_counts_and_result(
     client, office_admin, django_capture_on_commit_callbacks
 ):
-    from hotline.models import CaseImport
+    from imports.models import ImportJob
 
     client = logged_in(client, office_admin)
     post_case_file(
@@ -93,13 +94,13 @@ def test_a_confirmed_case_import_leaves_one_entry_with_file_name_counts_and_resu
         "六月工单.csv",
         django_capture_on_commit_callbacks,
     )
-    job = CaseImport.objects.get()
+    job = ImportJob.objects.get()
     assert entries(Action.IMPORT) == []  # the check is not an import
-    with django_capture_on_commit_callbacks(execute=True):
-        client.post(
-            reverse("admin:hotline_caseimport_changelist"),
-            {"action": "confirm_import", "_selected_action": [job.pk]},
-        )
+    page = client.get(reverse("admin:imports_importjob_change", args=[job.pk]))
+    client.post(
+        reverse("admin:imports_importjob_confirm", args=[job.pk]),
+        {"token": page.context["confirm_form"].initial["token"]},
+    )
     [entry] = entries(Action.IMPORT)
     assert_who_and_where(entry, office_admin)
     assert entry.object_type.model == "case"
@@ -128,7 +129,7 @@ def test_case_files_refused_at_the_check_leave_an_entry_each(
     for entry in (by_rows, by_name):
         assert_who_and_where(entry, office_admin)
         assert entry.object_type.model == "case"
-    assert by_rows.details["file"] == "有错的工单.csv" and by_rows.details["refused_rows"] == 1
+    assert by_rows.details["file"] == "有错的工单.csv" and by_rows.details["errors"] == 1
     assert by_name.details["file"] == "工单.pdf" and "xlsx" in by_name.details["reason"]
     assert entries(Action.IMPORT) == []
 

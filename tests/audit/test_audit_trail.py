@@ -61,6 +61,7 @@ def test_a_confirmed_import_leaves_one_entry_with_file_name_and_counts(client, o
     assert entry.user == office_admin and entry.object_type.model == "project"
     assert entry.details == {
         "file": "五月台账.xlsx",
+        "rows": 2,
         "new": 2,
         "updated": 0,
         "skipped": 0,

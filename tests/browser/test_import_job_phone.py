@@ -3,9 +3,9 @@
 import pytest
 from django.contrib.contenttypes.models import ContentType
 
+from imports.models import ImportJob
 from projects.models import Project
 from tests.conftest import make_user
-from units.models import LedgerImport
 from units.roles import OFFICE_ADMIN
 
 from .conftest import CHROMIUM, PHONE
@@ -55,16 +55,16 @@ def test_the_preview_table_scrolls_inside_its_box_on_a_phone(
     live_server, transactional_db, small_phone, screenshot_dir
 ):
     office = make_user("office-phone", OFFICE_ADMIN)
-    job = LedgerImport.objects.create(
+    job = ImportJob.objects.create(
         created_by=office,
         ledger=ContentType.objects.get_for_model(Project),
         file_name="项目台账.xlsx",
-        status=LedgerImport.Status.CHECKED,
+        status=ImportJob.Status.CHECKED,
         new=3,
         preview={"headers": HEADERS, "rows": [["new", ROW]] * 3},
     )
     sign_in(small_phone, live_server, "office-phone")
-    small_phone.goto(f"{live_server.url}/admin/projects/project/import/job/{job.pk}/")
+    small_phone.goto(f"{live_server.url}/admin/imports/importjob/{job.pk}/change/")
     small_phone.screenshot(path=str(screenshot_dir / "admin-import-job-phone.png"), full_page=True)
     page_width, viewport = small_phone.evaluate("[document.documentElement.scrollWidth, window.innerWidth]")
     assert page_width <= viewport == 375, f"the page scrolls sideways: {page_width}px"

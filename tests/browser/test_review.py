@@ -9,10 +9,11 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from audit.models import AuditEntry
 from projects.models import ProgressStatus, ProgressUpdate, Project
+from review import service as review
+from review.models import ReviewRequest, ReviewStatus
 from tests.deeds_portal.test_second_factor import code_of
 from tests.units.factories import make_user
-from units import review
-from units.models import ReviewRequest, ReviewStatus, Unit
+from units.models import Unit
 from units.roles import OFFICE_ADMIN, UNIT_EDITOR
 
 from .conftest import CHROMIUM
@@ -48,14 +49,14 @@ def test_office_signs_in_with_a_totp_code_and_approves_an_update(
     desktop.click("input[type=submit]")
     desktop.wait_for_url(demo_server.url + "/admin/")
 
-    desktop.goto(demo_server.url + "/admin/units/reviewrequest/")
+    desktop.goto(demo_server.url + "/admin/review/reviewrequest/")
     assert "status__exact=pending" in desktop.url
     assert "第一党支部" in desktop.locator("#review-units").inner_text()
     desktop.locator("#result_list tbody tr a").first.click()
     assert NOTE in desktop.locator(".review-record").inner_text()
     desktop.screenshot(path=str(screenshot_dir / "admin-review-decide.png"), full_page=True)
     desktop.click("button[name=decision][value=approve]")
-    desktop.wait_for_url("**/admin/units/reviewrequest/?status__exact=pending")
+    desktop.wait_for_url("**/admin/review/reviewrequest/?status__exact=pending")
     assert desktop.locator(".messagelist .success").count() == 1
 
     update.refresh_from_db()

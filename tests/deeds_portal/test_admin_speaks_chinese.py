@@ -19,7 +19,15 @@ from units.roles import LEADER, OFFICE_ADMIN, UNIT_EDITOR, VOLUNTEER_COORDINATOR
 
 # Latin words that are right in a Chinese admin: key names in Django's own Chinese help
 # text (“按住 Control 键或 Mac 上的 Command 键”) and file formats.
-ALLOWED = {"Control", "Command", "Mac", "csv", "xlsx", "http", "https"}  # key names, file formats, web schemes
+ALLOWED = {
+    "Control",
+    "Command",
+    "Mac",
+    "csv",
+    "xlsx",
+    "http",
+    "https",
+}  # key names, file formats, web schemes
 
 PERSONAS = {
     "office": (OFFICE_ADMIN, None),

@@ -5,14 +5,15 @@ import io
 import logging
 
 import pytest
-from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 from django.utils import timezone
 
 from hotline.case_import import import_cases, parse_time
-from hotline.models import Case, CaseImport, Feedback, Month, MonthSource
+from hotline.models import Case, Feedback, Month, MonthSource
+from imports.models import ImportJob
 from tests.conftest import logged_in
 
+from .doors import confirm, job_page, upload_case_file
 from .factories import case_file, case_row, make_month
 
 D = datetime.date
@@ -124,46 +125,47 @@ def test_feedback_words(db):
 
 
 def test_caller_phone_and_name_never_reach_the_database_a_page_an_export_or_a_log(
-    client, office_admin, caplog, django_capture_on_commit_callbacks, settings
+    client, office_admin, caplog, settings
 ):
     rows = [case_row("GD1", **{"来电号码": PHONE, "来电人": CALLER}), case_row("GD2", **{"来电号码": PHONE})]
     rows[1]["受理时间"] = "2021-02-30 09:00"  # a bad row: its error names the row, never the caller
     logged_in(client, office_admin)
     caplog.set_level(logging.DEBUG)
-    with django_capture_on_commit_callbacks(execute=True):
-        client.post(
-            reverse("admin:hotline_caseimport_add"),
-            {"file": SimpleUploadedFile("导出.csv", case_file(rows))},
-        )
-    job = CaseImport.objects.get()
-    assert job.state == CaseImport.State.REFUSED
+    refused = upload_case_file(client, case_file(rows))  # checked at once under the test backend
+    refused.refresh_from_db()
+    assert refused.status == ImportJob.Status.REFUSED and refused.errors[0][0] == 3
     rows[1]["受理时间"] = "2021-06-01 10:00"
-    with django_capture_on_commit_callbacks(execute=True):
-        client.post(
-            reverse("admin:hotline_caseimport_add"),
-            {"file": SimpleUploadedFile("导出.csv", case_file(rows))},
-        )
-    job = CaseImport.objects.latest("pk")
-    assert job.state == CaseImport.State.CHECKED, job.result
-    with django_capture_on_commit_callbacks(execute=True):
-        client.post(
-            reverse("admin:hotline_caseimport_changelist"),
-            {"action": "confirm_import", "_selected_action": [job.pk]},
-        )
+    job = upload_case_file(client, case_file(rows))
     job.refresh_from_db()
-    assert job.state == CaseImport.State.DONE and Case.objects.count() == 2
-    assert not job.file and not [path for path in settings.IMPORT_PENDING_DIR.rglob("*") if path.is_file()]
-    assert "来电号码" in job.result["dropped_columns"]
+    assert job.status == ImportJob.Status.CHECKED, job.errors
+    checked_page = job_page(client, job)
+    assert "GD1" in checked_page  # the sample, to confirm
+    assert (
+        "来电号码 → 舍弃（个人信息，不读取）" in checked_page
+    )  # and that the caller's columns were never read
 
-    stored = str(list(Case.objects.values())) + str(list(CaseImport.objects.values("result")))
+    confirm(client, job)  # the import runs at once under the test backend
+
+    job.refresh_from_db()
+    assert job.status == ImportJob.Status.DONE and Case.objects.count() == 2
+    assert not [path for path in settings.IMPORT_PENDING_DIR.rglob("*") if path.is_file()]
+    assert job.preview == {}  # the sample's cells went with the file
+    assert "来电号码" in job.details["dropped_columns"] and "来电人" in job.details["dropped_columns"]
+
+    stored = str(list(Case.objects.values())) + str(
+        list(ImportJob.objects.values("file_name", "errors", "preview", "details"))
+    )
     pages = [
         client.get("/hotline/", {"start": "2021-06", "end": "2021-06"}).text,
-        client.get(reverse("admin:hotline_caseimport_change", args=[job.pk])).text,
+        checked_page,
+        job_page(client, refused),
+        job_page(client, job),
+        client.get(reverse("admin:imports_importjob_changelist")).text,
         client.get(reverse("admin:hotline_case_changelist")).text,
     ]
     for text in [stored, caplog.text, *pages]:
         assert PHONE not in text and CALLER not in text
-    assert "GD1" in pages[2]
+    assert "GD1" in pages[-1] and "GD1" not in pages[3]
 
 
 def test_office_switches_a_typed_month_to_its_cases_explicitly(client, office_admin):

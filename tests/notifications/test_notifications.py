@@ -21,12 +21,12 @@ from django_tasks_db.models import DBTaskResult
 
 from notifications.models import Kind, Notification
 from notifications.services import Recipient, notify
+from review.models import ReviewRequest
 from suggestions.models import Suggestion, SuggestionStatus
 from tests.conftest import logged_in
 from tests.projects.test_admin import change_url, form_data
 from tests.units.factories import approve_as_shown
 from tests.volunteers.factories import book, make_post, make_shift, make_volunteer
-from units.models import ReviewRequest
 
 pytestmark = pytest.mark.django_db
 Status = Notification.Status
@@ -71,7 +71,7 @@ def test_the_editor_is_told_when_the_office_sends_back_with_the_comment(
 ):
     with run_worker():
         logged_in(client, office_admin).post(
-            reverse("admin:units_reviewrequest_change", args=[submission.pk]),
+            reverse("admin:review_reviewrequest_change", args=[submission.pk]),
             {"decision": "send_back", "comment": "名称请写全称"},
         )
     [message] = mail.outbox

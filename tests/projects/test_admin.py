@@ -6,8 +6,8 @@ import pytest
 from django.urls import reverse
 
 from projects.models import ProgressUpdate, Project
+from review.models import ReviewRequest
 from tests.conftest import logged_in
-from units.models import ReviewRequest
 
 pytestmark = pytest.mark.django_db
 CHANGELIST = reverse("admin:projects_project_changelist")

@@ -13,9 +13,9 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 
 from projects.models import ProgressUpdate, Project
+from review.models import ReviewRequest
 from tests.conftest import add_update, logged_in
 from tests.kit.ledger import confirm_preview, preview_errors
-from units.review import ReviewRequest
 
 pytestmark = pytest.mark.django_db
 EXPORT = reverse("admin:projects_project_export")

@@ -13,14 +13,14 @@ from django.urls import reverse
 
 from deeds_portal.workbook.build import MonthContext, build
 from projects.models import ProgressUpdate, Project
+from review import service as review
+from review.models import ReviewRequest, ReviewStatus
 from tests.conftest import add_update, logged_in
 from tests.kit import LedgerAdmin, read_xlsx, write_xlsx
 from tests.projects.test_admin import change_url
 from tests.projects.test_photo_uploads import good_png, update_with_photo
+from tests.review.test_review import with_changed_update
 from tests.units.factories import approve_as_shown
-from tests.units.test_review import with_changed_update
-from units import review
-from units.models import ReviewRequest, ReviewStatus
 
 pytestmark = pytest.mark.django_db
 D = datetime.date
@@ -192,7 +192,7 @@ def test_a_new_photo_for_an_approved_update_waits_privately(
     assert fetch(logged_in(client.__class__(), editor_b), url).status_code == 404
     office = logged_in(client.__class__(), office_admin)
     assert fetch(office, url).status_code == 200
-    assert private in office.get(reverse("admin:units_reviewrequest_change", args=[submission.pk])).text
+    assert private in office.get(reverse("admin:review_reviewrequest_change", args=[submission.pk])).text
 
     with django_capture_on_commit_callbacks(execute=True):
         approve_as_shown(submission, office_admin)

@@ -4,10 +4,10 @@ import pytest
 from django.urls import reverse
 
 from reforms.models import ServiceItem
+from review.models import ReviewRequest
 from tests.conftest import logged_in
 from tests.kit import LedgerAdmin
 from tests.units.factories import approve_as_shown
-from units.models import ReviewRequest
 
 from .factories import make_item
 

@@ -9,9 +9,9 @@ review and all-or-nothing hold as for an exported file.
 import pytest
 
 from reforms.models import ServiceItem
+from review.models import ReviewRequest, ReviewStatus
 from tests.conftest import logged_in
 from tests.kit import LedgerAdmin, write_xlsx
-from units.models import ReviewRequest, ReviewStatus
 
 from .factories import make_item
 

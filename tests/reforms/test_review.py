@@ -12,11 +12,11 @@ from django.urls import reverse
 
 from deeds_portal.workbook.build import MonthContext, build
 from reforms.models import ServiceItem
+from review import service as review
+from review.models import ReviewRequest, ReviewStatus
 from tests.conftest import logged_in
 from tests.kit import LedgerAdmin, read_xlsx, write_xlsx
 from tests.units.factories import approve_as_shown
-from units import review
-from units.models import ReviewRequest, ReviewStatus
 
 from .factories import make_item
 from .test_admin import form_data

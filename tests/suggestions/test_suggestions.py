@@ -12,10 +12,10 @@ from django.urls import reverse
 from django.utils import timezone
 
 from projects.models import Project
+from review.models import ReviewRequest
 from suggestions.models import Suggestion, SuggestionStatus, Support, merge
 from suggestions.protection import support_token
 from tests.conftest import logged_in
-from units.models import ReviewRequest
 
 pytestmark = pytest.mark.django_db
 

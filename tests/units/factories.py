@@ -27,7 +27,7 @@ def make_user(username, role=None, unit=None, **extra):
 
 
 def approve_as_shown(submission, user):
-    """The office approves a submission as its page showed the record (units.review.approve)."""
-    from units import review
+    """The office approves a submission as its page showed the record (review.service.approve)."""
+    from review import service as review
 
     return review.approve(submission, user, seen=review.fingerprint(submission.target))

@@ -11,9 +11,9 @@ from django.contrib import admin
 from django.urls import reverse
 from django.utils import timezone
 
+from imports.admin import LedgerImportExportMixin
 from projects.models import Project
 from tests.conftest import logged_in
-from units.admin import LedgerImportExportMixin
 
 pytestmark = pytest.mark.django_db
 XLSX, CSV = 0, 1

@@ -23,7 +23,7 @@ pytestmark = pytest.mark.django_db
 
 @pytest.fixture(autouse=True)
 def editors_publish_directly(settings):
-    """By default an editor may not restore (it would bypass review: tests/units/test_review.py).
+    """By default an editor may not restore (it would bypass review: tests/review/test_review.py).
     An office may let editors publish directly; restores must then still stay in their units."""
     settings.REVIEW_DIRECT_PUBLISH_ROLES = [OFFICE_ADMIN, UNIT_EDITOR]
 

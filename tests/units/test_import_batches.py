@@ -15,11 +15,11 @@ from django.test.utils import CaptureQueriesContext
 from reversion.models import Version
 from reversion.revisions import _get_options
 
+from imports.resources import CheckConstraints
 from projects.models import ProgressUpdate, Project
 from projects.resources import ProjectResource
 from reforms.models import ServiceItem
 from tests.reforms.factories import make_item
-from units.resources import CheckConstraints
 
 pytestmark = pytest.mark.django_db
 HEADERS = [
