@@ -758,7 +758,7 @@ class LedgerResource(resources.ModelResource):
     # whose model's clean() reads other rows of the same import keeps the row-at-a-time import.
     batched_writes = False
     write_batch_size = 500
-    # Rows whose diff is built: the import job's preview shows the first 20 (imports.tasks.PREVIEW_ROWS).
+    # Rows whose diff is built: the import job's preview shows the first 20 (imports.engines.PREVIEW_ROWS).
     diff_rows = 20
     id = fields.Field(attribute="id", column_name="编号", widget=RowIdWidget())
     version = fields.Field(attribute="version", column_name="版本", widget=IntegerWidget(), readonly=True)
