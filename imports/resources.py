@@ -1131,6 +1131,8 @@ class LedgerResource(resources.ModelResource):
         """Write the checked rows, in their order; a row refused now (its version) is marked."""
         if not items:
             return
+        if kwargs.get("dry_run") and not kwargs.get("using_transactions"):
+            return  # a dry run that cannot be rolled back writes nothing (as the library's)
         if not self.saves_in_bulk():
             self._write_one_by_one(items, kwargs)
             return
