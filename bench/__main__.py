@@ -35,6 +35,14 @@ def parse_args(argv=None):
     parser.add_argument(
         "--reform-items", type=int, default=5_000, help="service items in the catalogue (default 5,000)"
     )
+    parser.add_argument(
+        "--import-sizes",
+        type=int,
+        nargs="+",
+        default=[5_000, 20_000],
+        help="rows of the ledger csv imports beside parse + bulk insert (default 5,000 and 20,000)",
+    )
+    parser.add_argument("--skip-imports", action="store_true", help="leave out the ledger csv imports")
     parser.add_argument("--keep-db", action="store_true", help="keep the temporary SQLite file")
     return parser.parse_args(argv)
 
@@ -62,6 +70,7 @@ def main(argv=None) -> int:
         from bench import (  # after setup: they import models
             data,
             hotline,
+            imports,
             ledger_io,
             pages,
             report,
@@ -81,6 +90,10 @@ def main(argv=None) -> int:
         reform_results = reform_bench.run(
             args.reform_items, args.seed, db.created, args.requests, args.warmup, args.repeats, stage
         )
+        import_results = None
+        if not args.skip_imports:
+            # The repeats at the first size; one run at the larger ones keeps the minutes down.
+            import_results = imports.run(args.import_sizes, args.repeats, stage=stage, more_repeats=1)
         hotline_results = None
         try:
             years = None
@@ -124,6 +137,7 @@ def main(argv=None) -> int:
             "ledger_io": io_results,
             "workbook": workbook_results,
             "reforms": reform_results,
+            "imports": import_results,
             "volunteers": volunteer_results,
             "hotline": hotline_results,
         }
@@ -135,6 +149,7 @@ def main(argv=None) -> int:
         [
             report.render(results),
             volunteers.render(results["volunteers"]),
+            *([imports.render(results["imports"])] if results["imports"] else []),
             *([hotline.render(results["hotline"])] if results["hotline"] else []),
         ]
     )

@@ -13,21 +13,38 @@ stated either. Without a 编号 a row finds its record by its natural key (``nat
 e.g. 事项编码), and a file written by hand may name a column as clerks do (``column_aliases``).
 """
 
+import copy
 import datetime
 import decimal
+import functools
+import gc
+import json
+import operator
+import re
 import time
+from collections import OrderedDict
 
+import reversion
 from django.conf import settings
-from django.core.exceptions import FieldDoesNotExist, ImproperlyConfigured, ValidationError
-from django.utils import translation
+from django.core.exceptions import (
+    NON_FIELD_ERRORS,
+    FieldDoesNotExist,
+    ImproperlyConfigured,
+    ValidationError,
+)
+from django.db import DatabaseError, connections, models, transaction
+from django.db.models.functions import Lower, Upper
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from import_export import fields, resources, widgets
 from import_export.formats.base_formats import CSV
-from import_export.instance_loaders import CachedInstanceLoader
+from import_export.instance_loaders import CachedInstanceLoader, ModelInstanceLoader
 from import_export.results import RowResult
+from import_export.utils import atomic_if_using_transaction
 
 from review import service as review
-from units.models import Unit
+from units.models import LockVersionedModel, Unit, rows_written_in_bulk
+from units.public_pages import public_data_changed
 from units.scoping import scope_queryset, sees_all_units, unit_path_of
 
 from .rules import (  # noqa: F401  (neutralise_formula and restore_neutralised: the old import path)
@@ -45,6 +62,7 @@ from .rules import (  # noqa: F401  (neutralise_formula and restore_neutralised:
 )
 
 FILE_LANGUAGE = "zh-hans"
+ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}", re.ASCII)
 
 
 class ChineseCSV(CSV):
@@ -145,6 +163,12 @@ class DateWidget(widgets.Widget):
         if isinstance(value, datetime.date):
             return value
         text = str(value).strip()
+        if ISO_DATE.fullmatch(text):
+            # What the first format reads, without strptime's cost (a column of every row).
+            try:
+                return datetime.date.fromisoformat(text)
+            except ValueError:
+                pass
         for fmt in self.FORMATS:
             try:
                 return datetime.datetime.strptime(text, fmt).date()
@@ -232,6 +256,444 @@ def is_blank(value) -> bool:
     return value is None or (isinstance(value, str) and not value.strip())
 
 
+class _Unknown(Exception):
+    """A constraint this module cannot evaluate in Python: the database is asked."""
+
+
+_COMPARISONS = {
+    "exact": operator.eq,
+    "gt": operator.gt,
+    "gte": operator.ge,
+    "lt": operator.lt,
+    "lte": operator.le,
+}
+
+
+def _field_value(instance, name, exclude):
+    """A field's value for a constraint, by name or attname; an excluded field ends the check
+    (as Django's does: the constraint is not validated)."""
+    field = instance._meta.get_field(name)
+    if field.name in exclude:
+        raise _Excluded
+    return getattr(instance, field.attname)
+
+
+class _Excluded(Exception):
+    pass
+
+
+def _operand(instance, value, exclude):
+    if isinstance(value, models.F):
+        return _field_value(instance, value.name, exclude)
+    if hasattr(value, "resolve_expression"):
+        raise _Unknown
+    return value
+
+
+def _lookup_holds(instance, lookup: str, value, exclude):
+    """SQL's answer for one lookup of a Q: True, False or None (NULL)."""
+    name, _sep, kind = lookup.partition("__")
+    kind = kind or "exact"
+    if "__" in kind:
+        raise _Unknown  # across a relation
+    left = _field_value(instance, name, exclude)
+    if kind == "isnull":
+        return (left is None) == bool(value)
+    right = _operand(instance, value, exclude)
+    if kind == "in":
+        if left is None:
+            return None
+        return left in right
+    compare = _COMPARISONS.get(kind)
+    if compare is None:
+        raise _Unknown
+    if left is None or right is None:
+        return None
+    return compare(left, right)
+
+
+def _q_holds(instance, q, exclude):
+    """A Q over the instance's own fields in SQL's three-valued logic (None: NULL)."""
+    results = []
+    for child in q.children:
+        if isinstance(child, models.Q):
+            results.append(_q_holds(instance, child, exclude))
+        elif isinstance(child, tuple):
+            results.append(_lookup_holds(instance, child[0], child[1], exclude))
+        else:
+            raise _Unknown
+    if q.connector == models.Q.AND:
+        answer = False if False in results else (None if None in results else True)
+    elif q.connector == models.Q.OR:
+        answer = True if True in results else (None if None in results else False)
+    else:
+        raise _Unknown
+    if q.negated:
+        answer = None if answer is None else not answer
+    return answer
+
+
+def check_constraint_may_fail(instance, constraint, exclude) -> bool:
+    """Whether ``constraint`` (a CheckConstraint) may refuse the instance: False when Python
+    shows it holds (NULL holds, as in the database), True when it fails or cannot be told."""
+    try:
+        return _q_holds(instance, constraint.condition, exclude) is False
+    except _Excluded:
+        return False
+    except (_Unknown, FieldDoesNotExist, TypeError):
+        return True
+
+
+def _simple_or(constraint, model):
+    """For the usual form of a check, ``Q(a__lookup=v) | Q(b__lookup=w) | …`` over plain
+    values or F()s of the model's own fields: [(attname, name, test)], test(value, instance)
+    answering True, False or None (NULL); else None."""
+    condition = constraint.condition
+    if condition.connector != models.Q.OR or condition.negated:
+        return None
+    terms = []
+    for child in condition.children:
+        if not isinstance(child, tuple):
+            return None
+        lookup, value = child
+        name, _sep, kind = lookup.partition("__")
+        kind = kind or "exact"
+        try:
+            field = model._meta.get_field(name)
+        except FieldDoesNotExist:
+            return None
+        if not field.concrete or (kind not in _COMPARISONS and kind != "isnull"):
+            return None
+        if kind == "isnull":
+            wanted = bool(value)
+            terms.append((field.attname, field.name, lambda v, i, wanted=wanted: (v is None) == wanted))
+            continue
+        compare = _COMPARISONS[kind]
+        if isinstance(value, models.F):
+            try:
+                other = model._meta.get_field(value.name)
+            except FieldDoesNotExist:
+                return None
+            if not other.concrete:
+                return None
+
+            def test(v, instance, compare=compare, other=other):
+                w = getattr(instance, other.attname)
+                return None if v is None or w is None else compare(v, w)
+
+            terms.append((field.attname, (field.name, other.name), test))
+        elif hasattr(value, "resolve_expression"):
+            return None
+        else:
+            terms.append(
+                (
+                    field.attname,
+                    field.name,
+                    lambda v, i, value=value, compare=compare: None if v is None else compare(v, value),
+                )
+            )
+    return terms
+
+
+class CheckConstraints:
+    """A model's check constraints, told in Python where they can be (see above)."""
+
+    def __init__(self, model, constraints=None):
+        # The constraints the model validates (a model may leave some to its clean()).
+        self.unknown = False
+        if constraints is None:
+            constraints = []
+            for model_class, found in model().get_constraints():
+                if model_class is not model:
+                    self.unknown = True
+                constraints += found
+        self.checks = [
+            (c, _simple_or(c, model)) for c in constraints if isinstance(c, models.CheckConstraint)
+        ]
+
+    def may_fail(self, instance, exclude) -> bool:
+        if self.unknown:
+            return True
+        for constraint, terms in self.checks:
+            if terms is None:
+                if check_constraint_may_fail(instance, constraint, exclude):
+                    return True
+                continue
+            unknown = False
+            for attname, names, test in terms:
+                if (names in exclude) if isinstance(names, str) else any(n in exclude for n in names):
+                    break  # an excluded field: Django does not check the constraint either
+                try:
+                    answer = test(getattr(instance, attname), instance)
+                except TypeError:
+                    return True
+                if answer:
+                    break
+                if answer is None:
+                    unknown = True
+            else:
+                if not unknown:
+                    return True
+        return False
+
+
+def _python_expression(expression):
+    """(field name, Python function) for a unique expression over one field, else _Unknown."""
+    if hasattr(expression, "get_expression_for_validation"):
+        expression = expression.get_expression_for_validation()
+    if isinstance(expression, models.F):
+        return expression.name, lambda value: value
+    for kind, apply in ((Upper, str.upper), (Lower, str.lower)):
+        if type(expression) is kind:
+            (inner,) = expression.get_source_expressions()
+            if isinstance(inner, models.F):
+                return inner.name, lambda value, apply=apply: None if value is None else apply(str(value))
+    raise _Unknown
+
+
+class UniqueKeys:
+    """The unique checks of a model (unique fields, unique_together, UniqueConstraint) as keys
+    computed in Python, so that a batch of rows is checked against the database in one query
+    per check instead of one per row. A check that cannot be computed here is None: every row
+    is then checked by the model itself."""
+
+    def __init__(self, model):
+        self.model = model
+        self.checks = []  # (name, [field names], [Python functions] or None for fields)
+        self.unknown = False
+        unique_checks, date_checks = model()._get_unique_checks(include_meta_constraints=False)
+        for model_class, names in unique_checks:
+            if model_class is not model:
+                self.unknown = True
+            elif names != (model._meta.pk.name,):
+                self.checks.append((f"fields:{','.join(names)}", list(names), None))
+        if date_checks:
+            self.unknown = True  # unique_for_date
+        validated = []
+        for model_class, constraints in model().get_constraints():
+            if model_class is not model:
+                self.unknown = True
+            validated += constraints
+        for constraint in validated:
+            if isinstance(constraint, models.CheckConstraint):
+                continue
+            if not isinstance(constraint, models.UniqueConstraint) or constraint.condition is not None:
+                self.unknown = True
+                continue
+            if constraint.nulls_distinct is False:
+                self.unknown = True
+                continue
+            if constraint.fields:
+                if any(model._meta.get_field(name).generated for name in constraint.fields):
+                    self.unknown = True
+                    continue
+                self.checks.append((constraint.name, list(constraint.fields), None))
+            else:
+                try:
+                    pairs = [_python_expression(e) for e in constraint.expressions]
+                except _Unknown:
+                    self.unknown = True
+                    continue
+                self.checks.append((constraint.name, [n for n, _f in pairs], [f for _n, f in pairs]))
+
+    def keys(self, instance, exclude) -> list:
+        """The instance's (check, values) keys; a key with a NULL cannot collide."""
+        keys = []
+        connection = connections[instance._state.db or "default"]
+        for name, field_names, functions in self.checks:
+            if any(field_name in exclude for field_name in field_names):
+                continue
+            values = []
+            for i, field_name in enumerate(field_names):
+                value = getattr(instance, self.model._meta.get_field(field_name).attname)
+                if functions is not None:
+                    value = functions[i](value)
+                if value is None or (value == "" and connection.features.interprets_empty_strings_as_nulls):
+                    break
+                values.append(value)
+            else:
+                keys.append((name, tuple(values)))
+        return keys
+
+    def stored(self, instances) -> dict:
+        """{key: pk} of the stored rows holding any key of ``instances``: one query per check."""
+        wanted = {}
+        for instance in instances:
+            for key in self.keys(instance, ()):
+                wanted.setdefault(key[0], set()).add(key[1])
+        found = {}
+        manager = self.model._default_manager
+        for name, field_names, functions in self.checks:
+            values = wanted.get(name)
+            if not values:
+                continue
+            attnames = [self.model._meta.get_field(n).attname for n in field_names]
+            if functions is None:
+                columns = attnames
+                queryset = manager.all()
+            else:
+                check = next(c for c in self.model._meta.constraints if c.name == name)
+                columns = [f"_unique_key_{i}" for i in range(len(field_names))]
+                queryset = manager.annotate(**dict(zip(columns, check.expressions, strict=True)))
+            # Every column narrowed to the batch's values: a column alone may match many rows
+            # (every project of the round), the columns together few more than the collisions.
+            narrowed = {f"{column}__in": {v[i] for v in values} for i, column in enumerate(columns)}
+            for pk, *row in queryset.filter(**narrowed).values_list("pk", *columns):
+                found[(name, tuple(row))] = pk
+        return found
+
+
+def _dump(instances, selected) -> list | None:
+    """Django's Python serializer's output for rows without many-to-many fields (none when a
+    row has them: the serializer then reads them), one field list for all the rows."""
+    from django.utils.encoding import is_protected_type
+
+    meta = type(instances[0])._meta.concrete_model._meta
+    if any(field.serialize for field in meta.local_many_to_many):
+        return None
+    chosen = [
+        field
+        for field in meta.local_fields
+        if field.serialize
+        and (
+            selected is None
+            or (field.attname if field.remote_field is None else field.attname[:-3]) in selected
+        )
+    ]
+    label, pk = str(instances[0]._meta), meta.pk
+    dumped = []
+    for obj in instances:
+        values = {}
+        for field in chosen:
+            value = getattr(obj, field.attname)
+            values[field.name] = value if is_protected_type(value) else field.value_to_string(obj)
+        key = getattr(obj, pk.attname)
+        dumped.append(
+            {
+                "model": label,
+                "pk": key if is_protected_type(key) else pk.value_to_string(obj),
+                "fields": values,
+            }
+        )
+    return dumped
+
+
+def add_versions(instances, model_db) -> None:
+    """``reversion.add_to_revision`` for many rows of one model: each row's Version as
+    django-reversion builds it (its format, fields and ``follow``), serialised together."""
+    from django.core.serializers.json import DjangoJSONEncoder
+    from django.core.serializers.python import Serializer as PythonSerializer
+    from reversion.models import Version
+    from reversion.revisions import (
+        _current_frame,
+        _follow_relations,
+        _get_content_type,
+        _get_options,
+        _update_frame,
+    )
+
+    model = type(instances[0])
+    options = _get_options(model)
+    if options.format != "json" or options.ignore_duplicates or options.use_natural_foreign_keys:
+        for instance in instances:
+            reversion.add_to_revision(instance, model_db=model_db)
+        return
+    frame = _current_frame()
+    db_versions = {db: dict(versions) for db, versions in frame.db_versions.items()}
+    followed = []
+    for using, versions in db_versions.items():
+        content_type = _get_content_type(model, using)
+        dumped = _dump(instances, options.fields) or PythonSerializer().serialize(
+            instances, fields=options.fields
+        )
+        for instance, data in zip(instances, dumped, strict=True):
+            object_id = str(getattr(instance, options.object_id_field))
+            # What serializers.serialize("json", (instance,)) writes, with the C encoder.
+            serialized = "[" + json.dumps(data, cls=DjangoJSONEncoder, ensure_ascii=False) + "]"
+            versions[(content_type, object_id)] = Version(
+                content_type=content_type,
+                object_id=object_id,
+                db=model_db,
+                format=options.format,
+                serialized_data=serialized,
+                object_repr=str(instance),
+            )
+    _update_frame(db_versions=db_versions)
+    relations = [model._meta.get_field(name) for name in options.follow]
+    if all(isinstance(relation, models.ManyToOneRel) for relation in relations):
+        # The rows each relation reaches, in one query for all the instances.
+        by_pk = {instance.pk: instance for instance in instances}
+        for relation in relations:
+            field = relation.field
+            for child in relation.related_model._default_manager.filter(**{f"{field.name}__in": instances}):
+                # Its row is one of these (as a prefetch would set it): str(child) may read it.
+                field.set_cached_value(child, by_pk.get(getattr(child, field.attname)))
+                followed.append(child)
+    else:
+        for instance in instances:
+            followed.extend(_follow_relations(instance))
+    if followed:
+        # Reached by a follow: added unless the revision already holds them (reversion's rule).
+        by_model = {}
+        for obj in followed:
+            if obj.pk is None:
+                continue
+            content_type = _get_content_type(type(obj), next(iter(db_versions)))
+            key = (content_type, str(getattr(obj, _get_options(type(obj)).object_id_field)))
+            if key not in _current_frame().db_versions[next(iter(db_versions))]:
+                by_model.setdefault(type(obj), {})[key] = obj
+        for objects in by_model.values():
+            add_versions(list(objects.values()), model_db)
+
+
+@functools.cache
+def _foreign_keys(model) -> tuple:
+    return tuple(f for f in model._meta.concrete_fields if f.is_relation and f.many_to_one)
+
+
+def _snapshot(instance):
+    """What ``copy.copy(instance)`` makes (Model.__reduce__), without pickling's round trip."""
+    original = instance.__class__.__new__(instance.__class__)
+    original.__dict__ = instance.__dict__.copy()
+    original._state = copy.copy(instance._state)
+    original._state.fields_cache = instance._state.fields_cache.copy()
+    return original
+
+
+class _BatchRow:
+    """One row of a batched import between its reading and its result."""
+
+    __slots__ = ("number", "row", "result", "instance", "new", "original", "errors", "diff", "checked")
+
+    def __init__(self, number, row, result):
+        self.number, self.row, self.result = number, row, result
+        self.instance = self.original = self.diff = None
+        self.new, self.errors, self.checked = False, {}, False
+
+    @property
+    def pending(self) -> bool:
+        """Read, not skipped, not refused: waiting for its checks."""
+        return (
+            self.instance is not None
+            and not self.checked
+            and self.result.import_type
+            in (
+                RowResult.IMPORT_TYPE_NEW,
+                RowResult.IMPORT_TYPE_UPDATE,
+            )
+        )
+
+    def fail(self, error: ValidationError) -> None:
+        self.result.import_type = RowResult.IMPORT_TYPE_INVALID
+        self.result.validation_error = error
+        self.checked = False
+
+    def crash(self, resource, error, row, number) -> None:
+        self.result.import_type = RowResult.IMPORT_TYPE_ERROR
+        self.result.errors.append(resource.get_error_result_class()(error, row=row, number=number))
+        self.checked = False
+
+
 class LedgerInstanceLoader(CachedInstanceLoader):
     """Finds each row's record in one query by its 编号, and for the rows without one, in a
     second query by the resource's natural key (``LedgerResource.natural_key``).
@@ -241,7 +703,23 @@ class LedgerInstanceLoader(CachedInstanceLoader):
     """
 
     def __init__(self, resource, dataset=None):
-        super().__init__(resource, dataset)
+        # CachedInstanceLoader's own start builds the whole file as dicts (dataset.dict) twice
+        # to read one column; the 编号 column is read alone here, and looked up in slices.
+        ModelInstanceLoader.__init__(self, resource, dataset)
+        self.pk_field = resource.fields[resource.get_import_id_fields()[0]]
+        self.all_instances = {}
+        headers = list(dataset.headers or [])
+        column = self.pk_field.column_name
+        if len(dataset) and column in headers:
+            ids = {self.pk_field.clean({column: value}) for value in dataset.get_col(headers.index(column))}
+            ids = sorted(i for i in ids if i is not None)
+            for start in range(0, len(ids), 5_000):
+                queryset = self.get_queryset().filter(
+                    **{f"{self.pk_field.attribute}__in": ids[start : start + 5_000]}
+                )
+                self.all_instances.update(
+                    (self.pk_field.get_value(instance), instance) for instance in queryset
+                )
         self.by_natural_key = {}
         key_field = resource.natural_key_field()
         if key_field is None or key_field.column_name not in (dataset.headers or []):
@@ -276,6 +754,12 @@ class LedgerResource(resources.ModelResource):
     required_columns: tuple[str, ...] = ()
     natural_key: str | None = None
     column_aliases: dict[str, str] = {}
+    # Rows read, checked and written in batches (see "Imports in batches" below); a resource
+    # whose model's clean() reads other rows of the same import keeps the row-at-a-time import.
+    batched_writes = False
+    write_batch_size = 500
+    # Rows whose diff is built: the import job's preview shows the first 20 (imports.engines.PREVIEW_ROWS).
+    diff_rows = 20
     id = fields.Field(attribute="id", column_name="编号", widget=RowIdWidget())
     version = fields.Field(attribute="version", column_name="版本", widget=IntegerWidget(), readonly=True)
 
@@ -392,12 +876,30 @@ class LedgerResource(resources.ModelResource):
             unit = getattr(unit, part, None)
         return unit
 
-    def import_data_inner(self, *args, **kwargs):
+    def import_data_inner(
+        self, dataset, dry_run, raise_errors, using_transactions, collect_failed_rows, **kwargs
+    ):
         # A time budget for the import's background job (imports.tasks): an import
         # that would run longer stops, is rolled back, and says why.
         self._deadline = time.monotonic() + settings.IMPORT_TIME_LIMIT_SECONDS
         self._out_of_time = False
-        return super().import_data_inner(*args, **kwargs)
+        if not self.batched_writes:
+            return super().import_data_inner(
+                dataset, dry_run, raise_errors, using_transactions, collect_failed_rows, **kwargs
+            )
+        # The rows, their results and history stay alive until the import ends, and Python's
+        # cycle collector would walk all of them again and again (an import of 20,000 rows
+        # spent more time there than in reading them): paused for the import, as it creates
+        # no garbage cycles worth collecting before it ends.
+        collecting = gc.isenabled()
+        gc.disable()
+        try:
+            return self._import_in_batches(
+                dataset, dry_run, raise_errors, using_transactions, collect_failed_rows, **kwargs
+            )
+        finally:
+            if collecting:
+                gc.enable()
 
     def _row_past_deadline(self, row_number) -> RowResult | None:
         deadline = getattr(self, "_deadline", None)
@@ -419,31 +921,485 @@ class LedgerResource(resources.ModelResource):
         )
         return result
 
-    def import_row(self, row, instance_loader, **kwargs):
-        past_deadline = self._row_past_deadline(kwargs.get("row_number"))
+    def _begin_row(self, row, row_number) -> RowResult | None:
+        """What every row goes through first: the time budget, the job's progress, the cells."""
+        past_deadline = self._row_past_deadline(row_number)
         if past_deadline is not None:
             return past_deadline
         if getattr(self, "on_row", None) is not None:
-            self.on_row(kwargs.get("row_number"))  # the import job's progress (imports.tasks)
+            self.on_row(row_number)  # the import job's progress (imports.tasks)
         self._cell_problems = cell_problems(row)
         for column, _message in self._cell_problems:
             # The row is refused; the rest of it is still checked, without the
             # character a database query would choke on.
             row[column] = row[column].replace("\x00", "")
+        return None
+
+    def import_row(self, row, instance_loader, **kwargs):
+        past_deadline = self._begin_row(row, kwargs.get("row_number"))
+        if past_deadline is not None:
+            return past_deadline
         return super().import_row(row, instance_loader, **kwargs)
+
+    # Imports in batches ------------------------------------------------------------------
+    # The library imports a row at a time: a savepoint, a deep copy, a diff, the uniqueness
+    # and constraint queries and a save() (with its signals and its history entry) per row.
+    # A resource with ``batched_writes`` reads and checks each row as the library does, and
+    # then, per batch of ``write_batch_size`` rows, asks the database once per unique check,
+    # writes the new rows with one bulk_create and the changed ones with one bulk_update,
+    # counts their versions in SQL and adds them to the import's revision. What a row-at-a-time
+    # import would answer is kept: a row that might collide with a stored row or an earlier
+    # row of the file is checked by the model itself once the earlier rows are written. Rows
+    # an editor's import sends for review, and models whose save() does more than
+    # ``LockVersionedModel.prepare_save``, are saved one by one as before.
+
+    def _import_in_batches(
+        self, dataset, dry_run, raise_errors, using_transactions, collect_failed_rows, **kwargs
+    ):
+        result = self.get_result_class()()
+        result.diff_headers = self.get_diff_headers()
+        result.total_rows = len(dataset)
+        db = self.get_db_connection_name()
+        try:
+            with atomic_if_using_transaction(using_transactions, using=db):
+                self.before_import(dataset, **kwargs)
+            self._check_import_id_fields(dataset.headers)
+        except Exception as e:
+            self.handle_import_error(result, e, raise_errors)
+        instance_loader = self._meta.instance_loader_class(self, dataset)
+        result.total_rows = len(dataset)
+        if collect_failed_rows:
+            result.add_dataset_headers(dataset.headers)
+        if not self._meta.store_instance:
+            self._meta.store_instance = kwargs.get("retain_instance_in_row_result", False)
+        kwargs.update({"dry_run": dry_run, "using_transactions": using_transactions})
+        self._unique_keys = UniqueKeys(self._meta.model)
+        self._check_constraints = CheckConstraints(self._meta.model)
+        self._written_models = set()
+        headers = dataset.headers
+        batch = []
+        for number, data_row in enumerate(dataset, 1):
+            kwargs["row_number"] = number
+            batch.append(
+                self._read_row(
+                    OrderedDict(zip(headers, data_row, strict=False)), instance_loader, number, kwargs
+                )
+            )
+            if len(batch) >= self.write_batch_size:
+                self._finish_batch(batch, result, raise_errors, collect_failed_rows, kwargs)
+                batch = []
+        self._finish_batch(batch, result, raise_errors, collect_failed_rows, kwargs)
+        if self._written_models:
+            # Once for the whole import, in place of each row's post_save (none was sent).
+            public_data_changed(*sorted(self._written_models, key=lambda m: m._meta.label), using=db)
+        try:
+            with atomic_if_using_transaction(using_transactions, using=db):
+                self.after_import(dataset, result, **kwargs)
+        except Exception as e:
+            self.handle_import_error(result, e, raise_errors)
+        return result
+
+    def _read_row(self, row, instance_loader, number, kwargs) -> "_BatchRow":
+        """The row's record found (or begun) and the row's cells set on it; not yet checked."""
+        done = self._begin_row(row, number)
+        item = _BatchRow(number, row, done or self.get_row_result_class()())
+        if done is not None:
+            return item
+        row_result = item.result
+        if self._meta.store_row_values:
+            row_result.row_values = row
+        try:
+            self.before_import_row(row, **kwargs)
+            instance, new = self.get_or_init_instance(instance_loader, row)
+            self.after_init_instance(instance, new, row, **kwargs)
+            row_result.import_type = RowResult.IMPORT_TYPE_NEW if new else RowResult.IMPORT_TYPE_UPDATE
+            # A shallow copy keeps what skip_row compares: importing sets attributes, it does
+            # not change the values in place.
+            original = _snapshot(instance)
+            if number <= self.diff_rows and not self._meta.skip_diff:
+                item.diff = self.get_diff_class()(self, original, new)
+            errors = {}
+            try:
+                self.import_instance(instance, row, **kwargs)
+            except ValidationError as e:
+                errors = e.update_error_dict(errors)
+            item.instance, item.new, item.original, item.errors = instance, new, original, errors
+            if self.skip_row(instance, original, row, errors):
+                row_result.import_type = RowResult.IMPORT_TYPE_SKIP
+                item.checked = True
+        except ValidationError as e:
+            item.fail(e)
+        except Exception as e:
+            item.crash(self, e, row, number)
+        return item
+
+    def _finish_batch(self, batch, result, raise_errors, collect_failed_rows, kwargs) -> None:
+        if not batch:
+            return
+        to_check = [item for item in batch if item.pending]
+        self._stored_keys = self._unique_keys.stored([item.instance for item in to_check])
+        self._claimed = {}
+        waiting = []
+        for item in to_check:
+            try:
+                self._check_row(item, waiting, kwargs)
+            except ValidationError as e:
+                item.fail(e)
+                continue
+            except Exception as e:
+                item.crash(self, e, item.row, item.number)
+                continue
+            item.checked = True
+            waiting.append(item)
+        self._write(waiting, kwargs)
+        for item in batch:
+            self._report(item, result, raise_errors, collect_failed_rows, kwargs)
+
+    def _check_row(self, item, waiting, kwargs) -> None:
+        """``validate_instance`` of a row-at-a-time import, the unique checks and constraints
+        asked of the database only for a row that may collide (after the rows before it are
+        written, as a row-at-a-time import would have them)."""
+        instance = item.instance
+        errors = self._row_rules(instance, dict(item.errors))
+        if not self._meta.clean_model_instances:
+            if errors:
+                raise ValidationError(errors)
+            return
+        exclude = set(errors)
+        try:
+            instance.clean_fields(exclude=exclude | self._loaded_relations(instance))
+        except ValidationError as e:
+            errors = e.update_error_dict(errors)
+        try:
+            instance.clean()
+        except ValidationError as e:
+            errors = e.update_error_dict(errors)
+        exclude |= {name for name in errors if name != NON_FIELD_ERRORS}
+        keys = self._unique_keys.keys(instance, exclude)
+        identity = instance.pk if instance.pk is not None else id(item)
+        suspect = self._unique_keys.unknown or any(
+            self._claimed.get(key, identity) != identity
+            or self._stored_keys.get(key, instance.pk) != instance.pk
+            for key in keys
+        )
+        suspect = suspect or self._check_constraints.may_fail(instance, exclude)
+        if suspect:
+            # The rows before it written first: the model then answers as it would have.
+            self._write(waiting, kwargs)
+            waiting.clear()
+            try:
+                instance.validate_unique(exclude=exclude)
+            except ValidationError as e:
+                errors = e.update_error_dict(errors)
+                exclude |= {name for name in errors if name != NON_FIELD_ERRORS}
+            try:
+                instance.validate_constraints(exclude=exclude)
+            except ValidationError as e:
+                errors = e.update_error_dict(errors)
+        if errors:
+            raise ValidationError(errors)
+        for key in keys:
+            self._claimed[key] = identity
+
+    @staticmethod
+    def _loaded_relations(instance) -> set[str]:
+        """Foreign keys whose row the import already loaded (a name looked up): Django's own
+        check that the row exists would ask the database again, once per row."""
+        loaded = set()
+        for field in _foreign_keys(type(instance)):
+            related = field.get_cached_value(instance, default=None)
+            if (
+                related is not None
+                and not related._state.adding
+                and related.pk == getattr(instance, field.attname)
+            ):
+                loaded.add(field.name)
+        return loaded
+
+    def saves_in_bulk(self) -> bool:
+        """Whether checked rows are written with bulk_create/bulk_update: not when an editor's
+        rows go to review (each becomes a submission), nor when the model's save() does more
+        than ``prepare_save``, nor where the database cannot return the new rows' ids."""
+        model = self._meta.model
+        return (
+            model.save in (models.Model.save, LockVersionedModel.save)
+            and (not review.is_reviewed(model) or review.publishes_directly(self.user))
+            and connections[self.get_db_connection_name()].features.can_return_rows_from_bulk_insert
+        )
+
+    def _write(self, items, kwargs) -> None:
+        """Write the checked rows, in their order; a row refused now (its version) is marked."""
+        if not items:
+            return
+        if kwargs.get("dry_run") and not kwargs.get("using_transactions"):
+            return  # a dry run that cannot be rolled back writes nothing (as the library's)
+        if not self.saves_in_bulk():
+            self._write_one_by_one(items, kwargs)
+            return
+        db = self.get_db_connection_name()
+        try:
+            with transaction.atomic(using=db):
+                self._write_in_bulk(items, kwargs)
+        except DatabaseError:
+            # Something the checks did not foresee: written again row by row, so that the
+            # row the database refuses says so, as a row-at-a-time import would.
+            items = [item for item in items if item.checked]
+            for item in items:
+                self.undo_bulk_write(item)
+            self._write_one_by_one(items, kwargs)
+
+    def undo_bulk_write(self, item) -> None:
+        """Put a row back as it was before a bulk write the database rolled back."""
+        if item.new:
+            item.instance.pk = None
+            item.instance._state.adding = True
+        elif isinstance(item.instance, LockVersionedModel):
+            item.instance.version = item.original.version
+
+    def _write_one_by_one(self, items, kwargs) -> None:
+        db = self.get_db_connection_name()
+        for item in items:
+            try:
+                with atomic_if_using_transaction(kwargs.get("using_transactions"), using=db):
+                    self.save_instance(item.instance, item.new, item.row, **kwargs)
+                    self.save_m2m(item.instance, item.row, **kwargs)
+            except ValidationError as e:
+                item.fail(e)
+            except Exception as e:
+                item.crash(self, e, item.row, item.number)
+
+    def _write_in_bulk(self, items, kwargs) -> None:
+        model = self._meta.model
+        updating = [item for item in items if not item.new]
+        if updating and self.checks_versions():
+            # Locked until the import commits, and checked against the versions read at its
+            # start (as save_instance does row by row).
+            current = dict(
+                model._default_manager.select_for_update()
+                .filter(pk__in=[item.instance.pk for item in updating])
+                .values_list("pk", "version")
+            )
+            for item in updating:
+                problem = stale_version_problem(item.instance.version, current.get(item.instance.pk))
+                if problem:
+                    item.fail(ValidationError({self.version_column: [problem]}))
+            items = [item for item in items if item.checked]
+            updating = [item for item in updating if item.checked]
+        for item in items:
+            self.before_save_instance(item.instance, item.row, **kwargs)
+            if isinstance(item.instance, LockVersionedModel):
+                item.instance.prepare_save()
+        creating = [item.instance for item in items if item.new]
+        batch_size = self._meta.batch_size or self.write_batch_size
+        if creating:
+            model._default_manager.bulk_create(creating, batch_size=batch_size)
+        if updating:
+            self._bulk_update([item.instance for item in updating], [item.original for item in updating])
+        self.after_bulk_write(items)
+        has_m2m = any(isinstance(f.widget, widgets.ManyToManyWidget) for f in self.get_import_fields())
+        for item in items:
+            self.after_save_instance(item.instance, item.row, **kwargs)
+            if has_m2m:
+                self.save_m2m(item.instance, item.row, **kwargs)
+        written = [item.instance for item in items]
+        self._written_models.add(model)
+        rows_written_in_bulk.send(sender=model, instances=written)
+        self.add_to_history(written)
+
+    def _bulk_update(self, instances, originals) -> None:
+        """One UPDATE per batch of the fields any of them changes; versions counted in SQL."""
+        model = self._meta.model
+        names = set()
+        concrete = [f for f in model._meta.concrete_fields if not f.primary_key]
+        for instance, original in zip(instances, originals, strict=True):
+            for field in concrete:
+                if getattr(instance, field.attname) != getattr(original, field.attname):
+                    names.add(field.name)
+        now = timezone.now()
+        for field in concrete:
+            if getattr(field, "auto_now", False):
+                names.add(field.name)
+                for instance in instances:
+                    setattr(instance, field.attname, now)
+        versioned = issubclass(model, LockVersionedModel)
+        if versioned:
+            names.add("version")
+            stored = [instance.version for instance in instances]
+            for instance in instances:
+                instance.version = models.F("version") + 1
+        model._default_manager.bulk_update(
+            instances, sorted(names), batch_size=self._meta.batch_size or self.write_batch_size
+        )
+        if versioned:
+            # Locked and checked by _write_in_bulk: the database counted exactly one more.
+            for instance, version in zip(instances, stored, strict=True):
+                instance.version = version + 1
+
+    def after_bulk_write(self, items) -> None:
+        """Rows of other models a resource writes with its rows (a project's new progress)."""
+
+    def add_to_history(self, instances) -> None:
+        """The rows written, in the import's revision (``imports.tasks``), as post_save would have
+        added them: with what their ``follow`` reaches, loaded in one query per relation."""
+        if not instances or not reversion.is_active() or reversion.is_manage_manually():
+            return
+        model = type(instances[0])
+        if not reversion.is_registered(model):
+            return
+        add_versions(instances, self.get_db_connection_name())
+
+    def _report(self, item, result, raise_errors, collect_failed_rows, kwargs) -> None:
+        """The row's result, as the library's import_data_inner records it."""
+        row_result = item.result
+        if item.checked and item.instance is not None:
+            row_result.add_instance_info(item.instance)
+            if self._meta.store_instance:
+                row_result.instance = item.instance
+            if item.diff is not None:
+                item.diff.compare_with(self, item.instance)
+                if not item.new:
+                    row_result.original = item.original
+                if not self._meta.skip_html_diff:
+                    row_result.diff = item.diff.as_html()
+            self.after_import_row(item.row, row_result, **kwargs)
+        result.increment_row_result_total(row_result)
+        if row_result.errors:
+            result.append_error_row(item.number, item.row, row_result.errors)
+            if collect_failed_rows:
+                result.append_failed_row(item.row, row_result.errors[0])
+            if raise_errors:
+                from import_export import exceptions
+
+                raise exceptions.ImportError(row_result.errors[-1].error, number=item.number, row=item.row)
+        elif row_result.validation_error:
+            result.append_invalid_row(item.number, item.row, row_result.validation_error)
+            if collect_failed_rows:
+                result.append_failed_row(item.row, row_result.validation_error)
+            if raise_errors:
+                from import_export import exceptions
+
+                raise exceptions.ImportError(row_result.validation_error, number=item.number, row=item.row)
+        if row_result.import_type != RowResult.IMPORT_TYPE_SKIP or self._meta.report_skipped:
+            result.append_row_result(row_result)
 
     def import_instance(self, instance, row, **kwargs):
         errors = {column: [message] for column, message in getattr(self, "_cell_problems", [])}
         # Kept for validate_instance, which runs only for rows that would change.
         instance._file_version = row.get(self.version_column)
         try:
-            super().import_instance(instance, row, **kwargs)
+            if type(self).import_field is LedgerResource.import_field:
+                self._import_cells(instance, row, **kwargs)
+            else:
+                super().import_instance(instance, row, **kwargs)
         except ValidationError as error:
             errors = error.update_error_dict(errors)
         if errors:
             raise ValidationError(errors)
 
+    def _import_plan(self) -> list:
+        """Per import column: what ``import_field`` and the library's ``Field.save`` decide
+        for every row, decided once."""
+        plan = self.__dict__.get("_plan")
+        if plan is None or plan[0] is not self.fields:
+            steps = []
+            for field in self.get_import_fields():
+                if isinstance(field.widget, widgets.ManyToManyWidget) or not field.attribute:
+                    continue
+                plain = (
+                    type(field).save is fields.Field.save
+                    and type(field).clean is fields.Field.clean
+                    and "__" not in field.attribute
+                )
+                steps.append(
+                    (field, field.column_name, field.attribute, self.keeps_default_when_blank(field), plain)
+                )
+            plan = self._plan = (self.fields, steps)
+        return plan[1]
+
+    def _import_cells(self, instance, row, **kwargs) -> None:
+        """The library's ``import_instance`` through ``import_field`` above, in one loop."""
+        errors = {}
+        state = instance.__dict__
+        for field, column, attribute, keeps_default, plain in self._import_plan():
+            if column not in row:
+                continue
+            value = row[column]
+            if keeps_default and is_blank(value):
+                continue
+            before = state.get(attribute)
+            try:
+                if not plain:
+                    field.save(instance, row, False, **kwargs)
+                elif not field.readonly:
+                    cleaned = field.widget.clean(value, row=row, **kwargs)
+                    if cleaned in field.empty_values and field.default != fields.NOT_PROVIDED:
+                        cleaned = field.default() if callable(field.default) else field.default
+                    if cleaned is not None or field.saves_null_values:
+                        setattr(instance, attribute, cleaned)
+            except ValueError as e:
+                errors[attribute] = ValidationError(str(e), code="invalid")
+                continue
+            if isinstance(before, str) and UNSTORABLE_IN_SPREADSHEETS.search(before):
+                if state.get(attribute) == UNSTORABLE_IN_SPREADSHEETS.sub("", before):
+                    setattr(instance, attribute, before)
+        if errors:
+            raise ValidationError(errors)
+
+    def get_import_fields(self):
+        # Asked several times per row by the library; the fields do not change during an import.
+        cached = self.__dict__.get("_import_fields")
+        if cached is None or cached[0] is not self.fields:
+            cached = self._import_fields = (self.fields, super().get_import_fields())
+        return cached[1]
+
+    def skip_row(self, instance, original, row, import_validation_errors=None):
+        """The library's comparison of every import column, on the stored values: a foreign
+        key by its id (the library compares the related rows, equal when their ids are)."""
+        if (
+            not self._meta.skip_unchanged
+            or self._meta.skip_diff
+            or import_validation_errors
+            or original is None
+        ):
+            return super().skip_row(instance, original, row, import_validation_errors)
+        for field, attname in self._compared_columns():
+            if attname is None:
+                if field.get_value(instance) != field.get_value(original):
+                    return False
+            elif getattr(instance, attname) != getattr(original, attname):
+                return False
+        return True
+
+    def _compared_columns(self) -> list:
+        known = self.__dict__.get("_compared")
+        if known is None or known[0] is not self.fields:
+            columns = []
+            for field in self.get_import_fields():
+                if isinstance(field.widget, widgets.ManyToManyWidget):
+                    # Not compared through attributes: the library's own comparison decides.
+                    columns = None
+                    break
+                attname = None
+                if field.attribute and "__" not in field.attribute:
+                    try:
+                        model_field = self._meta.model._meta.get_field(field.attribute)
+                    except FieldDoesNotExist:
+                        model_field = None
+                    if model_field is not None and model_field.concrete and not model_field.many_to_many:
+                        attname = model_field.attname
+                columns.append((field, attname))
+            known = self._compared = (self.fields, columns)
+        if known[1] is None:
+            return [(field, None) for field in self.get_import_fields()]
+        return known[1]
+
     def keeps_default_when_blank(self, field) -> bool:
+        known = self.__dict__.setdefault("_keeps_default", {})
+        if field not in known:
+            known[field] = self._keeps_default_when_blank(field)
+        return known[field]
+
+    def _keeps_default_when_blank(self, field) -> bool:
         """Whether a blank cell of ``field`` leaves the record's value as it is: a column whose
         model field cannot be empty and has a default (a blank 是否免费 is not 否, a blank 跑动次数
         is not "no visits"); a new record then has the default. A blank date or batch means none."""
@@ -473,7 +1429,11 @@ class LedgerResource(resources.ModelResource):
                 setattr(instance, field.attribute, before)
 
     def validate_instance(self, instance, import_validation_errors=None, validate_unique=True):
-        errors = dict(import_validation_errors or {})
+        errors = self._row_rules(instance, dict(import_validation_errors or {}))
+        super().validate_instance(instance, errors, validate_unique)
+
+    def _row_rules(self, instance, errors: dict) -> dict:
+        """The ledger's own rules of a row that would be written: its unit, its version."""
         unit = self._unit_of(instance)
         if unit is not None and not self.may_touch(unit):
             errors.setdefault(self.unit_path.split("__")[0], []).append(self.unit_check.refusal(unit))
@@ -483,7 +1443,7 @@ class LedgerResource(resources.ModelResource):
             problem = stale_version_problem(getattr(instance, "_file_version", None), instance.version)
             if problem:
                 errors.setdefault(self.version_column, []).append(problem)
-        super().validate_instance(instance, errors, validate_unique)
+        return errors
 
     @staticmethod
     def _version_checked(instance) -> bool:

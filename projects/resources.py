@@ -23,7 +23,7 @@ from imports.resources import (
 )
 from review.models import ReviewRequest
 from units.dates import today
-from units.models import Unit
+from units.models import Unit, rows_written_in_bulk
 
 from .models import ProgressStatus, ProgressUpdate, Project, Round
 
@@ -87,6 +87,8 @@ class ProjectResource(LedgerResource):
         chunk_size = 500
         # One query loads every row's existing project (through the scoped queryset).
         instance_loader_class = LedgerInstanceLoader
+
+    batched_writes = True  # Project.clean and ProgressUpdate.clean read no other rows
 
     def get_queryset(self):
         # Loaded with their latest progress, so an import compares without a query per row.
@@ -188,6 +190,27 @@ class ProjectResource(LedgerResource):
         if self._progress_changed(instance):
             return False
         return super().skip_row(instance, original, row, import_validation_errors)
+
+    def after_bulk_write(self, items) -> None:
+        """The rows' new progress, written with them (``imports.resources``: imports in batches)."""
+        updates = []
+        for item in items:
+            if self._progress_changed(item.instance):
+                update = item.instance._pending_update
+                update.project = item.instance
+                update.created_by = self.user if getattr(self.user, "pk", None) else None
+                updates.append(update)
+        if updates:
+            ProgressUpdate.objects.bulk_create(updates, batch_size=self.write_batch_size)
+            self._written_models.add(ProgressUpdate)
+            rows_written_in_bulk.send(sender=ProgressUpdate, instances=updates)
+
+    def undo_bulk_write(self, item) -> None:
+        super().undo_bulk_write(item)
+        update = getattr(item.instance, "_pending_update", None)
+        if update is not None:
+            update.pk = None
+            update._state.adding = True
 
     def save_instance(self, instance, is_create, row, **kwargs):
         changed = self._progress_changed(instance)

@@ -23,11 +23,16 @@ class ReformsConfig(AppConfig):
     def ready(self) -> None:
         from django.db.models.signals import post_delete, post_save
 
+        from units.models import rows_written_in_bulk
+
         from .figures import forget_figures
         from .models import ServiceItem
 
         post_save.connect(forget_figures, sender=ServiceItem, dispatch_uid="reforms-figures-save")
         post_delete.connect(forget_figures, sender=ServiceItem, dispatch_uid="reforms-figures-delete")
+        rows_written_in_bulk.connect(
+            forget_figures, sender=ServiceItem, dispatch_uid="reforms-figures-import"
+        )
         # A renamed or removed department changes the search's department choices.
         post_save.connect(forget_figures, sender="units.Unit", dispatch_uid="reforms-departments-save")
         post_delete.connect(forget_figures, sender="units.Unit", dispatch_uid="reforms-departments-delete")

@@ -468,9 +468,8 @@ class ServiceItem(ReviewedModel, LockVersionedModel):
         if errors:
             raise ValidationError(errors)
 
-    def save(self, *args, **kwargs):
+    def prepare_save(self) -> None:
         self.code = normalise_code(self.code)
-        super().save(*args, **kwargs)
 
     def validate_constraints(self, exclude=None):
         # A constraint over an expression reports to no field; this one is the code's.

@@ -94,6 +94,8 @@ class ServiceItemResource(LedgerResource):
         # One query loads every row's existing item (through the scoped queryset).
         instance_loader_class = LedgerInstanceLoader
 
+    batched_writes = True  # ServiceItem.clean reads no other rows
+
     def natural_key_value(self, value) -> str:
         return normalise_code(super().natural_key_value(value))
 

@@ -1,5 +1,6 @@
 from django.conf import settings
 from django.db import models
+from django.dispatch import Signal
 from django.utils.translation import gettext_lazy as _
 
 
@@ -42,6 +43,12 @@ class Unit(models.Model):
         return self.name
 
 
+# Sent by a ledger import that wrote rows with bulk_create/bulk_update (``imports.resources``),
+# which send no post_save: ``sender`` the model, ``instances`` the rows written. A receiver of
+# post_save that keeps something derived from a model's rows listens to this as well.
+rows_written_in_bulk = Signal()
+
+
 class LockVersionedModel(models.Model):
     """A row with a version number, so concurrent edits are detected, not lost.
 
@@ -55,6 +62,7 @@ class LockVersionedModel(models.Model):
         abstract = True
 
     def save(self, *args, **kwargs):
+        self.prepare_save()
         updating = self.pk is not None and not self._state.adding
         if updating:
             # Counted by the database, not from this instance: an instance rebuilt
@@ -63,3 +71,7 @@ class LockVersionedModel(models.Model):
         super().save(*args, **kwargs)
         if updating:
             self.refresh_from_db(fields=["version"])
+
+    def prepare_save(self) -> None:
+        """What a model does to its values before it is written; also run before a ledger
+        import writes rows in bulk (``imports.resources``), which calls no ``save()``."""
