@@ -317,16 +317,15 @@ teardown = _clear
 
 def render(results: dict) -> str:
     mib = 1024 * 1024
-    lines = [
-        "",
-        f"Hotline: case import of {next(iter(results['import'].values()))['rows']:,} rows (validated, all-or-nothing) vs parsing the file and "
-        "inserting it unchecked (same INSERT writer; bulk_create, 1 run, in the last column but one)",
-    ]
-    lines.append(
-        "format  validated s  rows/s   baseline s  rows/s   ratio  peak MiB (tracemalloc, validated)"
-        "  RSS growth MiB (validated/baseline)  bulk_create rows/s  check"
-    )
-    for fmt, r in results["import"].items():
+    lines = [""]
+    if results.get("import"):  # not measured by ``--only pages``
+        lines += [
+            f"Hotline: case import of {next(iter(results['import'].values()))['rows']:,} rows (validated, all-or-nothing) vs parsing the file and "
+            "inserting it unchecked (same INSERT writer; bulk_create, 1 run, in the last column but one)",
+            "format  validated s  rows/s   baseline s  rows/s   ratio  peak MiB (tracemalloc, validated)"
+            "  RSS growth MiB (validated/baseline)  bulk_create rows/s  check",
+        ]
+    for fmt, r in results.get("import", {}).items():
         v, b = r["validated"], r["baseline_parse_and_insert"]
         lines.append(
             f"{fmt:6}  {v['median_s']:11.2f}  {r['rows_per_s']:7,}  {b['median_s']:10.2f}  {r['baseline_rows_per_s']:7,}"
