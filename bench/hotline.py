@@ -28,7 +28,7 @@ from python_calamine import CalamineWorkbook
 from hotline import tallies
 from hotline.case_import import BATCH, EXCEL_EPOCH, LOCAL, import_cases
 from hotline.case_import import _upsert as upsert
-from hotline.models import Case, CaseTally, Feedback, Month, MonthSource
+from hotline.models import Case, CaseTally, CaseYearTally, Feedback, Month, MonthSource
 from units.public_pages import public_data_changed
 
 from .stats import measure
@@ -190,6 +190,7 @@ def _clear(_result=None) -> None:
     with transaction.atomic():
         Case.objects.all()._raw_delete(connection.alias)
         CaseTally.objects.all()._raw_delete(connection.alias)
+        CaseYearTally.objects.all()._raw_delete(connection.alias)
         public_data_changed(Case)
     Month.objects.all().delete()
 
