@@ -229,7 +229,7 @@ class CaseTally(models.Model):
 
 class CaseYearTally(models.Model):
     """A calendar year's case tallies summed (``hotline.tallies``): a period of whole past years
-    reads a year's rows, not twelve months of them (a ten-year /hotline/ read 18,000 rows)."""
+    reads a year's rows, not twelve months of them (a ten-year /hotline/ read 32,000 month rows)."""
 
     year = models.DateField(_("year"), db_index=True)  # its 1 January
     kind = models.CharField(max_length=10)

@@ -18,7 +18,7 @@ before now are counted from the cases (``hotline.stats``, one indexed range).
 
 Each calendar year's month rows are summed into year rows (``CaseYearTally``) whenever
 one of its months is rebuilt, so a period of whole past years reads a year's rows rather
-than twelve months of them (ten years: about 1,700 rows, not 32,000):
+than twelve months of them (ten years at city scale: about 1,600 rows, not 32,000):
 
 * per category: how many cases;
 * per handling unit and due month: as the months', except that a due month inside the
