@@ -18,6 +18,12 @@ def parse_args(argv=None):
         "--repeats", type=int, default=3, help="timed repeats of each xlsx operation (default 3)"
     )
     parser.add_argument(
+        "--import-repeats",
+        type=int,
+        default=2,
+        help="timed repeats of each 5,000-row reform catalogue import (default 2)",
+    )
+    parser.add_argument(
         "--hotline-repeats", type=int, default=2, help="timed repeats of each hotline case import (default 2)"
     )
     parser.add_argument(
@@ -93,7 +99,13 @@ def main(argv=None) -> int:
             stage(f"measuring xlsx export/import ({args.repeats} repeats each)")
             io_results = ledger_io.run(repeats=args.repeats)
             reform_results = reform_bench.run(
-                args.reform_items, args.seed, db.created, args.requests, args.warmup, args.repeats, stage
+                args.reform_items,
+                args.seed,
+                db.created,
+                args.requests,
+                args.warmup,
+                args.import_repeats,
+                stage,
             )
         hotline_results = None
         try:
@@ -135,6 +147,7 @@ def main(argv=None) -> int:
                 "requests": args.requests,
                 "warmup": args.warmup,
                 "repeats": args.repeats,
+                "import_repeats": args.import_repeats,
                 "seed": args.seed,
                 "only": args.only,
                 "load_average": load_start,

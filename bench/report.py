@@ -213,7 +213,7 @@ def _reforms(reforms: dict, meta: dict) -> list[str]:
     out += [
         "",
         f"Reform catalogue xlsx import, {im['rows']:,} rows ({im['file_bytes_new'] / 1024:.0f} KiB): "
-        f"median of {meta['repeats']} repeats",
+        f"median of {meta.get('import_repeats', meta['repeats'])} repeats",
     ]
     rows = [
         row(
