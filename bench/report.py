@@ -328,11 +328,12 @@ def _summary_rows(results: dict) -> list[list]:
                 continue
             value = f"{p['median_ms']:.1f} ms, {p['queries']} q"
             if "cache hit" in label:
+                # As fast as: the trivial view's time ÷ the page's, the way round the target reads.
                 add(
                     f"{where}{label}",
                     value,
                     f"trivial {trivial:.1f} ms",
-                    p["ratio_to_trivial"],
+                    trivial / p["median_ms"],
                     "≥ 0.8× bare view: make bench-load",
                 )
             else:
@@ -461,7 +462,8 @@ def summary(results: dict) -> str:
             f"Deeds portal benchmark · {meta['when']} · {meta['cpus']} CPUs · {meta['database']}",
             f"Load average (1/5/15 min) at the start of the measurements {load}, at the end {load_end}; "
             f"run {meta['total_seconds']:.0f} s. Pages: median of {meta['requests']} requests, rendered "
-            "(a cache miss) unless marked cache hit; q = queries. Operations: median of the repeats.",
+            "(a cache miss) unless marked cache hit; q = queries; ratio: a miss's time ÷ the trivial "
+            "view's, a hit's speed (the trivial view's time ÷ its own). Operations: median of the repeats.",
             *_table(["figure", "value", "baseline", "ratio", "target", "met"], rows),
             f"{missed} of {sum(row[-1] != '' for row in rows)} targets missed",
         ]
