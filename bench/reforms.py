@@ -206,7 +206,10 @@ def _outcome(result, expect: dict) -> dict:
     return {"totals": totals, "errors": errors, "as_expected": totals == expect and not errors}
 
 
-def measure_imports(repeats: int, job_repeats: int = 1) -> dict:
+def measure_imports(repeats: int, job_repeats: int = 1, traced: bool = False) -> dict:
+    """The direct imports and their baseline, timed ``repeats`` times; with ``traced``, once more
+    each under tracemalloc (off by default: tracing slows an import several times over; the RSS
+    peak of the timed runs is reported either way)."""
     first = list(ServiceItem.objects.order_by("pk").values_list("pk", flat=True)[:IMPORT_ROWS])
     rows = len(first)
     resource = ServiceItemResource()
@@ -239,7 +242,12 @@ def measure_imports(repeats: int, job_repeats: int = 1) -> dict:
             undo()
 
         measured = measure(
-            lambda data=data: _import(data), repeats, before=mark, after=after, connection=connection
+            lambda data=data: _import(data),
+            repeats,
+            before=mark,
+            after=after,
+            traced=traced,
+            connection=connection,
         )
         out[name] = {**measured.as_dict(), "check": check}
 
@@ -255,7 +263,7 @@ def measure_imports(repeats: int, job_repeats: int = 1) -> dict:
         with transaction.atomic():
             ServiceItem.objects.bulk_create(pending["rows"], batch_size=ServiceItemResource._meta.chunk_size)
 
-    baseline = measure(bulk, repeats, before=build, after=undo, connection=connection)
+    baseline = measure(bulk, repeats, before=build, after=undo, traced=traced, connection=connection)
     out["baseline_bulk_create"] = baseline.as_dict()
     for name in ("new", "unchanged"):
         out[name]["ratio"] = round(out[name]["median_s"] / baseline.median_s, 2)
