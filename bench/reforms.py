@@ -337,8 +337,8 @@ def measure_import_jobs(repeats: int, files: dict, rows: int, mark, undo, traced
 
     Each run imports the file twice (the check, then the import), beside the direct imports
     timed above: one timed run and no traced one by default (``run``) keep ``make bench``
-    within its minutes (a traced run costs several untraced ones; the direct imports' traced
-    run gives the import's memory).
+    within its minutes (a traced run costs several untraced ones; the direct imports' RSS
+    peak gives the import's memory).
     """
     client, user = _job_client()
     out = {}
