@@ -18,6 +18,12 @@ def parse_args(argv=None):
         "--repeats", type=int, default=3, help="timed repeats of each xlsx operation (default 3)"
     )
     parser.add_argument(
+        "--import-repeats",
+        type=int,
+        default=2,
+        help="timed repeats of each 5,000-row reform catalogue import (default 2)",
+    )
+    parser.add_argument(
         "--hotline-repeats", type=int, default=2, help="timed repeats of each hotline case import (default 2)"
     )
     parser.add_argument(
@@ -44,6 +50,12 @@ def parse_args(argv=None):
     )
     parser.add_argument("--skip-imports", action="store_true", help="leave out the ledger csv imports")
     parser.add_argument("--keep-db", action="store_true", help="keep the temporary SQLite file")
+    parser.add_argument(
+        "--only",
+        choices=["pages"],
+        help="pages: build the city-scale data of every app but time only the public pages "
+        "(minutes, not the whole run: to measure a change to a page)",
+    )
     return parser.parse_args(argv)
 
 
@@ -85,31 +97,51 @@ def main(argv=None) -> int:
         db.created = generated.created
         problems = data.check_consistency()
         mix = data.status_mix()
-        stage(f"measuring xlsx export/import ({args.repeats} repeats each)")
-        io_results = ledger_io.run(repeats=args.repeats)
-        reform_results = reform_bench.run(
-            args.reform_items, args.seed, db.created, args.requests, args.warmup, args.repeats, stage
-        )
+        pages_only = args.only == "pages"
+        io_results = workbook_results = volunteer_results = None
+        if pages_only:
+            stage(f"reforms: generating {args.reform_items:,} catalogue items")
+            reform_results = {"data": reform_bench.generate(args.reform_items, args.seed, db.created)}
+            stage(f"reforms: measuring /reforms/ ({args.requests} requests each)")
+            reform_results["pages"] = reform_bench.measure_pages(args.requests, args.warmup)
+        else:
+            stage(f"measuring xlsx export/import ({args.repeats} repeats each)")
+            io_results = ledger_io.run(repeats=args.repeats)
+            reform_results = reform_bench.run(
+                args.reform_items,
+                args.seed,
+                db.created,
+                args.requests,
+                args.warmup,
+                args.import_repeats,
+                stage,
+            )
         import_results = None
-        if not args.skip_imports:
+        if not pages_only and not args.skip_imports:
             # The repeats at the first size; one run at the larger ones keeps the minutes down.
             import_results = imports.run(args.import_sizes, args.repeats, stage=stage, more_repeats=1)
         hotline_results = None
         try:
             years = None
             if not args.skip_hotline:
-                stage(f"hotline: {args.hotline_rows:,}-case imports ({args.hotline_repeats} repeats)")
-                hotline_results = {
-                    "import": hotline.run_imports(args.hotline_repeats, args.seed, args.hotline_rows)
-                }
+                hotline_results = {}
+                if not pages_only:
+                    stage(f"hotline: {args.hotline_rows:,}-case imports ({args.hotline_repeats} repeats)")
+                    hotline_results["import"] = hotline.run_imports(
+                        args.hotline_repeats, args.seed, args.hotline_rows
+                    )
                 # Kept to the end: the workbook and the public pages read them.
                 stage(f"hotline: generating 120 months and {args.hotline_cases:,} cases")
                 hotline_results["page_data"] = hotline.generate_page_data(args.seed, args.hotline_cases)
                 years = hotline.YEARS
-            stage("measuring the volunteer rosters (2,000 volunteers, 50 posts, a year of shifts)")
-            volunteer_results = volunteers.run(repeats=args.repeats)
-            stage(f"measuring the monthly workbook ({args.repeats} repeats)")
-            workbook_results = workbook.run(repeats=args.repeats)
+            if pages_only:
+                stage("volunteers: 2,000 volunteers, 50 posts, a year of shifts")
+                volunteers.populate()
+            else:
+                stage("measuring the volunteer rosters (2,000 volunteers, 50 posts, a year of shifts)")
+                volunteer_results = volunteers.run(repeats=args.repeats)
+                stage(f"measuring the monthly workbook ({args.repeats} repeats)")
+                workbook_results = workbook.run(repeats=args.repeats)
             # Last, with every app's data in place: the home page counts them all.
             stage(f"measuring every public page ({args.requests} requests each)")
             page_results = pages.measure(requests=args.requests, warmup=args.warmup, hotline_years=years)
@@ -128,7 +160,9 @@ def main(argv=None) -> int:
                 "requests": args.requests,
                 "warmup": args.warmup,
                 "repeats": args.repeats,
+                "import_repeats": args.import_repeats,
                 "seed": args.seed,
+                "only": args.only,
                 "load_average": load_start,
             },
             "data": {**generated.as_dict(), "problems": problems, "status_mix": mix},
@@ -148,7 +182,7 @@ def main(argv=None) -> int:
     details = "\n".join(
         [
             report.render(results),
-            volunteers.render(results["volunteers"]),
+            *([volunteers.render(results["volunteers"])] if results["volunteers"] else []),
             *([imports.render(results["imports"])] if results["imports"] else []),
             *([hotline.render(results["hotline"])] if results["hotline"] else []),
         ]

@@ -28,7 +28,7 @@ from python_calamine import CalamineWorkbook
 from hotline import tallies
 from hotline.case_import import BATCH, EXCEL_EPOCH, LOCAL, import_cases
 from hotline.case_import import _upsert as upsert
-from hotline.models import Case, CaseTally, Feedback, Month, MonthSource
+from hotline.models import Case, CaseTally, CaseYearTally, Feedback, Month, MonthSource
 from units.public_pages import public_data_changed
 
 from .stats import measure
@@ -190,6 +190,7 @@ def _clear(_result=None) -> None:
     with transaction.atomic():
         Case.objects.all()._raw_delete(connection.alias)
         CaseTally.objects.all()._raw_delete(connection.alias)
+        CaseYearTally.objects.all()._raw_delete(connection.alias)
         public_data_changed(Case)
     Month.objects.all().delete()
 
@@ -317,16 +318,15 @@ teardown = _clear
 
 def render(results: dict) -> str:
     mib = 1024 * 1024
-    lines = [
-        "",
-        f"Hotline: case import of {next(iter(results['import'].values()))['rows']:,} rows (validated, all-or-nothing) vs parsing the file and "
-        "inserting it unchecked (same INSERT writer; bulk_create, 1 run, in the last column but one)",
-    ]
-    lines.append(
-        "format  validated s  rows/s   baseline s  rows/s   ratio  peak MiB (tracemalloc, validated)"
-        "  RSS growth MiB (validated/baseline)  bulk_create rows/s  check"
-    )
-    for fmt, r in results["import"].items():
+    lines = [""]
+    if results.get("import"):  # not measured by ``--only pages``
+        lines += [
+            f"Hotline: case import of {next(iter(results['import'].values()))['rows']:,} rows (validated, all-or-nothing) vs parsing the file and "
+            "inserting it unchecked (same INSERT writer; bulk_create, 1 run, in the last column but one)",
+            "format  validated s  rows/s   baseline s  rows/s   ratio  peak MiB (tracemalloc, validated)"
+            "  RSS growth MiB (validated/baseline)  bulk_create rows/s  check",
+        ]
+    for fmt, r in results.get("import", {}).items():
         v, b = r["validated"], r["baseline_parse_and_insert"]
         lines.append(
             f"{fmt:6}  {v['median_s']:11.2f}  {r['rows_per_s']:7,}  {b['median_s']:10.2f}  {r['baseline_rows_per_s']:7,}"

@@ -14,8 +14,8 @@
   does, beside a plain ``bulk_create`` of as many items; time and peak memory;
 * the same two files through the admin's background-job import (``imports.tasks``):
   the upload request (stores the file, queues the check), the check job (dry run),
-  the confirm request (queues the import) and the import job, each timed, with the
-  jobs' tracemalloc peaks. The jobs run here in the benchmark's process, as the
+  the confirm request (queues the import) and the import job, each timed once (their
+  tracemalloc peaks only with ``traced``). The jobs run here in the benchmark's process, as the
   worker (``db_worker``) runs them, under the dummy task backend, which only records.
 
 The catalogue is generated with ``bulk_create`` (``--reform-items``, default
@@ -206,7 +206,10 @@ def _outcome(result, expect: dict) -> dict:
     return {"totals": totals, "errors": errors, "as_expected": totals == expect and not errors}
 
 
-def measure_imports(repeats: int, job_repeats: int = 1) -> dict:
+def measure_imports(repeats: int, job_repeats: int = 1, traced: bool = False) -> dict:
+    """The direct imports and their baseline, timed ``repeats`` times; with ``traced``, once more
+    each under tracemalloc (off by default: tracing slows an import several times over; the RSS
+    peak of the timed runs is reported either way)."""
     first = list(ServiceItem.objects.order_by("pk").values_list("pk", flat=True)[:IMPORT_ROWS])
     rows = len(first)
     resource = ServiceItemResource()
@@ -239,7 +242,12 @@ def measure_imports(repeats: int, job_repeats: int = 1) -> dict:
             undo()
 
         measured = measure(
-            lambda data=data: _import(data), repeats, before=mark, after=after, connection=connection
+            lambda data=data: _import(data),
+            repeats,
+            before=mark,
+            after=after,
+            traced=traced,
+            connection=connection,
         )
         out[name] = {**measured.as_dict(), "check": check}
 
@@ -255,7 +263,7 @@ def measure_imports(repeats: int, job_repeats: int = 1) -> dict:
         with transaction.atomic():
             ServiceItem.objects.bulk_create(pending["rows"], batch_size=ServiceItemResource._meta.chunk_size)
 
-    baseline = measure(bulk, repeats, before=build, after=undo, connection=connection)
+    baseline = measure(bulk, repeats, before=build, after=undo, traced=traced, connection=connection)
     out["baseline_bulk_create"] = baseline.as_dict()
     for name in ("new", "unchanged"):
         out[name]["ratio"] = round(out[name]["median_s"] / baseline.median_s, 2)
@@ -323,11 +331,14 @@ def _one_job(client, user, data: bytes, traced: bool) -> tuple[dict, dict, Impor
     return seconds, peaks, ImportJob.objects.get(pk=job_pk)
 
 
-def measure_import_jobs(repeats: int, files: dict, rows: int, mark, undo) -> dict:
-    """The admin's job import of each file: ``repeats`` timed runs, then one under tracemalloc.
+def measure_import_jobs(repeats: int, files: dict, rows: int, mark, undo, traced: bool = False) -> dict:
+    """The admin's job import of each file: ``repeats`` timed runs, then, if ``traced``, one
+    under tracemalloc.
 
     Each run imports the file twice (the check, then the import), beside the direct imports
-    timed above: one timed run by default (``run``) keeps ``make bench`` within its minutes.
+    timed above: one timed run and no traced one by default (``run``) keep ``make bench``
+    within its minutes (a traced run costs several untraced ones; the direct imports' RSS
+    peak gives the import's memory).
     """
     client, user = _job_client()
     out = {}
@@ -335,7 +346,7 @@ def measure_import_jobs(repeats: int, files: dict, rows: int, mark, undo) -> dic
         with override_settings(TASKS={"default": {"BACKEND": "django_tasks.backends.dummy.DummyBackend"}}):
             for name, data in files.items():
                 runs, peaks, outcomes = [], {}, []
-                for run in range(repeats + 1):
+                for run in range(repeats + traced):
                     mark()
                     seconds, traced_peaks, job = _one_job(client, user, data, traced=run == repeats)
                     outcomes.append((job.status, job.new, job.updated, job.unchanged, job.error_count))

@@ -114,6 +114,26 @@ def run(repeats: int = 3) -> dict:
         raise
 
 
+def _attend() -> None:
+    """Attendance, so the public page has hours to count."""
+    Assignment.objects.filter(volunteer__name__startswith="基准志愿者").update(
+        attendance=Attendance.PRESENT, hours=1.5
+    )
+
+
+def populate() -> dict:
+    """The rows behind ``/volunteers/`` without timing anything (``python -m bench --only pages``)."""
+    try:
+        data = build()
+        data["shifts"] = generate_year()
+        data["bookings"] = book_everyone()
+        _attend()
+        return data
+    except BaseException:
+        teardown()
+        raise
+
+
 def _run(repeats: int) -> dict:
     data = build()
     generated = measure(generate_year, repeats, before=drop_shifts, connection=connection)
@@ -122,10 +142,7 @@ def _run(repeats: int) -> dict:
     booking = measure(book_everyone, repeats, before=drop_bookings, connection=connection)
     drop_bookings()
     data["bookings"] = book_everyone()
-    # Attendance, so the public page has hours to count.
-    Assignment.objects.filter(volunteer__name__startswith="基准志愿者").update(
-        attendance=Attendance.PRESENT, hours=1.5
-    )
+    _attend()
 
     with override_settings(ROOT_URLCONF="bench.urls"):
         staff = _staff_client()

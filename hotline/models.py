@@ -225,3 +225,27 @@ class CaseTally(models.Model):
 
     def __str__(self) -> str:
         return f"{self.month:%Y-%m} {self.kind} {self.key}"
+
+
+class CaseYearTally(models.Model):
+    """A calendar year's case tallies summed (``hotline.tallies``): a period of whole past years
+    reads a year's rows, not twelve months of them (a ten-year /hotline/ read 32,000 month rows)."""
+
+    year = models.DateField(_("year"), db_index=True)  # its 1 January
+    kind = models.CharField(max_length=10)
+    key = models.CharField(max_length=100, blank=True)
+    due_month = models.DateField(null=True, blank=True)
+    cases = models.PositiveIntegerField(default=0)
+    completed = models.PositiveIntegerField(default=0)
+    callbacks = models.PositiveIntegerField(default=0)
+    satisfied = models.PositiveIntegerField(default=0)
+    online_completed = models.PositiveIntegerField(default=0)
+    on_time = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        verbose_name = _("case tally of a year")
+        verbose_name_plural = _("case tallies of a year")
+        indexes = [models.Index(fields=["kind", "due_month"], name="hotline_yeartally_due_month")]
+
+    def __str__(self) -> str:
+        return f"{self.year:%Y} {self.kind} {self.key}"

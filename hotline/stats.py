@@ -246,25 +246,22 @@ def case_figures_for(period: Period) -> CaseFigures:
     now = timezone.now()
     this_month = tallies.due_month_of(now)
     after_end = period.after_end
-    rows = tallies.sums(period.start, period.end, min(after_end, this_month), this_month)
+    rows, due, on_time = tallies.sums(period.start, period.end, min(after_end, this_month), this_month)
     due_now = (
         Case.objects.filter(due_at__gte=_local_start(this_month), due_at__lt=now)
         .order_by()
         .values_list("month", "handling_unit")
         .annotate(due=Count("pk"), on_time=Count("pk", filter=tallies.on_time()))
     )
-    cases = due = on_time = 0
+    cases = 0
     categories: dict[str, int] = {}
     units: dict[str, dict] = {}
-    for kind, key, count, completed, callbacks, satisfied, online, *dues in rows:
+    for kind, key, count, completed, callbacks, satisfied, online, unit_due, unit_on_time in rows:
         if kind == tallies.CATEGORY:
             if key and count:
                 categories[key] = count
             continue
-        unit_due, unit_on_time, window_due, window_on_time = (int(value or 0) for value in dues)
         cases += count
-        due += window_due
-        on_time += window_on_time
         if key and count:
             units[key] = {
                 **_unit_row(key),

@@ -13,7 +13,7 @@ from django.utils import timezone
 
 from hotline import tallies
 from hotline.case_import import import_cases
-from hotline.models import Case, CaseTally, Feedback
+from hotline.models import Case, CaseTally, CaseYearTally, Feedback
 from hotline.rollup import case_figures
 from hotline.stats import Period, case_figures_for
 
@@ -220,3 +220,76 @@ def test_a_case_due_later_this_month_is_not_due_yet_and_becomes_due_in_time(db):
     with time_machine.travel(datetime.datetime(2021, 8, 2, tzinfo=LOCAL), tick=False):
         figures = case_figures_for(period)  # a whole month later: from the tallies alone
         assert (figures.due, figures.on_time, figures.units[0]["on_time"]) == (1, 1, 1)
+
+
+# Year tallies: a period of whole past years reads a year's rows ---------------------------
+
+JANUARY_2022 = datetime.datetime(
+    2022, 1, 10, 10, 0, tzinfo=LOCAL
+)  # 2021 is over; some of its cases fall due now
+
+
+def cases_over_three_years(count: int, seed: int = 11) -> None:
+    """Cases received 2019–2021, some due in the next month or year (December's in January),
+    some due before they were received (a typing slip the figures must still count right)."""
+    rng = random.Random(seed)
+    for n in range(count):
+        month = D(rng.choice([2019, 2020, 2021]), rng.randrange(1, 13), 1)
+        received = local_start(month) + datetime.timedelta(days=rng.randrange(28), hours=rng.randrange(24))
+        completed = rng.random() < 0.8
+        make_case(
+            received,
+            number=f"Y{n:05d}",
+            category=rng.choice(["城市管理", "交通出行", ""]),
+            handling_unit=rng.choice(["市城管局", "市交通局", ""]),
+            is_completed=completed,
+            completed_at=received + datetime.timedelta(hours=rng.randrange(1, 900)) if completed else None,
+            due_at=None
+            if rng.random() < 0.1
+            else received + datetime.timedelta(days=rng.choice([-40, 3, 20, 40])),
+            feedback=rng.choice(list(Feedback)),
+            is_online=completed and rng.random() < 0.3,
+        )
+
+
+YEAR_PERIODS = [
+    Period(D(2019, 1, 1), D(2021, 12, 1)),  # three whole years
+    Period(D(2019, 3, 1), D(2021, 12, 1)),  # months of 2019, then whole years
+    Period(D(2019, 1, 1), D(2021, 11, 1)),  # whole years, then months of 2021
+    Period(D(2020, 1, 1), D(2020, 12, 1)),
+    Period(D(2019, 6, 1), D(2020, 5, 1)),  # no whole year
+    Period(D(2021, 1, 1), D(2022, 1, 1)),  # a whole year and the current month
+]
+
+
+@pytest.mark.parametrize(
+    "now", [JANUARY_2022, NOW.replace(year=2021, month=3)], ids=["january 2022", "march 2021"]
+)
+@pytest.mark.parametrize("period", YEAR_PERIODS, ids=lambda p: f"{p.start:%Y-%m}..{p.end:%Y-%m}")
+def test_figures_of_whole_years_equal_the_ones_counted_from_the_cases(db, period, now):
+    with time_machine.travel(JANUARY_2022, tick=False):
+        cases_over_three_years(240)
+    with time_machine.travel(now, tick=False):
+        assert read_from_tallies(period) == counted_from_cases(period)
+
+
+def year_rows() -> set:
+    return set(CaseYearTally.objects.values_list("year", "kind", "key", "due_month", *tallies.COUNTS))
+
+
+def test_a_year_s_rows_follow_its_cases_and_the_rebuild_command(db):
+    with time_machine.travel(JANUARY_2022, tick=False):
+        cases_over_three_years(60)
+        assert {year for year, *_ in year_rows()} == {D(2019, 1, 1), D(2020, 1, 1), D(2021, 1, 1)}
+        good = year_rows()
+        CaseYearTally.objects.filter(year=D(2020, 1, 1)).delete()
+        CaseYearTally.objects.filter(year=D(2019, 1, 1)).update(cases=999)
+        CaseYearTally.objects.create(year=D(2015, 1, 1), kind=tallies.CATEGORY, key="旧", cases=3)
+        call_command("rebuild_case_tallies", stdout=io.StringIO())
+        assert year_rows() == good
+        Case.objects.filter(month__year=2019).delete()
+        assert {year for year, *_ in year_rows()} == {D(2020, 1, 1), D(2021, 1, 1)}
+        unit_cases = CaseYearTally.objects.filter(year=D(2021, 1, 1), kind=tallies.UNIT)
+        assert (
+            sum(unit_cases.values_list("cases", flat=True)) == Case.objects.filter(month__year=2021).count()
+        )

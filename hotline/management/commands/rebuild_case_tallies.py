@@ -7,8 +7,8 @@ from hotline import tallies
 
 class Command(BaseCommand):
     help = (
-        "Rebuild the hotline's case tallies (per month, category, handling unit and due month) "
-        "from the stored cases, e.g. after cases were written in plain SQL."
+        "Rebuild the hotline's case tallies (per month, category, handling unit and due month, "
+        "and their yearly sums) from the stored cases, e.g. after cases were written in plain SQL."
     )
 
     def handle(self, *args, **options):
