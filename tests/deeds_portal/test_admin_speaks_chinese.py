@@ -13,7 +13,7 @@ from django.test import RequestFactory
 from django.urls import NoReverseMatch, reverse
 from reversion.admin import VersionAdmin
 
-from tests.kit.once import rows_for_the_module
+from tests.kit.once import shared_rows
 from tests.units.factories import make_user
 from units.models import Unit
 from units.roles import LEADER, OFFICE_ADMIN, UNIT_EDITOR, VOLUNTEER_COORDINATOR
@@ -101,7 +101,7 @@ def admin_pages(user):
 @pytest.fixture(scope="module")
 def seeded(django_db_setup, django_db_blocker):
     """The demo ledgers, loaded once for the four roles' walks (each walk only reads them)."""
-    with rows_for_the_module(django_db_blocker):
+    with shared_rows(django_db_blocker):
         yield _seed()
 
 
