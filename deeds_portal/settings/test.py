@@ -4,7 +4,7 @@ import os
 import re
 
 from .base import *  # noqa: F403
-from .base import BASE_DIR, CACHES
+from .base import BASE_DIR, CACHES, DATABASES
 
 DEBUG = False
 SECRET_KEY = "test-only-key-0123456789-abcdefghijklmnopqrstuvwxyz-ABCDEFG"
@@ -27,6 +27,11 @@ SECOND_FACTOR_ENFORCED = False
 # Every test sees the shared cache as it is (a copy trusted for a moment would outlive the
 # cache.clear() between tests); the tests of the copy turn it on.
 PUBLIC_PAGE_NEAR_SECONDS = 0
+if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
+    # A test database need not outlive a crash: a commit (each migration, each write of a
+    # transactional test, each flush between them) does not wait for the disk.
+    _options = DATABASES["default"].setdefault("OPTIONS", {})
+    _options["options"] = f"{_options.get('options', '')} -c synchronous_commit=off".strip()
 
 
 def worker_redis_url(url: str) -> str:
