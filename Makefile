@@ -23,11 +23,16 @@ run: migrate
 	  $(BIN)/python manage.py runserver 127.0.0.1:8000
 
 # Lint, migrations in step with models, then the whole suite with coverage (browser tests
-# included: their Chromium and fonts are installed first if missing).
+# included: their Chromium and fonts are installed first if missing), in TEST_WORKERS
+# processes (pytest-xdist; CI has two cores): each its own test database and Redis database
+# (deeds_portal/settings/test.py), a test file's tests in one process. TEST_WORKERS=0 runs
+# it in this process.
+TEST_WORKERS ?= 2
 test: $(STAMP) browser-deps
 	$(BIN)/ruff check .
 	DJANGO_SETTINGS_MODULE=deeds_portal.settings.test $(BIN)/python manage.py makemigrations --check --dry-run
-	DJANGO_SETTINGS_MODULE=deeds_portal.settings.test $(BIN)/pytest --cov --cov-report=term:skip-covered
+	DJANGO_SETTINGS_MODULE=deeds_portal.settings.test $(BIN)/pytest -n $(TEST_WORKERS) --dist loadfile \
+	  --cov --cov-report=term:skip-covered
 
 lint: $(STAMP)
 	$(BIN)/ruff check .

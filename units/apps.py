@@ -14,10 +14,10 @@ class UnitsConfig(AppConfig):
     def ready(self) -> None:
         # The automatic unit–staff link reads “Unit_members object (3)” in the user's unit rows.
         from .models import Unit
-        from .roles import sync_role_permissions
+        from .roles import sync_roles_after_the_last_app
 
         Unit.members.through.__str__ = lambda row: str(row.unit)
 
         # Permissions only exist after every app has migrated, so the groups made
         # by the data migration get their permissions here.
-        post_migrate.connect(sync_role_permissions, dispatch_uid="units.sync_roles")
+        post_migrate.connect(sync_roles_after_the_last_app, dispatch_uid="units.sync_roles")

@@ -48,6 +48,16 @@ def permissions_for(role: str):
     return perms.filter(_declared(role))
 
 
+def sync_roles_after_the_last_app(sender=None, **kwargs) -> None:
+    """post_migrate handler. ``migrate`` and ``flush`` send post_migrate once per app, in app
+    order, and each app's permissions are made at its own: the roles are synced once, after
+    the last app's, when every permission exists (syncing at each app's repeated the work
+    two dozen times, a second of every flush between transactional tests)."""
+    with_models = [config for config in apps.get_app_configs() if config.models_module is not None]
+    if with_models and sender is with_models[-1]:
+        sync_role_permissions()
+
+
 def sync_role_permissions(sender=None, **kwargs) -> None:
     """Give every role its permissions (and re-create a missing role, e.g. after a flush)."""
     for role in ROLES:

@@ -13,6 +13,7 @@ from django.test import RequestFactory
 from django.urls import NoReverseMatch, reverse
 from reversion.admin import VersionAdmin
 
+from tests.kit.once import shared_rows
 from tests.units.factories import make_user
 from units.models import Unit
 from units.roles import LEADER, OFFICE_ADMIN, UNIT_EDITOR, VOLUNTEER_COORDINATOR
@@ -97,8 +98,14 @@ def admin_pages(user):
     return pages
 
 
-@pytest.fixture
-def seeded(db):
+@pytest.fixture(scope="module")
+def seeded(django_db_setup, django_db_blocker):
+    """The demo ledgers, loaded once for the four roles' walks (each walk only reads them)."""
+    with shared_rows(django_db_blocker):
+        yield _seed()
+
+
+def _seed():
     from tests.volunteers.factories import make_shift
     from volunteers import services
     from volunteers.models import Post, Volunteer
@@ -116,7 +123,7 @@ def seeded(db):
 
 
 @pytest.mark.parametrize("persona", PERSONAS)
-def test_every_admin_page_speaks_chinese_to_each_role(client, seeded, persona):
+def test_every_admin_page_speaks_chinese_to_each_role(client, seeded, db, persona):
     role, unit_name = PERSONAS[persona]
     user = make_user(persona, role, Unit.objects.get(name=unit_name) if unit_name else None)
     client.force_login(user)

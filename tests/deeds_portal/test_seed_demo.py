@@ -8,6 +8,7 @@ from django.core.management import CommandError, call_command
 
 from projects.demo import FIRST_ROUND, VISIT_ROUND
 from projects.models import ProgressUpdate, Project, ProjectStatus, Round
+from tests.kit.once import shared_rows
 from units.models import Unit
 
 pytestmark = pytest.mark.django_db
@@ -34,56 +35,58 @@ def snapshot():
     )
 
 
-def test_seed_demo_loads_the_ten_ones_completed_by_the_end_of_june():
-    call_command("seed_demo")
-    ten = Project.objects.filter(title__in=TEN_ONES)
-    assert ten.count() == 10
-    end_of_june = datetime.date(2021, 6, 30)
-    assert all(p.status_on(end_of_june) == ProjectStatus.COMPLETED for p in ten)
-    assert all(p.deadline <= end_of_june and p.unit_id for p in ten)
-    assert all(p.is_demo and p.lead_name.startswith("演示") for p in ten)
+@pytest.fixture(scope="class")
+def seeded_once(django_db_setup, django_db_blocker):
+    """seed_demo run once for the class's tests (each starts from its rows, as after one run
+    on an empty database, and its own changes are rolled back)."""
+    with shared_rows(django_db_blocker):
+        call_command("seed_demo")
+        yield
 
 
-def test_the_ten_ones_round_holds_the_article_s_ten_projects_and_nothing_else():
-    call_command("seed_demo")
-    assert sorted(Project.objects.filter(round__name=FIRST_ROUND).values_list("title", flat=True)) == sorted(
-        TEN_ONES
-    )
+@pytest.mark.usefixtures("seeded_once")
+class TestSeeded:
+    def test_seed_demo_loads_the_ten_ones_completed_by_the_end_of_june(self):
+        ten = Project.objects.filter(title__in=TEN_ONES)
+        assert ten.count() == 10
+        end_of_june = datetime.date(2021, 6, 30)
+        assert all(p.status_on(end_of_june) == ProjectStatus.COMPLETED for p in ten)
+        assert all(p.deadline <= end_of_june and p.unit_id for p in ten)
+        assert all(p.is_demo and p.lead_name.startswith("演示") for p in ten)
 
+    def test_the_ten_ones_round_holds_the_article_s_ten_projects_and_nothing_else(self):
+        assert sorted(
+            Project.objects.filter(round__name=FIRST_ROUND).values_list("title", flat=True)
+        ) == sorted(TEN_ONES)
 
-def test_seed_demo_holds_the_visit_to_40_needy_party_members_with_20000_yuan_in_its_own_round():
-    call_command("seed_demo")
-    visit = Project.objects.get(beneficiary_count=40)
-    assert visit.spent == Decimal("20000")
-    assert visit.progress_on(datetime.date(2021, 6, 30)).percent == 100  # before 1 July
-    assert visit.round.name == VISIT_ROUND
-    # The dashboard shows the latest round: the "十个一", not the visit's round.
-    assert Round.objects.current().name == FIRST_ROUND
+    def test_seed_demo_holds_the_visit_to_40_needy_party_members_with_20000_yuan_in_its_own_round(self):
+        visit = Project.objects.get(beneficiary_count=40)
+        assert visit.spent == Decimal("20000")
+        assert visit.progress_on(datetime.date(2021, 6, 30)).percent == 100  # before 1 July
+        assert visit.round.name == VISIT_ROUND
+        # The dashboard shows the latest round: the "十个一", not the visit's round.
+        assert Round.objects.current().name == FIRST_ROUND
 
+    def test_reseeding_a_database_seeded_with_the_visit_inside_the_ten_ones_moves_it_out(self):
+        visit = Project.objects.get(beneficiary_count=40)
+        # What the earlier demo data left behind: the visit as an eleventh "十个一" project.
+        Project.objects.filter(pk=visit.pk).update(round=Round.objects.get(name=FIRST_ROUND))
+        Round.objects.filter(name=VISIT_ROUND).delete()
 
-def test_reseeding_a_database_seeded_with_the_visit_inside_the_ten_ones_moves_it_out():
-    call_command("seed_demo")
-    visit = Project.objects.get(beneficiary_count=40)
-    # What the earlier demo data left behind: the visit as an eleventh "十个一" project.
-    Project.objects.filter(pk=visit.pk).update(round=Round.objects.get(name=FIRST_ROUND))
-    Round.objects.filter(name=VISIT_ROUND).delete()
+        call_command("seed_demo")
 
-    call_command("seed_demo")
+        assert Project.objects.filter(round__name=FIRST_ROUND).count() == 10
+        moved = Project.objects.get(beneficiary_count=40)
+        assert moved.pk == visit.pk and moved.round.name == VISIT_ROUND
+        assert moved.updates.count() == 1
+        first = snapshot()
+        call_command("seed_demo")
+        assert snapshot() == first
 
-    assert Project.objects.filter(round__name=FIRST_ROUND).count() == 10
-    moved = Project.objects.get(beneficiary_count=40)
-    assert moved.pk == visit.pk and moved.round.name == VISIT_ROUND
-    assert moved.updates.count() == 1
-    first = snapshot()
-    call_command("seed_demo")
-    assert snapshot() == first
-
-
-def test_seed_demo_is_idempotent():
-    call_command("seed_demo")
-    first = snapshot()
-    call_command("seed_demo")
-    assert snapshot() == first
+    def test_seed_demo_is_idempotent(self):
+        first = snapshot()
+        call_command("seed_demo")
+        assert snapshot() == first
 
 
 def test_demo_accounts_only_with_debug(settings):

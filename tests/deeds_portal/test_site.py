@@ -155,7 +155,9 @@ def test_redis_cache_url_is_understood():
     import environ
     from django.core.cache.backends.redis import RedisCache
 
-    config = environ.Env.cache_url_config(os.environ["REDIS_URL"])
+    from deeds_portal.settings.test import worker_redis_url
+
+    config = environ.Env.cache_url_config(worker_redis_url(os.environ["REDIS_URL"]))
     cache = RedisCache(config["LOCATION"], {})
     cache.set("deeds-portal-ping", "pong", 10)
     assert cache.get("deeds-portal-ping") == "pong"

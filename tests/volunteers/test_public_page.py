@@ -9,6 +9,7 @@ import pytest
 from django.core.management import call_command
 from django.urls import reverse
 
+from tests.kit.once import shared_rows
 from volunteers import demo, services
 from volunteers.models import Assignment, Attendance, ProblemKind, ProblemSolved, Shift, Volunteer
 
@@ -60,42 +61,6 @@ def test_public_page_shows_counts_but_no_names_or_phones(client, post_a, unit_a)
     assert "王五" not in page and "13912345678" not in page
 
 
-@pytest.fixture
-def seeded(db):
-    call_command("seed_demo")
-
-
-def test_seed_demo_monday_roster_and_problems(seeded):
-    mondays = Shift.objects.filter(post__name=demo.CROSSING, service__name="三导").order_by("date")
-    assert mondays.count() == 35  # every Monday from 3 May to 27 December 2021
-    assert {shift.date.weekday() for shift in mondays} == {0}
-    assert (mondays.first().date, mondays.last().date) == (D(2021, 5, 3), D(2021, 12, 27))
-    assert all(shift.assignments.count() == 4 for shift in mondays)
-    assert Assignment.objects.filter(attendance=Attendance.ABSENT).count() == 1  # the no-show is kept
-    solved = services.public_totals()["totals"]["problems"]
-    assert 10 < solved < 20  # the article's 10余件次
-    kinds = set(ProblemSolved.objects.values_list("shift__service__name", flat=True))
-    assert kinds == {"反诈骗宣传", "法律咨询"}
-    assert Volunteer.objects.filter(is_demo=True).count() == len(demo.VOLUNTEERS)
-
-
-def test_seed_demo_twice_changes_nothing(seeded):
-    before = (
-        Volunteer.objects.count(),
-        Shift.objects.count(),
-        sorted(Assignment.objects.values_list("pk", "attendance", "hours")),
-        ProblemSolved.objects.count(),
-    )
-    call_command("seed_demo")
-    after = (
-        Volunteer.objects.count(),
-        Shift.objects.count(),
-        sorted(Assignment.objects.values_list("pk", "attendance", "hours")),
-        ProblemSolved.objects.count(),
-    )
-    assert before == after
-
-
 def public_urls():
     return [
         "/",
@@ -103,28 +68,6 @@ def public_urls():
         "/volunteers/open-data.json",
         "/projects/",
     ]
-
-
-def test_no_demo_volunteer_name_or_phone_in_any_public_response(client, seeded):
-    names = list(Volunteer.objects.filter(is_demo=True).values_list("name", flat=True))
-    phones = list(Volunteer.objects.filter(is_demo=True).values_list("phone", flat=True))
-    assert names and all(n.startswith("演示志愿者") for n in names)
-    assert phones and all(p.startswith("1380000") for p in phones)
-    checked = 0
-    for url in public_urls():
-        response = client.get(url)
-        if response.status_code == 404:
-            continue
-        body = response.content.decode()
-        assert "演示志愿者" not in body, url
-        assert not re.search(r"1380000\d{4}", body), url
-        checked += 1
-    assert checked >= 3
-    data = json.loads(client.get("/volunteers/open-data.json").content)
-    assert data["totals"]["shifts"] == 40 and 10 < data["totals"]["problems"] < 20
-    # Staff-only pages are not public: a citizen is sent to the login page.
-    for url in (reverse("volunteers:roster"), reverse("volunteers:hours"), reverse("volunteers:roster-xlsx")):
-        assert client.get(url).status_code == 302
 
 
 def shifts_for_months(post, unit, months: int):
@@ -215,7 +158,73 @@ def test_a_changed_pattern_shows_on_the_cached_page(client, post_a, django_captu
     assert "大庸路口" in posts_section(client)
 
 
-def test_the_demo_crossing_is_staffed_every_monday(client, seeded):
-    text = re.sub(r"<[^>]+>", "", posts_section(client))
-    assert f"{demo.CROSSING}" in text
-    assert "每星期一 07:30–09:00 · 三导 · 每次4人" in text
+@pytest.fixture(scope="class")
+def seeded(django_db_setup, django_db_blocker):
+    """seed_demo run once for the class's tests (each starts from its rows, as after one run
+    on an empty database, and its own changes are rolled back)."""
+    with shared_rows(django_db_blocker):
+        call_command("seed_demo")
+        yield
+
+
+@pytest.mark.usefixtures("seeded")
+@pytest.mark.django_db
+class TestTheDemo:
+    def test_seed_demo_monday_roster_and_problems(self):
+        mondays = Shift.objects.filter(post__name=demo.CROSSING, service__name="三导").order_by("date")
+        assert mondays.count() == 35  # every Monday from 3 May to 27 December 2021
+        assert {shift.date.weekday() for shift in mondays} == {0}
+        assert (mondays.first().date, mondays.last().date) == (D(2021, 5, 3), D(2021, 12, 27))
+        assert all(shift.assignments.count() == 4 for shift in mondays)
+        assert Assignment.objects.filter(attendance=Attendance.ABSENT).count() == 1  # the no-show is kept
+        solved = services.public_totals()["totals"]["problems"]
+        assert 10 < solved < 20  # the article's 10余件次
+        kinds = set(ProblemSolved.objects.values_list("shift__service__name", flat=True))
+        assert kinds == {"反诈骗宣传", "法律咨询"}
+        assert Volunteer.objects.filter(is_demo=True).count() == len(demo.VOLUNTEERS)
+
+    def test_seed_demo_twice_changes_nothing(self):
+        before = (
+            Volunteer.objects.count(),
+            Shift.objects.count(),
+            sorted(Assignment.objects.values_list("pk", "attendance", "hours")),
+            ProblemSolved.objects.count(),
+        )
+        call_command("seed_demo")
+        after = (
+            Volunteer.objects.count(),
+            Shift.objects.count(),
+            sorted(Assignment.objects.values_list("pk", "attendance", "hours")),
+            ProblemSolved.objects.count(),
+        )
+        assert before == after
+
+    def test_no_demo_volunteer_name_or_phone_in_any_public_response(self, client):
+        names = list(Volunteer.objects.filter(is_demo=True).values_list("name", flat=True))
+        phones = list(Volunteer.objects.filter(is_demo=True).values_list("phone", flat=True))
+        assert names and all(n.startswith("演示志愿者") for n in names)
+        assert phones and all(p.startswith("1380000") for p in phones)
+        checked = 0
+        for url in public_urls():
+            response = client.get(url)
+            if response.status_code == 404:
+                continue
+            body = response.content.decode()
+            assert "演示志愿者" not in body, url
+            assert not re.search(r"1380000\d{4}", body), url
+            checked += 1
+        assert checked >= 3
+        data = json.loads(client.get("/volunteers/open-data.json").content)
+        assert data["totals"]["shifts"] == 40 and 10 < data["totals"]["problems"] < 20
+        # Staff-only pages are not public: a citizen is sent to the login page.
+        for url in (
+            reverse("volunteers:roster"),
+            reverse("volunteers:hours"),
+            reverse("volunteers:roster-xlsx"),
+        ):
+            assert client.get(url).status_code == 302
+
+    def test_the_demo_crossing_is_staffed_every_monday(self, client):
+        text = re.sub(r"<[^>]+>", "", posts_section(client))
+        assert f"{demo.CROSSING}" in text
+        assert "每星期一 07:30–09:00 · 三导 · 每次4人" in text
