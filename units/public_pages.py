@@ -29,7 +29,7 @@ and gets, with no cache code of its own:
   review (``review.models.ReviewedModel``) is on no public page, so saving it changes
   nothing: the page cache is invalidated on approval, not on submission. A change shows
   at once on the application server that saved it, and on the others within
-  ``PUBLIC_PAGE_NEAR_SECONDS`` (0.5 s with Redis; 0: at once everywhere);
+  ``PUBLIC_PAGE_NEAR_SECONDS`` (0.5 s with Redis or local memory; 0: at once everywhere);
 * an ETag with 304 answers to conditional requests, ``Cache-Control`` that lets
   a reverse proxy keep the page briefly, and a minimal ``Vary``.
 

@@ -122,10 +122,13 @@ CACHES = {"default": env.cache("CACHE_URL", default="locmemcache://deeds-portal"
 # With a shared cache (Redis), each application server keeps a copy of the public pages it
 # serves and trusts the generations it read from Redis for this long: a hit then needs no
 # round trip. A change saved on this server shows at once, one saved on another within this
-# time. 0: every hit asks Redis (units/public_pages.py).
+# time. 0: every hit asks Redis (units/public_pages.py). The local-memory cache is this
+# process's own already: the copy only spares it unpickling the page on every hit. A cache
+# shared through files (development: runserver and the worker) is asked every time, so an
+# import shows at once.
 PUBLIC_PAGE_NEAR_SECONDS = env.float(
     "PUBLIC_PAGE_NEAR_SECONDS",
-    default=0.5 if CACHES["default"]["BACKEND"].endswith("RedisCache") else 0,
+    default=0.5 if CACHES["default"]["BACKEND"].endswith(("RedisCache", "LocMemCache")) else 0,
 )
 # Redis down must cost speed, not pages: errors count as misses (deeds_portal/cache.py), and a
 # Redis that does not answer is given up on within a second.

@@ -14,3 +14,5 @@ STORAGES = {
 # runs shows on the public pages at once; a local-memory cache would be the server's alone.
 _DEV_CACHE_DIR = env.str("DEV_CACHE_DIR", default=str(BASE_DIR / ".dev-cache"))
 CACHES["default"] = env.cache("CACHE_URL", default=f"filecache://{_DEV_CACHE_DIR}")
+# The worker's changes show at the next request: no near copy over a cache two processes share.
+PUBLIC_PAGE_NEAR_SECONDS = env.float("PUBLIC_PAGE_NEAR_SECONDS", default=0)

@@ -489,3 +489,37 @@ def test_any_django_cache_backend_serves_hits(client, bridge, settings, tmp_path
     with django_assert_num_queries(0):
         second = client.get("/projects/")
     assert second.content == first.content and second["ETag"] == first["ETag"]
+
+
+def test_the_near_copy_is_on_for_a_cache_of_one_process_and_off_for_one_shared_through_files(tmp_path):
+    """Production without Redis keeps pages in the process's own memory: the copy only spares the
+    unpickling. Development shares a file cache with the worker: its imports show at once."""
+    import os
+    import subprocess
+    import sys
+
+    from django.conf import settings as django_settings
+
+    def near_seconds(module: str) -> str:
+        env = {k: v for k, v in os.environ.items() if k not in ("CACHE_URL", "PUBLIC_PAGE_NEAR_SECONDS")}
+        env.update(
+            DJANGO_SETTINGS_MODULE=module,
+            SECRET_KEY="k" * 60,
+            ALLOWED_HOSTS="example.org",
+            DATABASE_URL=f"sqlite:///{tmp_path}/db.sqlite3",
+            DEV_CACHE_DIR=str(tmp_path / "cache"),
+        )
+        code = "import django; django.setup(); from django.conf import settings as s; "
+        code += "print(s.CACHES['default']['BACKEND'].rsplit('.', 1)[1], s.PUBLIC_PAGE_NEAR_SECONDS)"
+        done = subprocess.run(
+            [sys.executable, "-c", code],
+            env=env,
+            cwd=django_settings.BASE_DIR,
+            capture_output=True,
+            text=True,
+        )
+        assert done.returncode == 0, done.stderr[-2000:]
+        return done.stdout.split()
+
+    assert near_seconds("deeds_portal.settings.prod") == ["PageLocMemCache", "0.5"]
+    assert near_seconds("deeds_portal.settings.dev") == ["FileBasedCache", "0"]
