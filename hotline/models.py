@@ -204,10 +204,9 @@ class Case(models.Model):
         return result
 
 
-class CaseTally(models.Model):
-    """The cases of a month counted per category, or per handling unit and due month (``hotline.tallies``)."""
+class CaseCounts(models.Model):
+    """What a tally counts: per category, or per handling unit and due month (``hotline.tallies``)."""
 
-    month = models.DateField(_("month"), db_index=True)
     kind = models.CharField(max_length=10)
     key = models.CharField(max_length=100, blank=True)
     due_month = models.DateField(null=True, blank=True)
@@ -219,6 +218,15 @@ class CaseTally(models.Model):
     on_time = models.PositiveIntegerField(default=0)
 
     class Meta:
+        abstract = True
+
+
+class CaseTally(CaseCounts):
+    """The cases of a month counted per category, or per handling unit and due month (``hotline.tallies``)."""
+
+    month = models.DateField(_("month"), db_index=True)
+
+    class Meta:
         verbose_name = _("case tally")
         verbose_name_plural = _("case tallies")
         indexes = [models.Index(fields=["kind", "due_month"], name="hotline_tally_due_month")]
@@ -227,20 +235,11 @@ class CaseTally(models.Model):
         return f"{self.month:%Y-%m} {self.kind} {self.key}"
 
 
-class CaseYearTally(models.Model):
+class CaseYearTally(CaseCounts):
     """A calendar year's case tallies summed (``hotline.tallies``): a period of whole past years
     reads a year's rows, not twelve months of them (a ten-year /hotline/ read 32,000 month rows)."""
 
     year = models.DateField(_("year"), db_index=True)  # its 1 January
-    kind = models.CharField(max_length=10)
-    key = models.CharField(max_length=100, blank=True)
-    due_month = models.DateField(null=True, blank=True)
-    cases = models.PositiveIntegerField(default=0)
-    completed = models.PositiveIntegerField(default=0)
-    callbacks = models.PositiveIntegerField(default=0)
-    satisfied = models.PositiveIntegerField(default=0)
-    online_completed = models.PositiveIntegerField(default=0)
-    on_time = models.PositiveIntegerField(default=0)
 
     class Meta:
         verbose_name = _("case tally of a year")

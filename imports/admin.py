@@ -11,7 +11,6 @@
 from datetime import timedelta
 
 from django import forms
-from django.conf import settings
 from django.contrib import admin, messages
 from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -437,7 +436,6 @@ class ImportJobAdmin(admin.ModelAdmin):
             "engine": engine,
             "limit": filesizeformat(engine.max_bytes()),
             "my_imports_url": my_imports_url(),
-            "max_rows": getattr(settings, "IMPORT_MAX_ROWS", None),
         }
         request.current_app = self.admin_site.name
         return TemplateResponse(request, [self.upload_template], context)
