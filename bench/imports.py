@@ -4,8 +4,8 @@ For the project ledger (项目台账, ``ProjectResource``) and the service-item 
 (事项目录, ``ServiceItemResource``), at each size:
 
 * **new**: a csv of rows without 编号, imported as the confirmed import job does
-  (``imports.tasks._import_with_history``: the superuser's resource, one revision around
-  ``import_data``, all or nothing), parse included;
+  (``imports.engines.LedgerEngine.run``: the superuser's resource, one revision around
+  ``import_data`` through ``imports.history.import_revision``, all or nothing), parse included;
 * **unchanged**: the export of as many stored rows, imported back (every row skipped);
 * **baseline**: parsing the new file (``ChineseCSV``) and ``bulk_create`` of as many rows
   of the same values, in one transaction.
@@ -162,16 +162,14 @@ class Ledger:
         Revision.objects.filter(user=self.user)._raw_delete(connection.alias)
 
     def import_file(self, data: bytes):
-        import reversion
         from django.test.utils import override_settings
 
+        from imports.history import import_revision
         from imports.resources import ChineseCSV
 
         dataset = ChineseCSV().create_dataset(data)
         resource = self.resource_class(user=self.user)
-        with override_settings(IMPORT_TIME_LIMIT_SECONDS=3600), reversion.create_revision():
-            reversion.set_user(self.user)
-            reversion.set_comment("bench")
+        with override_settings(IMPORT_TIME_LIMIT_SECONDS=3600), import_revision(self.user, "bench"):
             if PROFILER is not None:
                 PROFILER.enable()
             try:

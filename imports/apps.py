@@ -15,10 +15,13 @@ class ImportsConfig(AppConfig):
 
     def ready(self) -> None:
         from django.core import checks
+        from reversion.signals import post_revision_commit
 
         from .engines import check_engines, collect
+        from .history import write_collected
         from .pending import check_pending_folder
 
+        post_revision_commit.connect(write_collected, dispatch_uid="imports.history.write_collected")
         checks.register(check_pending_folder)
         checks.register(check_engines)
         collect()

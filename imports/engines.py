@@ -30,6 +30,7 @@ from import_export.signals import post_import
 
 from units.scoping import sees_all_units
 
+from .history import import_revision
 from .isolated_parse import ParseFailed, parse_in_child
 from .log import log_import_error, user_facing_message
 from .resources import ChineseCSV
@@ -153,8 +154,6 @@ class LedgerEngine(ImportEngine):
         return notice(user) if notice is not None else ""
 
     def run(self, job, stream, *, commit: bool, user, progress) -> Outcome:
-        import reversion
-
         data = stream.read()  # a ledger file is at most MAX_UPLOAD_BYTES; the reader wants it whole
         input_format = self.input_format(job)
         try:
@@ -195,9 +194,7 @@ class LedgerEngine(ImportEngine):
             # runs outside any request, so RevisionMiddleware does not make it); a refused
             # import, rolled back, leaves none.
             try:
-                with reversion.create_revision():
-                    reversion.set_user(user)
-                    reversion.set_comment(_("Imported from “%(file)s”.") % {"file": job.file_name})
+                with import_revision(user, _("Imported from “%(file)s”.") % {"file": job.file_name}):
                     result = resource.import_data(dataset, **options)
                     if result.has_errors() or result.has_validation_errors():
                         raise _RolledBack(result)

@@ -13,12 +13,10 @@ stated either. Without a 编号 a row finds its record by its natural key (``nat
 e.g. 事项编码), and a file written by hand may name a column as clerks do (``column_aliases``).
 """
 
-import copy
 import datetime
 import decimal
 import functools
 import gc
-import json
 import operator
 import re
 import time
@@ -47,6 +45,7 @@ from units.models import LockVersionedModel, Unit, rows_written_in_bulk
 from units.public_pages import public_data_changed
 from units.scoping import scope_queryset, sees_all_units, unit_path_of
 
+from . import history
 from .rules import (  # noqa: F401  (neutralise_formula and restore_neutralised: the old import path)
     FORMULA_TRIGGERS,
     UNSTORABLE_IN_SPREADSHEETS,
@@ -499,21 +498,34 @@ class UniqueKeys:
     def keys(self, instance, exclude) -> list:
         """The instance's (check, values) keys; a key with a NULL cannot collide."""
         keys = []
-        connection = connections[instance._state.db or "default"]
+        empty_is_null = connections[
+            instance._state.db or "default"
+        ].features.interprets_empty_strings_as_nulls
+        attnames = self._attnames()
         for name, field_names, functions in self.checks:
-            if any(field_name in exclude for field_name in field_names):
+            if exclude and any(field_name in exclude for field_name in field_names):
                 continue
             values = []
-            for i, field_name in enumerate(field_names):
-                value = getattr(instance, self.model._meta.get_field(field_name).attname)
+            for i, attname in enumerate(attnames[name]):
+                value = getattr(instance, attname)
                 if functions is not None:
                     value = functions[i](value)
-                if value is None or (value == "" and connection.features.interprets_empty_strings_as_nulls):
+                if value is None or (empty_is_null and value == ""):
                     break
                 values.append(value)
             else:
                 keys.append((name, tuple(values)))
         return keys
+
+    def _attnames(self) -> dict:
+        known = self.__dict__.get("_attnames_by_check")
+        if known is None:
+            get = self.model._meta.get_field
+            known = self._attnames_by_check = {
+                name: [get(field_name).attname for field_name in field_names]
+                for name, field_names, _functions in self.checks
+            }
+        return known
 
     def stored(self, instances) -> dict:
         """{key: pk} of the stored rows holding any key of ``instances``: one query per check."""
@@ -561,12 +573,20 @@ def _dump(instances, selected) -> list | None:
         )
     ]
     label, pk = str(instances[0]._meta), meta.pk
+    # Field.value_to_string of a text value is the text itself.
+    steps = [
+        (field.name, field.attname, field, type(field).value_to_string is models.Field.value_to_string)
+        for field in chosen
+    ]
     dumped = []
     for obj in instances:
         values = {}
-        for field in chosen:
-            value = getattr(obj, field.attname)
-            values[field.name] = value if is_protected_type(value) else field.value_to_string(obj)
+        for name, attname, field, plain in steps:
+            value = getattr(obj, attname)
+            if (plain and value.__class__ is str) or is_protected_type(value):
+                values[name] = value
+            else:
+                values[name] = field.value_to_string(obj)
         key = getattr(obj, pk.attname)
         dumped.append(
             {
@@ -580,17 +600,10 @@ def _dump(instances, selected) -> list | None:
 
 def add_versions(instances, model_db) -> None:
     """``reversion.add_to_revision`` for many rows of one model: each row's Version as
-    django-reversion builds it (its format, fields and ``follow``), serialised together."""
-    from django.core.serializers.json import DjangoJSONEncoder
-    from django.core.serializers.python import Serializer as PythonSerializer
-    from reversion.models import Version
-    from reversion.revisions import (
-        _current_frame,
-        _follow_relations,
-        _get_content_type,
-        _get_options,
-        _update_frame,
-    )
+    django-reversion builds it (its format, fields and ``follow``), serialised together. Inside
+    an import's revision (``imports.history.import_revision``) they are kept there and written
+    in bulk; otherwise they go into reversion's block."""
+    from reversion.revisions import _current_frame, _get_options
 
     model = type(instances[0])
     options = _get_options(model)
@@ -598,52 +611,106 @@ def add_versions(instances, model_db) -> None:
         for instance in instances:
             reversion.add_to_revision(instance, model_db=model_db)
         return
-    frame = _current_frame()
-    db_versions = {db: dict(versions) for db, versions in frame.db_versions.items()}
-    followed = []
-    for using, versions in db_versions.items():
-        content_type = _get_content_type(model, using)
-        dumped = _dump(instances, options.fields) or PythonSerializer().serialize(
-            instances, fields=options.fields
+    for using in list(_current_frame().db_versions):
+        entries = _versions_with_followed(instances, model_db, using, [])
+        collector = history.collecting(using)
+        if collector is not None:
+            _drop_from_frame({(entry[0], entry[1]) for entry in entries}, using)
+            collector.add(entries)
+        else:
+            _add_to_frame(entries, using)
+
+
+def _versions_with_followed(instances, model_db, using, entries, explicit=True) -> list:
+    """(content type id, object id, db, format, serialized data, repr) of each row and of what
+    its ``follow`` reaches: built whole before any is kept, so that a failed query keeps none."""
+    from django.core.serializers.json import DjangoJSONEncoder
+    from django.core.serializers.python import Serializer as PythonSerializer
+    from reversion.revisions import _follow_relations, _get_content_type, _get_options
+
+    model = type(instances[0])
+    options = _get_options(model)
+    content_type_id = _get_content_type(model, using).pk
+    dumped = _dump(instances, options.fields) or PythonSerializer().serialize(
+        instances, fields=options.fields
+    )
+    # What serializers.serialize("json", (instance,)) writes, with the C encoder.
+    encode = DjangoJSONEncoder(ensure_ascii=False).encode
+    held = set() if explicit else _held(using) | {(entry[0], entry[1]) for entry in entries}
+    for instance, data in zip(instances, dumped, strict=True):
+        object_id = str(getattr(instance, options.object_id_field))
+        if (content_type_id, object_id) in held:
+            continue  # reached by a follow and already there: not added again (reversion's rule)
+        entries.append(
+            (content_type_id, object_id, model_db, options.format, f"[{encode(data)}]", str(instance))
         )
-        for instance, data in zip(instances, dumped, strict=True):
-            object_id = str(getattr(instance, options.object_id_field))
-            # What serializers.serialize("json", (instance,)) writes, with the C encoder.
-            serialized = "[" + json.dumps(data, cls=DjangoJSONEncoder, ensure_ascii=False) + "]"
-            versions[(content_type, object_id)] = Version(
-                content_type=content_type,
-                object_id=object_id,
-                db=model_db,
-                format=options.format,
-                serialized_data=serialized,
-                object_repr=str(instance),
-            )
-    _update_frame(db_versions=db_versions)
     relations = [model._meta.get_field(name) for name in options.follow]
+    followed = []
     if all(isinstance(relation, models.ManyToOneRel) for relation in relations):
         # The rows each relation reaches, in one query for all the instances.
         by_pk = {instance.pk: instance for instance in instances}
         for relation in relations:
             field = relation.field
-            for child in relation.related_model._default_manager.filter(**{f"{field.name}__in": instances}):
+            children = relation.related_model._default_manager.filter(**{f"{field.attname}__in": list(by_pk)})
+            for child in children:
                 # Its row is one of these (as a prefetch would set it): str(child) may read it.
                 field.set_cached_value(child, by_pk.get(getattr(child, field.attname)))
                 followed.append(child)
     else:
         for instance in instances:
             followed.extend(_follow_relations(instance))
-    if followed:
-        # Reached by a follow: added unless the revision already holds them (reversion's rule).
-        by_model = {}
-        for obj in followed:
-            if obj.pk is None:
-                continue
-            content_type = _get_content_type(type(obj), next(iter(db_versions)))
-            key = (content_type, str(getattr(obj, _get_options(type(obj)).object_id_field)))
-            if key not in _current_frame().db_versions[next(iter(db_versions))]:
-                by_model.setdefault(type(obj), {})[key] = obj
-        for objects in by_model.values():
-            add_versions(list(objects.values()), model_db)
+    by_model = {}
+    for obj in followed:
+        if obj.pk is not None:
+            by_model.setdefault(type(obj), {})[obj.pk] = obj
+    for objects in by_model.values():
+        _versions_with_followed(list(objects.values()), model_db, using, entries, explicit=False)
+    return entries
+
+
+def _held(using) -> set:
+    """(content type id, object id) of the versions the revision holds so far."""
+    from reversion.revisions import _current_frame
+
+    held = {(content_type.pk, object_id) for content_type, object_id in _current_frame().db_versions[using]}
+    collector = history.collecting(using)
+    if collector is not None:
+        held.update(collector.versions)
+    return held
+
+
+def _drop_from_frame(keys: set, using) -> None:
+    """Rows added again: their version in reversion's block is replaced (by the one kept
+    in the import's collector), as reversion's own add would replace it."""
+    from reversion.revisions import _current_frame, _update_frame
+
+    frame = _current_frame().db_versions
+    stale = [key for key in frame[using] if (key[0].pk, key[1]) in keys]
+    if stale:
+        db_versions = {db: dict(versions) for db, versions in frame.items()}
+        for key in stale:
+            del db_versions[using][key]
+        _update_frame(db_versions=db_versions)
+
+
+def _add_to_frame(entries, using) -> None:
+    from django.contrib.contenttypes.models import ContentType
+    from reversion.models import Version
+    from reversion.revisions import _current_frame, _update_frame
+
+    db_versions = {db: dict(versions) for db, versions in _current_frame().db_versions.items()}
+    versions = db_versions[using]
+    for content_type_id, object_id, model_db, format_, serialized, repr_ in entries:
+        content_type = ContentType.objects.db_manager(using).get_for_id(content_type_id)
+        versions[(content_type, object_id)] = Version(
+            content_type=content_type,
+            object_id=object_id,
+            db=model_db,
+            format=format_,
+            serialized_data=serialized,
+            object_repr=repr_,
+        )
+    _update_frame(db_versions=db_versions)
 
 
 @functools.cache
@@ -655,9 +722,76 @@ def _snapshot(instance):
     """What ``copy.copy(instance)`` makes (Model.__reduce__), without pickling's round trip."""
     original = instance.__class__.__new__(instance.__class__)
     original.__dict__ = instance.__dict__.copy()
-    original._state = copy.copy(instance._state)
-    original._state.fields_cache = instance._state.fields_cache.copy()
+    state = instance._state
+    original._state = copied = state.__class__.__new__(state.__class__)
+    copied.__dict__ = state.__dict__.copy()
+    copied.fields_cache = state.fields_cache.copy()
     return original
+
+
+class FieldCleaner:
+    """``Model.clean_fields`` for the many rows of one import, remembering what each field made
+    of a value it cleaned (a ledger repeats its units, categories and dates on every row).
+
+    Only where the answer depends on the value alone: Django's own non-relation fields with
+    Django's own validators, and values whose equal ones look alike (text, whole numbers,
+    yes/no, dates; not decimals, whose 1.0 and 1.00 are equal, nor times, equal across zones).
+    A value refused is cleaned again each time, so every row gets its own message.
+    """
+
+    KINDS = frozenset({str, int, bool, datetime.date})
+
+    def __init__(self, model):
+        self.model = model
+        self.fields = [
+            (
+                field,
+                field.name,
+                field.attname,
+                field.blank,
+                field.empty_values,
+                self._depends_on_value_alone(field),
+            )
+            for field in model._meta.fields
+            if not field.generated
+        ]
+        self.known: dict[tuple, object] = {}
+
+    @staticmethod
+    def _depends_on_value_alone(field) -> bool:
+        return (
+            not field.is_relation
+            and type(field).__module__.startswith("django.db.models.fields")
+            and all(type(v).__module__ == "django.core.validators" for v in field.validators)
+        )
+
+    def clean(self, instance, exclude) -> None:
+        from django.db.models.expressions import DatabaseDefault
+
+        errors = {}
+        known, kinds = self.known, self.KINDS
+        for field, name, attname, blank, empty_values, pure in self.fields:
+            if name in exclude:
+                continue
+            raw_value = getattr(instance, attname)
+            if blank and raw_value in empty_values:
+                continue
+            if isinstance(raw_value, DatabaseDefault):
+                continue
+            key = (name, raw_value.__class__, raw_value) if pure and raw_value.__class__ in kinds else None
+            if key is not None and key in known:
+                setattr(instance, attname, known[key])
+                continue
+            try:
+                cleaned = field.clean(raw_value, instance)
+            except ValidationError as e:
+                errors[name] = e.error_list
+                continue
+            setattr(instance, attname, cleaned)
+            if key is not None:
+                known[key] = cleaned
+        if errors:
+            raise ValidationError(errors)
 
 
 class _BatchRow:
@@ -732,6 +866,47 @@ class LedgerInstanceLoader(CachedInstanceLoader):
         if wanted:
             for instance in resource.records_in_every_unit().filter(**{f"{key_field.attribute}__in": wanted}):
                 self.by_natural_key[resource.natural_key_value(key_field.get_value(instance))] = instance
+
+
+class _ImportStep:
+    """One import column of ``LedgerResource._import_cells``, with what its ``Field`` decides
+    the same for every row."""
+
+    __slots__ = (
+        "field",
+        "column",
+        "attribute",
+        "keeps_default",
+        "plain",
+        "own_widget",
+        "clean",
+        "has_default",
+        "empty_values",
+        "saves_null_values",
+        "text",
+    )
+
+    def __init__(self, field, keeps_default: bool, model):
+        self.field, self.keeps_default = field, keeps_default
+        self.column, self.attribute = field.column_name, field.attribute
+        # The library's Field.save and Field.clean, unless a column changes them.
+        self.plain = (
+            type(field).save is fields.Field.save
+            and type(field).clean is fields.Field.clean
+            and "__" not in field.attribute
+            and not field.readonly
+        )
+        self.own_widget = type(field.widget).__module__ == __name__
+        self.clean = field.widget.clean
+        self.has_default = field.default is not fields.NOT_PROVIDED
+        self.empty_values = field.empty_values
+        self.saves_null_values = field.saves_null_values
+        try:
+            model_field = model._meta.get_field(field.attribute)
+        except FieldDoesNotExist:
+            model_field = None
+        # A stored text a spreadsheet may have lost characters of (``import_field``).
+        self.text = model_field is None or model_field.get_internal_type() in ("CharField", "TextField")
 
 
 class LedgerResource(resources.ModelResource):
@@ -1067,7 +1242,7 @@ class LedgerResource(resources.ModelResource):
             return
         exclude = set(errors)
         try:
-            instance.clean_fields(exclude=exclude | self._loaded_relations(instance))
+            self._clean_fields(instance, exclude | self._loaded_relations(instance))
         except ValidationError as e:
             errors = e.update_error_dict(errors)
         try:
@@ -1100,6 +1275,17 @@ class LedgerResource(resources.ModelResource):
             raise ValidationError(errors)
         for key in keys:
             self._claimed[key] = identity
+
+    def _clean_fields(self, instance, exclude) -> None:
+        """``instance.clean_fields(exclude)``, with each field's answer for a value it has
+        already cleaned in this import remembered (``FieldCleaner``)."""
+        if type(instance).clean_fields is not models.Model.clean_fields:
+            instance.clean_fields(exclude=exclude)
+            return
+        cleaner = self.__dict__.get("_field_cleaner")
+        if cleaner is None or cleaner.model is not type(instance):
+            cleaner = self._field_cleaner = FieldCleaner(type(instance))
+        cleaner.clean(instance, exclude)
 
     @staticmethod
     def _loaded_relations(instance) -> set[str]:
@@ -1298,21 +1484,14 @@ class LedgerResource(resources.ModelResource):
 
     def _import_plan(self) -> list:
         """Per import column: what ``import_field`` and the library's ``Field.save`` decide
-        for every row, decided once."""
+        for every row, decided once. ``Step`` says how a cell becomes the attribute."""
         plan = self.__dict__.get("_plan")
         if plan is None or plan[0] is not self.fields:
             steps = []
             for field in self.get_import_fields():
                 if isinstance(field.widget, widgets.ManyToManyWidget) or not field.attribute:
                     continue
-                plain = (
-                    type(field).save is fields.Field.save
-                    and type(field).clean is fields.Field.clean
-                    and "__" not in field.attribute
-                )
-                steps.append(
-                    (field, field.column_name, field.attribute, self.keeps_default_when_blank(field), plain)
-                )
+                steps.append(_ImportStep(field, self.keeps_default_when_blank(field), self._meta.model))
             plan = self._plan = (self.fields, steps)
         return plan[1]
 
@@ -1320,26 +1499,34 @@ class LedgerResource(resources.ModelResource):
         """The library's ``import_instance`` through ``import_field`` above, in one loop."""
         errors = {}
         state = instance.__dict__
-        for field, column, attribute, keeps_default, plain in self._import_plan():
+        for step in self._import_plan():
+            column = step.column
             if column not in row:
                 continue
             value = row[column]
-            if keeps_default and is_blank(value):
+            if step.keeps_default and is_blank(value):
                 continue
-            before = state.get(attribute)
+            attribute = step.attribute
+            before = state.get(attribute) if step.text else None
             try:
-                if not plain:
-                    field.save(instance, row, False, **kwargs)
-                elif not field.readonly:
-                    cleaned = field.widget.clean(value, row=row, **kwargs)
-                    if cleaned in field.empty_values and field.default != fields.NOT_PROVIDED:
-                        cleaned = field.default() if callable(field.default) else field.default
-                    if cleaned is not None or field.saves_null_values:
+                if step.plain:
+                    if step.own_widget:
+                        # Our widgets read the cell and the row, not the import's options
+                        # (unpacked for each cell of each row they cost more than the cleaning).
+                        cleaned = step.clean(value, row=row)
+                    else:
+                        cleaned = step.clean(value, row=row, **kwargs)
+                    if step.has_default and cleaned in step.empty_values:
+                        default = step.field.default
+                        cleaned = default() if callable(default) else default
+                    if cleaned is not None or step.saves_null_values:
                         setattr(instance, attribute, cleaned)
+                else:
+                    step.field.save(instance, row, False, **kwargs)
             except ValueError as e:
                 errors[attribute] = ValidationError(str(e), code="invalid")
                 continue
-            if isinstance(before, str) and UNSTORABLE_IN_SPREADSHEETS.search(before):
+            if isinstance(before, str) and before and UNSTORABLE_IN_SPREADSHEETS.search(before):
                 if state.get(attribute) == UNSTORABLE_IN_SPREADSHEETS.sub("", before):
                     setattr(instance, attribute, before)
         if errors:

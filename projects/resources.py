@@ -20,6 +20,7 @@ from imports.resources import (
     TextWidget,
     YesNoWidget,
     column,
+    is_blank,
 )
 from review.models import ReviewRequest
 from units.dates import today
@@ -134,6 +135,8 @@ class ProjectResource(LedgerResource):
             raise ValidationError(errors)
 
     def _progress_from_row(self, project, row) -> ProgressUpdate | None:
+        if all(is_blank(row.get(header)) for header in (PERCENT, STATUS, DATE, NOTE)):
+            return None  # no progress given (most rows of a new ledger)
         values, errors = {}, {}
         for key, header in [("percent", PERCENT), ("status", STATUS), ("date", DATE), ("note", NOTE)]:
             field = self.fields[f"progress_{key}"]
