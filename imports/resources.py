@@ -31,6 +31,8 @@ from django.core.exceptions import (
     ValidationError,
 )
 from django.db import DatabaseError, connections, models, transaction
+from django.db.models import signals
+from django.db.models.base import ModelState
 from django.db.models.functions import Lower, Upper
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
@@ -113,14 +115,25 @@ class ChoiceWidget(widgets.Widget):
                 self._label_cache = {value: str(label) for value, label in self.choices}
         return self._label_cache
 
+    def _readings(self):
+        # Stored value or label → stored value; a label equal to another choice's stored
+        # value reads as the first choice that has it, as the choices are listed.
+        if getattr(self, "_reading_cache", None) is None:
+            readings = {}
+            for stored, label in self._labels().items():
+                readings.setdefault(stored, stored)
+                readings.setdefault(label, stored)
+            self._reading_cache = readings
+        return self._reading_cache
+
     def clean(self, value, row=None, **kwargs):
         text = "" if value is None else str(value).strip()
         if not text and self.allow_blank:
             return ""
+        readings = self._readings()
+        if text in readings:
+            return readings[text]
         labels = self._labels()
-        for stored, label in labels.items():
-            if text in (stored, label):
-                return stored
         raise ValueError(
             _("“%(value)s” is not one of: %(allowed)s")
             % {"value": text, "allowed": "、".join(labels.values())}
@@ -557,8 +570,19 @@ class UniqueKeys:
 
 def _dump(instances, selected) -> list | None:
     """Django's Python serializer's output for rows without many-to-many fields (none when a
-    row has them: the serializer then reads them), one field list for all the rows."""
+    row has them: the serializer then reads them), one field list for all the rows; dates,
+    times and decimals already written as the JSON serializer's encoder writes them (which
+    it would otherwise ask Python for, value by value)."""
+    from django.core.serializers.json import DjangoJSONEncoder
     from django.utils.encoding import is_protected_type
+
+    as_text = DjangoJSONEncoder().default
+    json_text = {
+        datetime.date: datetime.date.isoformat,
+        decimal.Decimal: str,
+        datetime.datetime: as_text,
+        datetime.time: as_text,
+    }
 
     meta = type(instances[0])._meta.concrete_model._meta
     if any(field.serialize for field in meta.local_many_to_many):
@@ -583,8 +607,11 @@ def _dump(instances, selected) -> list | None:
         values = {}
         for name, attname, field, plain in steps:
             value = getattr(obj, attname)
-            if (plain and value.__class__ is str) or is_protected_type(value):
+            if plain and value.__class__ is str:
                 values[name] = value
+            elif is_protected_type(value):
+                to_text = json_text.get(value.__class__)
+                values[name] = value if to_text is None else to_text(value)
             else:
                 values[name] = field.value_to_string(obj)
         key = getattr(obj, pk.attname)
@@ -735,11 +762,9 @@ class FieldCleaner:
 
     Only where the answer depends on the value alone: Django's own non-relation fields with
     Django's own validators, and values whose equal ones look alike (text, whole numbers,
-    yes/no, dates; not decimals, whose 1.0 and 1.00 are equal, nor times, equal across zones).
+    yes/no, dates, decimals with the same digits; not times, equal across zones).
     A value refused is cleaned again each time, so every row gets its own message.
     """
-
-    KINDS = frozenset({str, int, bool, datetime.date})
 
     def __init__(self, model):
         self.model = model
@@ -756,6 +781,16 @@ class FieldCleaner:
             if not field.generated
         ]
         self.known: dict[tuple, object] = {}
+        self.kinds: dict[type, bool] = {}
+        self._by_exclude: dict[frozenset, list] = {}
+
+    def _remembers(self, kind) -> bool:
+        """Text, whole numbers, yes/no and dates, choices (TextChoices) included."""
+        remembered = (
+            issubclass(kind, (str, int, datetime.date)) and not issubclass(kind, datetime.datetime)
+        ) or kind is decimal.Decimal
+        self.kinds[kind] = remembered
+        return remembered
 
     @staticmethod
     def _depends_on_value_alone(field) -> bool:
@@ -765,23 +800,37 @@ class FieldCleaner:
             and all(type(v).__module__ == "django.core.validators" for v in field.validators)
         )
 
+    def _fields_without(self, exclude) -> list:
+        key = frozenset(exclude)
+        fields = self._by_exclude.get(key)
+        if fields is None:
+            fields = self._by_exclude[key] = [f for f in self.fields if f[1] not in key]
+        return fields
+
     def clean(self, instance, exclude) -> None:
         from django.db.models.expressions import DatabaseDefault
 
         errors = {}
-        known, kinds = self.known, self.KINDS
-        for field, name, attname, blank, empty_values, pure in self.fields:
-            if name in exclude:
-                continue
+        known, kinds, missing = self.known, self.kinds, self
+        for field, name, attname, blank, empty_values, pure in self._fields_without(exclude):
             raw_value = getattr(instance, attname)
-            if blank and raw_value in empty_values:
-                continue
-            if isinstance(raw_value, DatabaseDefault):
-                continue
-            key = (name, raw_value.__class__, raw_value) if pure and raw_value.__class__ in kinds else None
-            if key is not None and key in known:
-                setattr(instance, attname, known[key])
-                continue
+            kind = raw_value.__class__
+            if pure and (kinds.get(kind) or (kind not in kinds and self._remembers(kind))):
+                if blank and not raw_value and isinstance(raw_value, str):
+                    continue  # of these kinds only "" is one of Django's empty values
+                # A decimal by its digits too: 1.0 and 1.00 are equal but stored apart.
+                key = (attname, kind, raw_value, str(raw_value) if kind is decimal.Decimal else None)
+                cleaned = known.get(key, missing)
+                if cleaned is not missing:
+                    if cleaned is not raw_value:
+                        setattr(instance, attname, cleaned)
+                    continue
+            else:
+                key = None
+                if blank and raw_value in empty_values:
+                    continue
+                if isinstance(raw_value, DatabaseDefault):
+                    continue
             try:
                 cleaned = field.clean(raw_value, instance)
             except ValidationError as e:
@@ -1481,6 +1530,42 @@ class LedgerResource(resources.ModelResource):
             errors = error.update_error_dict(errors)
         if errors:
             raise ValidationError(errors)
+
+    def init_instance(self, row=None):
+        """A new record as ``Model()`` makes it, for every new row of a file: the fields' fixed
+        defaults copied from the first one made, their default functions called for each."""
+        model = self._meta.model
+        if (
+            model.__init__ is not models.Model.__init__
+            or signals.pre_init.has_listeners(model)
+            or signals.post_init.has_listeners(model)
+        ):
+            return model()
+        template = self.__dict__.get("_new_record")
+        if template is None:
+            first = model()
+            called = [
+                (field.attname, field.get_default)
+                for field in model._meta.concrete_fields
+                if field.attname in first.__dict__
+                and (
+                    (field.has_default() and callable(field.default))
+                    or field.db_default is not models.NOT_PROVIDED
+                )
+            ]
+            fixed = {name: value for name, value in first.__dict__.items() if name != "_state"}
+            for name, _default in called:
+                del fixed[name]
+            self._new_record = (fixed, called)
+            return first
+        fixed, called = template
+        instance = model.__new__(model)
+        instance._state = ModelState()
+        values = instance.__dict__
+        values.update(fixed)
+        for name, default in called:
+            values[name] = default()
+        return instance
 
     def _import_plan(self) -> list:
         """Per import column: what ``import_field`` and the library's ``Field.save`` decide

@@ -124,8 +124,11 @@ class UnitCheck:
 
 def cell_problems(row: Mapping) -> list[tuple[str, str]]:
     """(column, message) for each cell that cannot be stored as it is."""
-    if not any(isinstance(value, str) and "\x00" in value for value in row.values()):
-        return []  # every row of a file is asked
+    for value in row.values():  # every row of a file is asked: the common answer first
+        if isinstance(value, str) and "\x00" in value:
+            break
+    else:
+        return []
     problems = []
     for column, value in row.items():
         if isinstance(value, str) and "\x00" in value:

@@ -182,3 +182,38 @@ def test_the_check_constraints_told_in_python_agree_with_the_database(unit_a):
             except ValidationError:
                 valid = False
             assert checks.may_fail(item, {"code"}) is not valid, (constraint.name, combination)
+
+
+def test_each_new_row_starts_from_the_models_defaults(db):
+    """A new row's record is made as ``Model()`` makes it, for every ledger that imports: its
+    fixed defaults copied, its default functions (a certificate's time of issue) called for each."""
+    import time
+
+    from imports import engines
+    from imports.resources import LedgerResource
+    from volunteers.models import Certificate
+
+    resources = [e.resource_class for e in engines.collect().values() if hasattr(e, "resource_class")]
+    assert ProjectResource in resources and len(resources) >= 4
+
+    class CertificateResource(LedgerResource):
+        class Meta:
+            model = Certificate
+            fields = ["issued_at"]
+
+    for resource_class in [*resources, CertificateResource]:
+        model = resource_class._meta.model
+        resource = resource_class()
+        made = [resource.init_instance() for _ in range(3)]
+        fresh = {k: v for k, v in model().__dict__.items() if k not in ("_state", "issued_at")}
+        for instance in made:
+            assert type(instance) is model and instance._state.adding and instance._state.db is None
+            values = {k: v for k, v in instance.__dict__.items() if k not in ("_state", "issued_at")}
+            assert values == fresh, model
+        assert len({id(instance._state) for instance in made}) == 3
+    resource = CertificateResource()
+    issued = []
+    for _ in range(3):
+        issued.append(resource.init_instance().issued_at)
+        time.sleep(0.002)
+    assert issued == sorted(set(issued)) and len(issued) == 3

@@ -149,3 +149,18 @@ def test_each_row_with_the_same_wrong_value_is_refused_on_its_own_line(office_ad
     assert [row.number for row in result.invalid_rows] == [2, 4, 6]
     assert all("lead_name" in row.error_dict for row in result.invalid_rows)
     assert not Project.objects.exists()
+
+
+def test_equal_amounts_written_differently_keep_their_own_digits_in_the_history(office_admin, round_, unit_a):
+    header = HEADERS + ["预算(元)"]
+    amounts = ["100.5", "100.50", "100.5", "7"]
+    rows = [row + [amount] for row, amount in zip(project_rows(round_, 4), amounts, strict=True)]
+    with import_revision(office_admin, "x"):
+        ProjectResource(user=office_admin).import_data(
+            tablib.Dataset(*rows, headers=header), use_transactions=True
+        )
+    written = {Project.objects.get(title=f"批量导入项目{n}"): amount for n, amount in enumerate(amounts)}
+    for project, amount in written.items():
+        version = Version.objects.get_for_object(project).get()
+        assert f'"budget": "{amount}"' in version.serialized_data
+        assert version.serialized_data == reversions_own_text(project).replace(str(project.budget), amount)
