@@ -15,6 +15,7 @@ from import_export.instance_loaders import CachedInstanceLoader
 from imports.resources import (
     ChoiceWidget,
     DecimalWidget,
+    LedgerInstanceLoader,
     LedgerResource,
     NamedForeignKeyWidget,
     YesNoWidget,
@@ -42,7 +43,9 @@ class VolunteerResource(LedgerResource):
         report_skipped = True
         clean_model_instances = True
         use_transactions = True
-        instance_loader_class = CachedInstanceLoader
+        instance_loader_class = LedgerInstanceLoader
+
+    batched_writes = True  # Volunteer has no clean() and a plain save(): nothing reads other rows
 
     def get_export_fields(self, selected_fields=None):
         exported = super().get_export_fields(selected_fields)
