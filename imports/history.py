@@ -4,7 +4,7 @@ django-reversion saves a revision's versions when its block ends: it looks each 
 model up twice and writes them through ``bulk_create``, which prepares every field of every
 row in Python. For the thousands of rows one import writes that cost more than writing the
 rows themselves. Inside ``import_revision`` the versions of rows written in bulk
-(``imports.resources.add_versions``) are kept here instead, as plain values. Reversion still
+(``imports.resources.add_versions``) are kept here instead, as plain values (``add``). Reversion still
 makes the revision itself (user, comment, date, meta, signals) from what its own block
 holds, to which one of these versions is handed so that there is always a revision; when
 reversion has saved it, ``post_revision_commit`` writes the rest beside it with multi-row
@@ -20,19 +20,20 @@ from contextvars import ContextVar
 import reversion
 from django.db import connections, transaction
 
+# django-reversion's block of the revision being made: it has no public API for adding
+# versions it did not build, so its frame is read and replaced as its own add_to_revision does.
+from reversion.revisions import _current_frame, _update_frame
+
 _collected: ContextVar["_Collector | None"] = ContextVar("imports_bulk_history", default=None)
 
 
 class _Collector:
-    """Versions of one import, by (database, content type id, object id): a row added again
+    """Versions of one import, by (content type id, object id): a row added again
     replaces its earlier version, as in reversion's own block."""
 
     def __init__(self, using: str):
         self.using = using
         self.versions: dict[tuple, tuple] = {}
-
-    def holds(self, content_type_id: int, object_id: str) -> bool:
-        return (content_type_id, object_id) in self.versions
 
     def add(self, entries) -> None:
         """``entries``: (content_type_id, object_id, model_db, format, serialized, repr)."""
@@ -62,25 +63,50 @@ def import_revision(user, comment: str, using: str = "default"):
         _collected.reset(token)
 
 
-def _hand_one_to_reversion(collector: _Collector) -> None:
-    """Reversion makes a revision only when its block holds a version: one of ours goes there.
-    A row that is in both was added to reversion's block later (a row saved one by one after
-    its bulk write): that one is kept."""
+def add(entries: list, using: str) -> None:
+    """Versions of rows written in bulk: (content type id, object id, db, format, serialized
+    data, repr) each. Kept by the import's collector, or put into reversion's block."""
+    collector = collecting(using)
+    if collector is None:
+        _add_to_frame(entries, using)
+        return
+    # Rows added again replace their earlier version, as reversion's own add would.
+    keys = {(entry[0], entry[1]) for entry in entries}
+    frame = _current_frame().db_versions
+    stale = [key for key in frame[using] if (key[0].pk, key[1]) in keys]
+    if stale:
+        db_versions = {db: dict(versions) for db, versions in frame.items()}
+        for key in stale:
+            del db_versions[using][key]
+        _update_frame(db_versions=db_versions)
+    collector.add(entries)
+
+
+def held(using: str) -> set:
+    """(content type id, object id) of the versions the revision holds so far."""
+    found = {(content_type.pk, object_id) for content_type, object_id in _current_frame().db_versions[using]}
+    collector = collecting(using)
+    if collector is not None:
+        found.update(collector.versions)
+    return found
+
+
+def _add_to_frame(entries, using) -> None:
+    db_versions = {db: dict(versions) for db, versions in _current_frame().db_versions.items()}
+    for entry in entries:
+        key, version = _as_version(entry, using)
+        db_versions.setdefault(using, {})[key] = version
+    _update_frame(db_versions=db_versions)
+
+
+def _as_version(entry, using):
+    """The frame's key and the Version of an entry, as reversion's block holds them."""
     from django.contrib.contenttypes.models import ContentType
     from reversion.models import Version
-    from reversion.revisions import _current_frame, _update_frame
 
-    frame = _current_frame()
-    held = frame.db_versions.get(collector.using, {})
-    for content_type, object_id in held:
-        collector.versions.pop((content_type.pk, object_id), None)
-    if not collector.versions:
-        return
-    key = next(iter(collector.versions))
-    content_type_id, object_id, model_db, format_, serialized, repr_ = collector.versions.pop(key)
-    content_type = ContentType.objects.db_manager(collector.using).get_for_id(content_type_id)
-    db_versions = {db: dict(versions) for db, versions in frame.db_versions.items()}
-    db_versions.setdefault(collector.using, {})[(content_type, object_id)] = Version(
+    content_type_id, object_id, model_db, format_, serialized, repr_ = entry
+    content_type = ContentType.objects.db_manager(using).get_for_id(content_type_id)
+    version = Version(
         content_type=content_type,
         object_id=object_id,
         db=model_db,
@@ -88,7 +114,18 @@ def _hand_one_to_reversion(collector: _Collector) -> None:
         serialized_data=serialized,
         object_repr=repr_,
     )
-    _update_frame(db_versions=db_versions)
+    return (content_type, object_id), version
+
+
+def _hand_one_to_reversion(collector: _Collector) -> None:
+    """Reversion makes a revision only when its block holds a version: one of ours goes there.
+    A row that is in both was added to reversion's block later (a row saved one by one after
+    its bulk write): that one is kept."""
+    for content_type, object_id in _current_frame().db_versions.get(collector.using, {}):
+        collector.versions.pop((content_type.pk, object_id), None)
+    if collector.versions:
+        key = next(iter(collector.versions))
+        _add_to_frame([collector.versions.pop(key)], collector.using)
 
 
 def write_collected(sender, revision, versions, **kwargs) -> None:

@@ -639,13 +639,7 @@ def add_versions(instances, model_db) -> None:
             reversion.add_to_revision(instance, model_db=model_db)
         return
     for using in list(_current_frame().db_versions):
-        entries = _versions_with_followed(instances, model_db, using, [])
-        collector = history.collecting(using)
-        if collector is not None:
-            _drop_from_frame({(entry[0], entry[1]) for entry in entries}, using)
-            collector.add(entries)
-        else:
-            _add_to_frame(entries, using)
+        history.add(_versions_with_followed(instances, model_db, using, []), using)
 
 
 def _versions_with_followed(instances, model_db, using, entries, explicit=True) -> list:
@@ -663,7 +657,7 @@ def _versions_with_followed(instances, model_db, using, entries, explicit=True) 
     )
     # What serializers.serialize("json", (instance,)) writes, with the C encoder.
     encode = DjangoJSONEncoder(ensure_ascii=False).encode
-    held = set() if explicit else _held(using) | {(entry[0], entry[1]) for entry in entries}
+    held = set() if explicit else history.held(using) | {(entry[0], entry[1]) for entry in entries}
     for instance, data in zip(instances, dumped, strict=True):
         object_id = str(getattr(instance, options.object_id_field))
         if (content_type_id, object_id) in held:
@@ -693,51 +687,6 @@ def _versions_with_followed(instances, model_db, using, entries, explicit=True) 
     for objects in by_model.values():
         _versions_with_followed(list(objects.values()), model_db, using, entries, explicit=False)
     return entries
-
-
-def _held(using) -> set:
-    """(content type id, object id) of the versions the revision holds so far."""
-    from reversion.revisions import _current_frame
-
-    held = {(content_type.pk, object_id) for content_type, object_id in _current_frame().db_versions[using]}
-    collector = history.collecting(using)
-    if collector is not None:
-        held.update(collector.versions)
-    return held
-
-
-def _drop_from_frame(keys: set, using) -> None:
-    """Rows added again: their version in reversion's block is replaced (by the one kept
-    in the import's collector), as reversion's own add would replace it."""
-    from reversion.revisions import _current_frame, _update_frame
-
-    frame = _current_frame().db_versions
-    stale = [key for key in frame[using] if (key[0].pk, key[1]) in keys]
-    if stale:
-        db_versions = {db: dict(versions) for db, versions in frame.items()}
-        for key in stale:
-            del db_versions[using][key]
-        _update_frame(db_versions=db_versions)
-
-
-def _add_to_frame(entries, using) -> None:
-    from django.contrib.contenttypes.models import ContentType
-    from reversion.models import Version
-    from reversion.revisions import _current_frame, _update_frame
-
-    db_versions = {db: dict(versions) for db, versions in _current_frame().db_versions.items()}
-    versions = db_versions[using]
-    for content_type_id, object_id, model_db, format_, serialized, repr_ in entries:
-        content_type = ContentType.objects.db_manager(using).get_for_id(content_type_id)
-        versions[(content_type, object_id)] = Version(
-            content_type=content_type,
-            object_id=object_id,
-            db=model_db,
-            format=format_,
-            serialized_data=serialized,
-            object_repr=repr_,
-        )
-    _update_frame(db_versions=db_versions)
 
 
 @functools.cache
