@@ -4,8 +4,9 @@ The portal runs under gunicorn (2 sync workers) with the production settings and
 the demo data, on SQLite and then on PostgreSQL with a Redis cache. The baseline is a
 bare Django view (``bench.urls.trivial``) with no middleware at all
 (``bench.settings_bare``), under a second gunicorn of the same shape: it is measured
-between the pages, interleaved, and its median is the reference. Target: a cached
-public page at >= 0.8x the baseline's requests per second, p99 < 50 ms.
+between the pages, interleaved, and its median is the reference; each page is also
+shown against the bare runs just before and after it. Target: a cached public page at
+>= 0.8x the baseline's requests per second by both ratios, p99 < 50 ms.
 Each run is ``wrk -c 16 -d 10s``. Needs Debian's ``wrk`` (``make bench-load``
 installs it) and, for the second leg, PostgreSQL and Redis on 127.0.0.1.
 """
@@ -184,10 +185,26 @@ def leg(name: str, database_url: str, cache_url: str | None, seconds: int, conne
             "p99_ms_median": round(median(r["p99_ms"] for r in bare_runs), 1),
             "errors": sum(r["errors"] for r in bare_runs),
         },
-        "pages": {
-            page: {**r, "ratio_to_bare": round(r["rps"] / bare_rps, 2), "first_request_ms": misses[page]}
-            for page, r in results.items()
-        },
+        "pages": page_ratios(results, bare_runs, misses),
+    }
+
+
+def page_ratios(results: dict, bare_runs: list[dict], misses: dict) -> dict:
+    """Each page's wrk figures with its requests per second against the bare view: to the
+    median of the leg's bare runs, and to the bare runs just before and after it (the
+    machine's speed drifts over a leg; this one drifts with it less). ``bare_runs`` holds
+    one run before each page and one after the last."""
+    bare_rps = median(r["rps"] for r in bare_runs)
+    return {
+        page: {
+            **r,
+            "ratio_to_bare": round(r["rps"] / bare_rps, 2),
+            "ratio_to_bare_beside": round(
+                r["rps"] / ((bare_runs[i]["rps"] + bare_runs[i + 1]["rps"]) / 2), 2
+            ),
+            "first_request_ms": misses[page],
+        }
+        for i, (page, r) in enumerate(results.items())
     }
 
 
@@ -203,13 +220,16 @@ def render(legs: list[dict], seconds: int, connections: int) -> str:
             f" (median of {len(result['pages']) + 1} runs), p99 {bare['p99_ms_median']} ms, errors {bare['errors']}"
         )
         lines.append(
-            f"  {'page (cached)':32} {'req/s':>8} {'× bare':>7} {'target':>7} {'p50 ms':>7} {'p99 ms':>7}"
-            f" {'errors':>6} {'1st request ms':>14}"
+            f"  {'page (cached)':32} {'req/s':>8} {'× bare':>7} {'× beside':>8} {'target':>7} {'p50 ms':>7}"
+            f" {'p99 ms':>7} {'errors':>6} {'1st request ms':>14}"
         )
         for page, r in result["pages"].items():
-            met = "ok" if r["ratio_to_bare"] >= TARGET_RATIO and r["p99_ms"] < TARGET_P99_MS else "MISS"
+            # Met only when both ratios are: to the leg's median bare run and to the runs beside it.
+            ratio = min(r["ratio_to_bare"], r["ratio_to_bare_beside"])
+            met = "ok" if ratio >= TARGET_RATIO and r["p99_ms"] < TARGET_P99_MS else "MISS"
             lines.append(
-                f"  {page:32} {r['rps']:8.0f} {r['ratio_to_bare']:7.2f} {'≥' + str(TARGET_RATIO):>6} {r['p50_ms']:7.1f}"
+                f"  {page:32} {r['rps']:8.0f} {r['ratio_to_bare']:7.2f} {r['ratio_to_bare_beside']:8.2f}"
+                f" {'≥' + str(TARGET_RATIO):>6} {r['p50_ms']:7.1f}"
                 f" {r['p99_ms']:7.1f} {r['errors']:6d} {r['first_request_ms']:14.1f}  {met}"
             )
         lines.append("")
