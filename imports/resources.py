@@ -17,6 +17,7 @@ import datetime
 import decimal
 import functools
 import gc
+import json
 import operator
 import re
 import time
@@ -568,25 +569,31 @@ class UniqueKeys:
         return found
 
 
-def _dump(instances, selected) -> list | None:
-    """Django's Python serializer's output for rows without many-to-many fields (none when a
-    row has them: the serializer then reads them), one field list for all the rows; dates,
-    times and decimals already written as the JSON serializer's encoder writes them (which
-    it would otherwise ask Python for, value by value)."""
+def _json_rows(instances, selected) -> list[str] | None:
+    """What ``serializers.serialize("json", (instance,), fields=selected)`` writes for each of
+    the rows, without its per-row machinery (none for a model with many-to-many fields: the
+    serializer then reads them). Each value is written as Django's JSON encoder writes it:
+    text escaped by the same C function, dates, times and decimals as DjangoJSONEncoder
+    writes them, anything else by the encoder itself."""
     from django.core.serializers.json import DjangoJSONEncoder
     from django.utils.encoding import is_protected_type
-
-    as_text = DjangoJSONEncoder().default
-    json_text = {
-        datetime.date: datetime.date.isoformat,
-        decimal.Decimal: str,
-        datetime.datetime: as_text,
-        datetime.time: as_text,
-    }
 
     meta = type(instances[0])._meta.concrete_model._meta
     if any(field.serialize for field in meta.local_many_to_many):
         return None
+    encoder = DjangoJSONEncoder(ensure_ascii=False)
+    text = json.encoder.encode_basestring  # what the encoder uses when ensure_ascii is off
+    as_text = encoder.default
+    writers = {
+        str: text,
+        int: int.__repr__,
+        bool: lambda value: "true" if value else "false",
+        type(None): lambda value: "null",
+        datetime.date: lambda value: f'"{value.isoformat()}"',
+        decimal.Decimal: lambda value: f'"{value}"',
+        datetime.datetime: lambda value: text(as_text(value)),
+        datetime.time: lambda value: text(as_text(value)),
+    }
     chosen = [
         field
         for field in meta.local_fields
@@ -596,33 +603,34 @@ def _dump(instances, selected) -> list | None:
             or (field.attname if field.remote_field is None else field.attname[:-3]) in selected
         )
     ]
-    label, pk = str(instances[0]._meta), meta.pk
     # Field.value_to_string of a text value is the text itself.
     steps = [
-        (field.name, field.attname, field, type(field).value_to_string is models.Field.value_to_string)
+        (field.attname, field, type(field).value_to_string is models.Field.value_to_string)
         for field in chosen
     ]
-    dumped = []
+    template = (
+        f'[{{"model": {text(str(instances[0]._meta))}, "pk": %s, "fields": {{'
+        + ", ".join(f"{text(field.name)}: %s" for field in chosen)
+        + "}}]"
+    )
+    pk = meta.pk
+    rows = []
     for obj in instances:
-        values = {}
-        for name, attname, field, plain in steps:
-            value = getattr(obj, attname)
-            if plain and value.__class__ is str:
-                values[name] = value
-            elif is_protected_type(value):
-                to_text = json_text.get(value.__class__)
-                values[name] = value if to_text is None else to_text(value)
-            else:
-                values[name] = field.value_to_string(obj)
         key = getattr(obj, pk.attname)
-        dumped.append(
-            {
-                "model": label,
-                "pk": key if is_protected_type(key) else pk.value_to_string(obj),
-                "fields": values,
-            }
-        )
-    return dumped
+        values = [
+            encoder.encode(key if is_protected_type(key) else pk.value_to_string(obj))
+            if key.__class__ is not int
+            else int.__repr__(key)
+        ]
+        for attname, field, plain in steps:
+            value = getattr(obj, attname)
+            kind = value.__class__
+            if not (kind is str and plain) and not is_protected_type(value):
+                value, kind = field.value_to_string(obj), str
+            writer = writers.get(kind)
+            values.append(writer(value) if writer is not None else encoder.encode(value))
+        rows.append(template % tuple(values))
+    return rows
 
 
 def add_versions(instances, model_db) -> None:
@@ -652,19 +660,17 @@ def _versions_with_followed(instances, model_db, using, entries, explicit=True) 
     model = type(instances[0])
     options = _get_options(model)
     content_type_id = _get_content_type(model, using).pk
-    dumped = _dump(instances, options.fields) or PythonSerializer().serialize(
-        instances, fields=options.fields
-    )
-    # What serializers.serialize("json", (instance,)) writes, with the C encoder.
-    encode = DjangoJSONEncoder(ensure_ascii=False).encode
+    serialized = _json_rows(instances, options.fields)
+    if serialized is None:
+        encode = DjangoJSONEncoder(ensure_ascii=False).encode
+        dumped = PythonSerializer().serialize(instances, fields=options.fields)
+        serialized = [f"[{encode(data)}]" for data in dumped]
     held = set() if explicit else history.held(using) | {(entry[0], entry[1]) for entry in entries}
-    for instance, data in zip(instances, dumped, strict=True):
+    for instance, data in zip(instances, serialized, strict=True):
         object_id = str(getattr(instance, options.object_id_field))
         if (content_type_id, object_id) in held:
             continue  # reached by a follow and already there: not added again (reversion's rule)
-        entries.append(
-            (content_type_id, object_id, model_db, options.format, f"[{encode(data)}]", str(instance))
-        )
+        entries.append((content_type_id, object_id, model_db, options.format, data, str(instance)))
     relations = [model._meta.get_field(name) for name in options.follow]
     followed = []
     if all(isinstance(relation, models.ManyToOneRel) for relation in relations):

@@ -164,3 +164,31 @@ def test_equal_amounts_written_differently_keep_their_own_digits_in_the_history(
         version = Version.objects.get_for_object(project).get()
         assert f'"budget": "{amount}"' in version.serialized_data
         assert version.serialized_data == reversions_own_text(project).replace(str(project.budget), amount)
+
+
+def test_each_ledgers_history_text_is_what_djangos_serializer_writes(round_, unit_a, make_project):
+    """Every kind of value a ledger row holds, text a spreadsheet may carry included (quotes,
+    a backslash, %, a tab, a line break, an emoji), as reversion's own serializer writes it."""
+    import datetime
+    from decimal import Decimal
+
+    from django.contrib.contenttypes.models import ContentType
+
+    from imports.resources import _json_rows, _versions_with_followed
+    from tests.reforms.factories import make_item
+    from tests.volunteers.factories import make_volunteer
+
+    awkward = '他说"你好" \\ 100% \t换行\n😀'
+    project = make_project(title=awkward, budget=Decimal("100.50"), beneficiary_count=None)
+    project.budget = Decimal("100.5")  # a value as the import left it, before the database's
+    update = ProgressUpdate.objects.create(project=project, percent=30, status="ongoing", note=awkward)
+    item = make_item(unit_a, name=awkward, batch=1, landed_on=datetime.date(2021, 6, 1), fee="免费")
+    volunteer = make_volunteer(unit_a, name=awkward, email="a@example.com")
+    for obj in (project, update, item, volunteer, unit_a):  # a unit's members: the serializer's own path
+        fields = _get_options(type(obj)).fields
+        with reversion.create_revision():
+            entries = _versions_with_followed([obj], "default", "default", [])
+        kind = ContentType.objects.get_for_model(obj).pk
+        (text,) = [entry[4] for entry in entries if entry[:2] == (kind, str(obj.pk))]
+        assert text == serializers.serialize("json", (obj,), fields=fields), type(obj)
+    assert _json_rows([unit_a], None) is None
