@@ -872,6 +872,10 @@ class LedgerInstanceLoader(CachedInstanceLoader):
                 self.by_natural_key[resource.natural_key_value(key_field.get_value(instance))] = instance
 
 
+_READ_FROM_TEXT_ALONE = (ChoiceWidget, YesNoWidget, DateWidget, DecimalWidget, IntegerWidget)
+_UNREAD = object()
+
+
 class _ImportStep:
     """One import column of ``LedgerResource._import_cells``, with what its ``Field`` decides
     the same for every row."""
@@ -888,6 +892,7 @@ class _ImportStep:
         "empty_values",
         "saves_null_values",
         "text",
+        "read",
     )
 
     def __init__(self, field, keeps_default: bool, model):
@@ -902,6 +907,9 @@ class _ImportStep:
         )
         self.own_widget = type(field.widget).__module__ == __name__
         self.clean = field.widget.clean
+        # Texts already read, for the widgets whose reading depends on the text alone (a
+        # ledger repeats its dates, amounts, choices and yes/no on row after row).
+        self.read = {} if type(field.widget) in _READ_FROM_TEXT_ALONE else None
         self.has_default = field.default is not fields.NOT_PROVIDED
         self.empty_values = field.empty_values
         self.saves_null_values = field.saves_null_values
@@ -1550,7 +1558,12 @@ class LedgerResource(resources.ModelResource):
             before = state.get(attribute) if step.text else None
             try:
                 if step.plain:
-                    if step.own_widget:
+                    if step.read is not None and value.__class__ is str:
+                        # A cell whose reading depends on its text alone, read once per text.
+                        cleaned = step.read.get(value, _UNREAD)
+                        if cleaned is _UNREAD:
+                            cleaned = step.read[value] = step.clean(value, row=row)
+                    elif step.own_widget:
                         # Our widgets read the cell and the row, not the import's options
                         # (unpacked for each cell of each row they cost more than the cleaning).
                         cleaned = step.clean(value, row=row)
